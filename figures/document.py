@@ -1,0 +1,259 @@
+"""A document's structure: articles, paragraphs, sentences, titles and datelines, as character spans.
+
+Web pages hold several articles and a lot of clutter ("Latest news", "Leave a Reply", teasers of
+other stories). This module finds where each article starts and ends, which lines are clutter, and
+where each sentence lies, without ever changing the text: every span is an offset into the
+original, so a figure's quote and offsets point at what the document says.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from .lexicon import load
+
+MAX_LINE = 20_000  # a "line" longer than this is cut into pieces: keeps every pattern linear
+
+
+@dataclass(slots=True)
+class Sentence:
+    start: int
+    end: int
+    paragraph: int          # index of its paragraph in the article
+    first_in_paragraph: bool
+    paragraph_sentences: int  # how many sentences its paragraph holds
+
+
+@dataclass(slots=True)
+class Dateline:
+    place_start: int
+    place_end: int
+    month: int | None
+    day: int | None
+    year: int | None
+    end: int                # where the dateline stops and the story starts
+
+
+@dataclass(slots=True)
+class Article:
+    index: int
+    start: int
+    end: int
+    title: tuple[int, int] | None = None
+    dateline: Dateline | None = None
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12,
+    "dec": 12,
+}
+_MONTH = r"(?i:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+
+# "London, 14 Jun –", "AMMAN, July 4 (Reuters) -", "Daraa (Syria) : –", "Vienna, July 5 (IANS)",
+# "GENEVA, 3 March 2024 -". Bounded everywhere: no part can run away on a long line.
+DATELINE = re.compile(
+    rf"^(?:[A-Z][\w&.' ]{{0,30}}:\s+)?"                       # "Iran Focus: " (outlet prefix)
+    rf"(?P<place>[A-Z][A-Za-z'.\-]{{1,25}}(?:[ \-][A-Z][A-Za-z'.\-]{{1,25}}){{0,3}})"
+    rf"(?:\s*\((?P<paren>[A-Za-z .]{{2,30}})\))?"
+    rf"(?:,\s*(?!{_MONTH}\b)(?P<country>[A-Z][A-Za-z.]{{1,25}}(?:\s[A-Z][A-Za-z.]{{1,25}}){{0,2}}))?"
+    rf"(?:,?\s*(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{_MONTH})|(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}}))"
+    rf"(?:,?\s+(?P<year>(?:19|20)\d\d))?)?"
+    rf"(?:\s*\((?P<agency>[A-Za-z .]{{2,30}})\))?"
+    rf"\s*(?P<sep>(?:[:\-–—]\s*){{1,3}})?",
+)
+
+
+@cache
+def _boilerplate():
+    data = load("boilerplate")
+    norm = lambda s: re.sub(r"[^a-z0-9 ]+", "", s.lower()).strip()  # noqa: E731
+    return (
+        {norm(x) for x in data["article_end"]},
+        {norm(x) for x in data["teasers"]},
+        tuple(x.lower() for x in data["line_starts"]),
+        {norm(x) for x in data["section_labels"]},
+        norm,
+    )
+
+
+def _lines(text: str):
+    """(start, end) of every line, long lines cut into MAX_LINE pieces."""
+    for m in re.finditer(r"[^\n]*", text):
+        if m.start() == m.end() and m.start() > 0 and text[m.start() - 1] == "\n":
+            # the empty match after each line's end; a real blank line still yields one
+            if m.start() < len(text) and text[m.start()] != "\n":
+                continue
+        s, e = m.start(), m.end()
+        while e - s > MAX_LINE:
+            yield s, s + MAX_LINE
+            s += MAX_LINE
+        yield s, e
+
+
+def parse_dateline(text: str, start: int, end: int) -> Dateline | None:
+    """The dateline that opens the paragraph text[start:end], if it has one."""
+    m = DATELINE.match(text, start, min(end, start + 160))
+    if not m:
+        return None
+    has_date = bool(m["m1"] or m["m2"])
+    if not m["sep"] and not (has_date and m["agency"]):
+        return None
+    if not (has_date or m["paren"] or m["agency"]):
+        # "Daraa (Syria) : –" has no date but a country in brackets; a bare "Word:" does not count
+        return None
+    if m["place"].isupper() is False and len(m["place"].split()) > 3:
+        return None
+    month = MONTHS.get((m["m1"] or m["m2"] or "").lower().rstrip("."))
+    day = int(m["d1"] or m["d2"]) if has_date else None
+    year = int(m["year"]) if m["year"] else None
+    if day is not None and not 1 <= day <= 31:
+        return None
+    return Dateline(m.start("place"), m.end("place"), month, day, year, m.end())
+
+
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Maj|Gov|Sen|Rep|St|No|Nos|Jan|Feb|"
+    r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Prof|Rev|Brig|Cpl|Pte|vs|etc|approx|est|Inc|Ltd|Co|"
+    r"a\.m|p\.m|e\.g|i\.e|U\.S|U\.N|U\.K)\.)$"
+)
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|[.!?]+[\"'”’)\]]*\s*$")
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside text[start:end]."""
+    spans = []
+    s = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        head = text[max(s, m.start() - 12):m.end()].rstrip("\"'”’)] \t")
+        if _ABBREVIATIONS.search(head) and not text[m.start():m.end()].startswith(("!", "?")):
+            # "U.N. Humanitarian Coordinator", "Gen. Smith": not a sentence end
+            # (unless the abbreviation closes the paragraph)
+            if m.end() < end and text[m.end():end].strip():
+                continue
+        e = m.end()
+        if text[s:e].strip():
+            spans.append((s, e))
+        s = e
+    if text[s:end].strip():
+        spans.append((s, end))
+    # trim whitespace inside each span
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _is_heading(line: str) -> bool:
+    """A short line with no sentence punctuation at its end: a headline or a section label."""
+    stripped = line.strip()
+    return len(stripped) < 160 and not re.search(r"[.!?:;\"”]$", stripped)
+
+
+def structure(text: str) -> list[Article]:
+    """Split a document into articles of paragraphs and sentences, leaving out the clutter."""
+    ends, teasers, starts, labels, norm = _boilerplate()
+    articles: list[Article] = []
+    paragraphs: list[list[tuple[int, int]]] = []  # per current article: list of line spans
+    current: Article | None = None
+    mode = "article"          # "article", "between" (after an end marker), "teasers"
+    pending_title: tuple[int, int] | None = None
+    prev_line_wraps = False
+
+    def close():
+        nonlocal current, paragraphs
+        if current is not None:
+            _fill(text, current, paragraphs)
+            if current.sentences or current.title:
+                articles.append(current)
+        current, paragraphs = None, []
+
+    for s, e in _lines(text):
+        raw = text[s:e]
+        stripped = raw.strip()
+        if not stripped:
+            prev_line_wraps = False
+            if paragraphs and paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        key = norm(stripped)
+        low = stripped.lower()
+        if key in teasers:
+            close()
+            mode = "teasers"
+            pending_title = None
+            continue
+        if key in ends:
+            close()
+            mode = "between"
+            pending_title = None
+            continue
+        if low.startswith(starts) or (key in labels and len(stripped) < 40):
+            continue
+        if mode == "teasers":
+            # Skip headlines and snippets until a real story (a long paragraph with a dateline).
+            if len(stripped) > 150 and parse_dateline(text, s + raw.index(stripped[0]), e):
+                mode = "article"
+                current = Article(len(articles), pending_title[0] if pending_title else s, e,
+                                  title=pending_title)
+                paragraphs = [[]]
+            else:
+                pending_title = (s, e) if _is_heading(stripped) else None
+                continue
+        if mode == "between" or current is None:
+            mode = "article"
+            current = Article(len(articles), s, e)
+            paragraphs = [[]]
+        if stripped.endswith(("...", "…")) and len(stripped) < 300 and current.title:
+            continue  # a teaser snippet inside the page
+        a = s + (len(raw) - len(raw.lstrip()))
+        b = s + len(raw.rstrip())
+        if not paragraphs or not paragraphs[-1]:
+            paragraphs.append([]) if not paragraphs else None
+            paragraphs[-1].append((a, b))
+        elif prev_line_wraps and stripped[:1].islower():
+            paragraphs[-1].append((a, b))   # a wrapped line continues its paragraph
+        elif prev_line_wraps and not _is_heading(text[paragraphs[-1][-1][0]:paragraphs[-1][-1][1]]):
+            paragraphs[-1].append((a, b))
+        else:
+            paragraphs.append([(a, b)])
+        prev_line_wraps = not re.search(r"[.!?:;\"”’)]$", stripped)
+        current.end = b
+    close()
+    return articles
+
+
+def _fill(text: str, article: Article, paragraphs: list[list[tuple[int, int]]]) -> None:
+    """Sentences, title and dateline of one article from its paragraphs."""
+    paras = [p for p in paragraphs if p]
+    if not paras:
+        return
+    first_s, first_e = paras[0][0][0], paras[0][-1][1]
+    if article.title is None and _is_heading(text[first_s:first_e]):
+        article.title = (first_s, first_e)
+    for idx, lines in enumerate(paras):
+        pieces = []
+        for a, b in lines:
+            pieces.extend(split_sentences(text, a, b))
+        # a line that does not end a sentence runs on into the next one: join them
+        merged: list[tuple[int, int]] = []
+        for a, b in pieces:
+            if merged and not re.search(r"[.!?…\"”’)]$", text[merged[-1][0]:merged[-1][1]]) \
+                    and text[a:a + 1].islower():
+                merged[-1] = (merged[-1][0], b)
+            else:
+                merged.append((a, b))
+        if article.dateline is None and idx < 6:
+            d = parse_dateline(text, lines[0][0], lines[-1][1])
+            if d is not None and len(text[lines[0][0]:lines[-1][1]]) > 60:
+                article.dateline = d
+        for j, (a, b) in enumerate(merged):
+            article.sentences.append(Sentence(a, b, idx, j == 0, len(merged)))

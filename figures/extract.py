@@ -1,0 +1,566 @@
+"""The extraction engine: one document's text in, its humanitarian figures with provenance out.
+
+For every number phrase in a sentence the engine asks, in this order:
+1. is it a count of people at all (not a date, a percentage, money, a distance, houses)?
+2. which words decide its category: a trigger inside its noun phrase ("displaced civilians"),
+   the predicate that follows it ("were killed", "believed to be still trapped"), the word that
+   governs it ("killing 12", "the evacuation of 2,000"), else the nearest trigger in its clause;
+3. is that statement hypothetical or denied ("could displace", "no one was killed")?
+4. who are they, where, who says so, and when?
+The word lists live in ``lexicon/``; this module holds only the rules that use them.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date as Date
+from functools import cache
+
+from . import places as gz
+from .document import Article, Sentence, structure
+from .lexicon import load
+from .numbers import NumberPhrase, find_numbers
+from .schema import Figure
+from .sources import Attribution, find_attributions, resolve
+
+EXTRACTOR_VERSION = "0.1.0"
+
+WINDOW_WORDS = 14          # how far a trigger may stand from its number
+MAX_SENTENCE = 5_000       # longer "sentences" (tables, run-on text) are read in pieces of this size
+
+
+# ---------------------------------------------------------------------------------------------
+# Word lists compiled into patterns, once per process
+
+
+def _phrase_regex(phrase: str) -> str:
+    parts = [re.escape(p.strip()).replace(r"\ ", r"\s+") for p in phrase.split("...")]
+    return r"(?:\s+[\w'’\-]+){0,4}?\s+".join(parts)
+
+
+def _alternation(phrases) -> str:
+    return "|".join(_phrase_regex(p) for p in sorted(set(phrases), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class _Group:
+    who: str
+    unit: str
+    combatant: bool
+
+
+@cache
+def _lexicon():
+    trig = load("triggers")
+    groups = load("groups")
+    triggers = []   # (category, side, regex)
+    for cat in ("killed", "injured", "missing", "trapped", "displaced"):
+        for side in ("terms", "before", "after"):
+            words = trig[cat].get(side, [])
+            if words:
+                triggers.append((cat, side, re.compile(rf"\b(?:{_alternation(words)})\b", re.I)))
+    noun_of = {}
+    for key, g in groups.items():
+        if key == "not_people":
+            continue
+        grp = _Group(g.get("who", key), g["unit"], g["combatant"])
+        for n in g["nouns"]:
+            noun_of[n.lower()] = grp
+    nouns = sorted(noun_of, key=len, reverse=True)
+    return {
+        "triggers": triggers,
+        "negative": re.compile(rf"\b(?:{_alternation(trig['not_a_figure']['terms'])})\b", re.I),
+        "hypothetical": re.compile(rf"\b(?:{_alternation(trig['hypothetical']['terms'])})\b", re.I),
+        "negation": re.compile(rf"\b(?:{_alternation(trig['negation']['terms'])})\b", re.I),
+        "noun_of": noun_of,
+        "noun": re.compile(rf"(?:{_alternation(nouns)})\b", re.I),
+        "not_people": re.compile(rf"(?:{_alternation(groups['not_people']['nouns'])})\b", re.I),
+    }
+
+
+_MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+           r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
+_DATE_BEFORE = re.compile(rf"{_MONTHS}\s*$")
+_DATE_AFTER = re.compile(rf"^\s*(?:{_MONTHS}|(?:st|nd|rd|th)\b)")
+_UNIT_AFTER = re.compile(r"^(?:\s*(?:%|per\s*cent|percent|pc\b|°|degrees?\b|:\d|[ap]\.?m\b\.?|h\b|"
+                         r"hrs?\b|GMT|UTC|BST|EST|km|kg|mm|cm|m\b|sq\b|square\b)|[-–](?=[A-Za-z]))",
+                         re.I)
+_MONEY_BEFORE = re.compile(r"(?:[$£€¥₹]|\b(?:US\$|USD|EUR|GBP|Rs\.?|CHF|dollars?|euros?))\s*$", re.I)
+_MONEY_AFTER = re.compile(r"^\s*(?:dollars|euros|pounds|francs|rupees|USD|EUR|GBP)\b", re.I)
+_COMPOUND_BEFORE = re.compile(r"[A-Za-z][-‐]$|\b(?:No|no|Number|number|Resolution|resolution|"
+                              r"Article|article|Chapter|chapter|page|Page|flight|Flight|Route|route|"
+                              r"COVID|Covid|covid|MH|Su|F|Mi|Boeing|Airbus|aged|age|ages|Category|"
+                              r"category|level|Level|Phase|phase|IPC)\s*[-.]?\s*$")
+_NEGATED_NUMBER = re.compile(r"\b(?:no|none\s+of\s+the|none\s+of|not\s+a\s+single|zero)\s*$", re.I)
+_AUX = re.compile(
+    r"^(?:\s+|,\s*(?=(?:who|which|that|all|both|most|mostly|mainly|many|some)\b))*"
+    r"(?:(?:were|was|are|is|be|been|being|have|has|had|reportedly|still|now|also|all|both|believed|"
+    r"thought|said|estimated|to|who|which|that|later|already|allegedly|remain|remained|remains|"
+    r"left|rendered|made|became|become|got|get|subsequently|so far|confirmed|reported|presumably|"
+    r"officially|safely|currently|further|in total|altogether|either|mostly|mainly|newly|"
+    r"temporarily|permanently|forcibly|recently|forced|obliged|compelled|feared|more|others|"
+    r"being|live|living|lives|of them|of whom|of which|among them|in all|overall|as a result|"
+    r"each|apparently|likely|understood|known|found|now|again|have since|since|[a-z]+ly)\b\s*)*")
+_FUNCTION = re.compile(
+    r"^\s*(?:$|[,.;:()\[\]\"“”'’‘—–-]|(?:were|was|are|is|be|been|have|has|had|who|which|that|of|in|"
+    r"from|to|and|or|on|at|by|with|across|since|after|during|as|but|while|for|into|near|inside|"
+    r"including|among|more|still|all|so|this|last|reportedly|remain|remained|according|this|"
+    r"there|here|had|will|would|could|may|might|need|needed|now|due|because|following|amid|"
+    r"over|under|between|out|up|about|around|alone|altogether|each|people|others|died|"
+    r"believed|thought|estimated|said|reported)\b)")
+_MODIFIER = re.compile(
+    r"^\s*(?:(?:more|other|additional|innocent|local|young|elderly|foreign|unarmed|internally|"
+    r"newly|displaced|wounded|injured|dead|missing|trapped|stranded|besieged|homeless|"
+    r"vulnerable|ordinary|fellow|armed|suspected|alleged|pro-government|government|rebel|"
+    r"militia|opposition|regime|army|military|[A-Z][\w'’\-]*|[a-z]+-[a-z]+)\s+)", re.I)
+_OF = re.compile(r"^\s+of\s+(?:(?:the|their|its|his|her|those|these|them|whom|which)\s+)?", re.I)
+_OF_PRONOUN = re.compile(r"^\s+of\s+(?:whom|which|them|those)\b", re.I)
+_PART_OF = re.compile(r"(?:\binclud(?:ing|es|ed)|\bamong\s+them|\bamong\s+whom|\bmost\s+of\s+them|"
+                      r"\bof\s+whom|\bof\s+which|\bsuch\s+as)\b[^;.]*$", re.I)
+_CLAUSE_LEFT = re.compile(r"[;]|\b(?:while|whereas|but|although|though|however)\b", re.I)
+_PROVINCE_REF = re.compile(r"\b(?:the|this|that)\s+(?P<kind>province|governorate|region|district|"
+                           r"city|town|village|area|country|enclave)\b|\b(?:there|inside)\b", re.I)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one number phrase
+
+
+@dataclass
+class _Decision:
+    category: str
+    term: str
+    start: int
+    end: int
+
+
+def _is_count(text: str, n: NumberPhrase, lo: int, hi: int) -> bool:
+    """False for dates, times, percentages, money, measures, codes and numbers inside words."""
+    before = text[max(lo, n.start - 25):n.start]
+    after = text[n.end:min(hi, n.end + 25)]
+    if _UNIT_AFTER.match(after) or _MONEY_AFTER.match(after) or _MONEY_BEFORE.search(before):
+        return False
+    if _COMPOUND_BEFORE.search(before):
+        return False
+    if not n.is_vague and (_DATE_BEFORE.search(before) or _DATE_AFTER.match(after)):
+        return False
+    if n.bare_digits and 1900 <= n.value <= 2100 and not re.match(r"\s+(?:people|persons|civilians|"
+                                                                   r"families|residents|IDPs)", after):
+        return False
+    if n.qualifier == "exact" and n.value == 1 and n.is_word and re.match(r"\s+of\s+the\b", after):
+        return False    # "one of the most ..."
+    if n.value == 0:
+        return False
+    return True
+
+
+def _noun_phrase(text: str, n: NumberPhrase, hi: int):
+    """(who, unit, combatant, np_end, inner trigger decision or None, ok) for what follows a number."""
+    lex = _lexicon()
+    pos = n.end
+    tail = text[pos:hi]
+    m = _OF_PRONOUN.match(tail)
+    if m:
+        return None, pos + m.end(), None, True, True   # "85,000 of which", "one of whom"
+    if n.is_vague or n.value >= 2:
+        m = _OF.match(tail)
+        if m:
+            pos += m.end()
+    inner = None
+    for _ in range(4):
+        seg = text[pos:hi]
+        lead = len(seg) - len(seg.lstrip())
+        seg_l = seg.lstrip()
+        m = lex["noun"].match(seg_l)
+        if m and (pos + lead + m.end() >= hi or not text[pos + lead + m.end()].isalnum()):
+            return lex["noun_of"][" ".join(m.group().lower().split())], pos + lead + m.end(), inner, True, False
+        if lex["not_people"].match(seg_l):
+            return None, pos, inner, False, False
+        d = _trigger_at(seg_l, pos + lead)
+        if d is not None:
+            inner = d
+            pos = d.end
+            continue
+        if _FUNCTION.match(seg):
+            return None, pos, inner, True, False
+        m = _MODIFIER.match(seg)
+        if m:
+            pos += m.end()
+            continue
+        break
+    seg = text[pos:hi]
+    if _FUNCTION.match(seg) or inner is not None:
+        return None, pos, inner, True, False
+    return None, pos, inner, False, False   # an unknown noun follows: "42 air strikes"
+
+
+def _trigger_at(segment: str, offset: int) -> _Decision | None:
+    """A trigger (any side) that starts exactly at the start of ``segment``."""
+    best = None
+    for cat, side, rx in _lexicon()["triggers"]:
+        if side == "before":
+            continue
+        m = rx.match(segment)
+        if m and (best is None or m.end() > best.end - offset):
+            best = _Decision(cat, m.group(), offset + m.start(), offset + m.end())
+    return best
+
+
+def _triggers_in(text: str, lo: int, hi: int, side: str):
+    """Every trigger match in text[lo:hi] usable on ``side`` ('left' or 'right' of the number)."""
+    out = []
+    for cat, kind, rx in _lexicon()["triggers"]:
+        if (side == "left" and kind == "after") or (side == "right" and kind == "before"):
+            continue
+        for m in rx.finditer(text, lo, hi):
+            out.append(_Decision(cat, m.group(), m.start(), m.end()))
+    for m in _lexicon()["negative"].finditer(text, lo, hi):
+        out.append(_Decision("", m.group(), m.start(), m.end()))
+    # at one position the longest phrase wins ("lost their homes" over "lost")
+    out.sort(key=lambda d: (d.start, -(d.end - d.start)))
+    kept = []
+    for d in out:
+        if kept and d.start < kept[-1].end:
+            continue
+        kept.append(d)
+    return kept
+
+
+def _word_gap(text: str, a: int, b: int) -> int:
+    return len(re.findall(r"\w+", text[a:b])) if b > a else 0
+
+
+def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int):
+    """The deciding trigger for a number whose noun phrase ends at np_end, in clause [lo, hi)."""
+    if inner is not None:
+        return inner
+    # the predicate right after the noun phrase, past auxiliaries, asides and breakdowns
+    pos = np_end
+    for _ in range(3):
+        m = _AUX.match(text, pos, hi)
+        pos = m.end() if m else pos
+        aside = re.match(r"\s*(?:\([^()]{0,200}\)|,\s*(?:including|among them|mostly|mainly|most of them|"
+                         r"many of them|some of them|in|across|from|near|at)\b[^,;]{0,200},)", text[pos:hi])
+        if aside:
+            pos += aside.end()
+            continue
+        break
+    d = _trigger_at(text[pos:hi], pos)
+    if d is not None:
+        return d
+    neg = _lexicon()["negative"].match(text, pos, hi)
+    if neg:
+        return _Decision("", neg.group(), neg.start(), neg.end())
+    left = _triggers_in(text, lo, n.start, "left")
+    right = _triggers_in(text, np_end, hi, "right")
+    # the word that governs the number: "killing 12", "the evacuation of 2,000"
+    if left:
+        last = left[-1]
+        between = text[last.end:n.start]
+        if re.fullmatch(r"[\s,:]*(?:(?:the|a|an|of|some|to|at|about|by|nearly|with|as many as)\s+)*", between, re.I):
+            return last
+    candidates = []
+    for d in left:
+        gap = _word_gap(text, d.end, n.start)
+        if gap <= WINDOW_WORDS // 2:
+            candidates.append((gap + 0.5, d))
+    for d in right:
+        gap = _word_gap(text, np_end, d.start)
+        if gap <= WINDOW_WORDS:
+            candidates.append((gap, d))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: c[0])[1]
+
+
+def _hypothetical_or_denied(text: str, n: NumberPhrase, d: _Decision, lo: int) -> bool:
+    lex = _lexicon()
+    if d.start >= n.end:
+        region = (n.end, d.start)
+    else:
+        region = (max(lo, d.start - 40), d.start)
+    for rx in (lex["hypothetical"], lex["negation"]):
+        for m in rx.finditer(text, *region):
+            word = m.group()
+            if word in ("May", "Will") or (word.lower() == "no" and text[m.end():m.end() + 5].lower().startswith(" more")):
+                continue
+            if word.lower() == "not" and re.match(r"\s+(?:only|just|least)", text[m.end():]):
+                continue
+            return True
+    if _NEGATED_NUMBER.search(text[max(lo, n.start - 15):n.start]):
+        return True
+    # a conditional clause around the number: "if the dam bursts, 50,000 ..."
+    head = text[lo:n.start]
+    if re.search(r"\b(?:if|unless|should)\b[^.;]*$", head, re.I) and not re.search(r"\bif not\b", head, re.I):
+        return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Article context: place, country, date, sources
+
+
+@dataclass
+class _Context:
+    place: gz.PlaceMention | None
+    country: str
+    countries: list[str]
+    date: str
+    mentions: list[tuple[int, gz.PlaceMention]]   # (sentence index or -1 for title), place
+
+
+def _article_date(art: Article, default: str | None) -> str:
+    d = art.dateline
+    if d is not None and d.month and d.day:
+        year = d.year
+        if year is None and default:
+            ref = Date.fromisoformat(default[:10])
+            year = ref.year if (d.month, d.day) <= (ref.month, ref.day) else ref.year - 1
+        return f"{year:04d}-{d.month:02d}-{d.day:02d}" if year else f"--{d.month:02d}-{d.day:02d}"
+    return default[:10] if default else ""
+
+
+def _context(text: str, art: Article, default_date: str | None) -> _Context:
+    mentions: list[tuple[int, gz.PlaceMention]] = []
+    score: Counter = Counter()
+    countries: Counter = Counter()
+    first_seen: dict[str, int] = {}
+    best: dict[str, gz.PlaceMention] = {}
+    spans = []
+    if art.title:
+        spans.append((-1, art.title[0], art.title[1], 3))
+    for i, s in enumerate(art.sentences):
+        if art.title and s.start == art.title[0]:
+            continue
+        spans.append((i, s.start, s.end, 1))
+    for idx, a, b, weight in spans:
+        for p in gz.find_places(text, a, b):
+            mentions.append((idx, p))
+            if p.destination or p.adjectival:
+                continue
+            key = gz.fold(p.name.split()[-1] if p.level == gz.REGION and " " in p.name and
+                          p.name.split()[0].lower() in gz._lexicon()["directions"] else p.name)
+            score[key] += weight
+            first_seen.setdefault(key, len(first_seen))
+            if key not in best or p.level > best[key].level:
+                best[key] = p
+            if p.iso3:
+                countries[p.iso3] += weight
+        for iso3 in gz.demonym_countries(text, a, b):
+            countries[iso3] += 0.5
+    if art.dateline:
+        dl = art.dateline
+        for p in gz.find_places(text, dl.place_start, dl.place_end + 1):
+            key = gz.fold(p.name)
+            score[key] += 1
+            best.setdefault(key, p)
+            first_seen.setdefault(key, len(first_seen))
+    country_rank = [c for c, _ in countries.most_common()]
+    for p in best.values():
+        _resolve_country(p, country_rank)
+    specific = [k for k in score if best[k].level > gz.COUNTRY]
+    pool = specific or list(score)
+    place = None
+    if pool:
+        place = best[max(pool, key=lambda k: (score[k], -first_seen[k]))]
+    country = (place.iso3 if place and place.iso3 else (country_rank[0] if country_rank else ""))
+    for _, p in mentions:
+        _resolve_country(p, [country] + country_rank if country else country_rank)
+    return _Context(place, country or "", country_rank, _article_date(art, default_date), mentions)
+
+
+def _resolve_country(p: gz.PlaceMention, context: list[str]) -> None:
+    if p.iso3:
+        return
+    options = [e.iso3 for e in p.candidates]
+    for c in context:
+        if c in options:
+            p.iso3 = c
+            return
+    if p.candidates and not p.cued:
+        p.iso3 = p.candidates[0].iso3
+    elif context:
+        p.iso3 = context[0]         # a small town the gazetteer does not know: the article's country
+    elif p.candidates:
+        p.iso3 = p.candidates[0].iso3
+
+
+def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
+               exclude: list[tuple[int, int]]) -> tuple[str, str]:
+    sent = art.sentences[si]
+    here = [p for i, p in ctx.mentions if i == si and not p.destination and not p.adjectival
+            and not any(a <= p.start < b for a, b in exclude)]
+    if here:
+        p = max(here, key=lambda p: (p.level, -abs(p.start - n.start)))
+        return p.name, p.iso3 or ctx.country
+    ref = _PROVINCE_REF.search(text, sent.start, sent.end)
+    if ref and ref.group("kind") and ref.group("kind").lower() in ("province", "governorate", "region"):
+        kind = ref.group("kind").lower()
+        for i, p in reversed(ctx.mentions):
+            if i < si and p.level == gz.REGION and kind in p.name.lower():
+                return p.name, p.iso3 or ctx.country
+        if ctx.place is not None:
+            base = ctx.place.name
+            return (base if ctx.place.level == gz.REGION else f"{base} {kind}"), ctx.place.iso3 or ctx.country
+    # the sentence before in the same paragraph, then the article
+    if si > 0 and art.sentences[si - 1].paragraph == sent.paragraph:
+        prev = [p for i, p in ctx.mentions if i == si - 1 and not p.destination and not p.adjectival
+                and p.level > gz.COUNTRY]
+        if prev:
+            p = max(prev, key=lambda p: p.level)
+            return p.name, p.iso3 or ctx.country
+    if ctx.place is not None:
+        return ctx.place.name, ctx.place.iso3 or ctx.country
+    return "", ctx.country
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine
+
+
+_HAS_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                         r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
+                         r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
+                         r"dozen|score|lakh|lac|crore|billion)s?\b", re.I)
+
+
+def extract(text: str, doc_id: str = "", date: str | None = None) -> list[Figure]:
+    """Every figure of people killed, injured, missing, trapped or displaced that ``text`` states.
+
+    ``date`` (ISO, optional) is the document's date when the caller knows it: it dates articles
+    without a dateline and gives the year to datelines without one.
+    """
+    if not isinstance(text, str):
+        raise TypeError("extract() needs the document as text (str); decode bytes first")
+    figures: list[Figure] = []
+    for art in structure(text):
+        figures.extend(_article_figures(text, art, doc_id, date))
+    return figures
+
+
+def _article_figures(text: str, art: Article, doc_id: str, date: str | None) -> list[Figure]:
+    ctx: _Context | None = None
+    out: list[Figure] = []
+    seen = set()
+    sources_so_far: list[str] = []
+    sentence_sources: list[str] = []
+    for si, sent in enumerate(art.sentences):
+        attributions = find_attributions(text, sent.start, sent.end) if sent.end - sent.start < MAX_SENTENCE else []
+        earlier = text[art.start:sent.start]
+        resolved = [(a, resolve(a, sources_so_far, earlier)) for a in attributions]
+        if not _HAS_NUMBER.search(text, sent.start, sent.end):
+            sentence_sources.append(next((s for _, s in resolved if s), ""))
+            sources_so_far.extend(s for _, s in resolved if s)
+            continue
+        if ctx is None:
+            ctx = _context(text, art, date)
+        for fig_args in _sentence_figures(text, sent):
+            n, who, unit, combatant, decision, span = fig_args
+            key = (decision.category, n.value, n.value_low, n.value_high, text[sent.start:sent.end])
+            if key in seen:
+                continue
+            seen.add(key)
+            source = _pick_source(resolved, n)
+            if not source:
+                source = _inherited_source(art, si, sentence_sources)
+            exclude = [(a.start, a.end) for a in attributions]
+            if art.dateline:
+                exclude.append((art.dateline.place_start, art.dateline.end))
+            location, country = _place_for(text, ctx, art, si, n, exclude)
+            out.append(Figure(
+                doc_id=doc_id, article=art.index, category=decision.category, value=n.value,
+                value_low=n.value_low, value_high=n.value_high, qualifier=n.qualifier,
+                number_text=n.text, unit=unit, who=who, combatant=combatant,
+                term=" ".join(decision.term.split()), location=location, country=country,
+                source=source, reported_date=ctx.date, quote=text[sent.start:sent.end],
+                start=span[0], end=span[1]))
+        sentence_sources.append(next((s for _, s in resolved if s), ""))
+        sources_so_far.extend(s for _, s in resolved if s)
+    return out
+
+
+def _pick_source(resolved: list[tuple[Attribution, str]], n: NumberPhrase) -> str:
+    named = [(a, s) for a, s in resolved if s]
+    if not named:
+        return ""
+    a, s = min(named, key=lambda x: min(abs(x[0].start - n.end), abs(x[0].end - n.start)))
+    return s
+
+
+def _inherited_source(art: Article, si: int, sentence_sources: list[str]) -> str:
+    """The source of the sentence before, when it is in the same paragraph, or when both are
+    one-sentence paragraphs in a row (wire copy puts each sentence in a paragraph of its own)."""
+    if si == 0:
+        return ""
+    sent, prev = art.sentences[si], art.sentences[si - 1]
+    same_paragraph = prev.paragraph == sent.paragraph
+    wire_style = (prev.paragraph == sent.paragraph - 1 and prev.paragraph_sentences == 1
+                  and sent.paragraph_sentences == 1)
+    return sentence_sources[si - 1] if (same_paragraph or wire_style) else ""
+
+
+def _sentence_figures(text: str, sent: Sentence):
+    """(number, who, unit, combatant, decision, span) for every figure in one sentence."""
+    lo, hi = sent.start, min(sent.end, sent.start + MAX_SENTENCE)
+    numbers = [n for n in find_numbers(text[lo:hi])]
+    numbers = [NumberPhrase(n.start + lo, n.end + lo, n.text, n.value, n.value_low, n.value_high,
+                            n.qualifier, n.core_start + lo, n.is_vague, n.is_word, n.bare_digits)
+               for n in numbers]
+    counts = [n for n in numbers if _is_count(text, n, lo, hi)]
+    # parts of a breakdown: "six civilians, including a woman and four children"
+    is_part = [i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
+               and not re.search(r"\b(?:of whom|of which)\b", text[counts[i - 1].end:n.start])
+               for i, n in enumerate(counts)]
+    previous: tuple | None = None
+    for i, n in enumerate(counts):
+        if is_part[i]:
+            continue
+        # the clause this number belongs to: between its neighbours and clause breaks
+        left_bound = counts[i - 1].end if i > 0 else lo
+        later = [c for c, part in zip(counts[i + 1:], is_part[i + 1:]) if not part]
+        right_bound = later[0].start if later else hi
+        for m in _CLAUSE_LEFT.finditer(text, left_bound, n.start):
+            left_bound = m.end()
+        m = _CLAUSE_LEFT.search(text, n.end, right_bound)
+        if m:
+            right_bound = m.start()
+        open_paren = text.rfind("(", lo, n.start)
+        if open_paren > text.rfind(")", lo, n.start):
+            left_bound = max(left_bound, open_paren + 1)
+            close = text.find(")", n.end, hi)
+            right_bound = min(right_bound, close) if close != -1 else right_bound
+        grp, np_end, inner, ok, of_pronoun = _noun_phrase(text, n, hi)
+        if not ok:
+            previous = None
+            continue
+        decision = _decide(text, n, np_end, inner, left_bound, right_bound)
+        if decision is None and previous is not None and re.fullmatch(
+                r"\s*(?:,\s*)?(?:and|as well as|plus|or|,)\s*", text[previous[1]:n.start]):
+            decision = previous[0]     # "26 fighters were killed, as well as nine soldiers"
+        if decision is None or not decision.category:
+            previous = None
+            continue
+        if _hypothetical_or_denied(text, n, decision, left_bound):
+            previous = None
+            continue
+        if grp is None and of_pronoun:
+            grp = _antecedent(text, lo, n.start)
+        who = grp.who if grp else "people"
+        unit = grp.unit if grp else "people"
+        combatant = grp.combatant if grp else False
+        span = (min(n.start, decision.start), max(np_end, n.end, decision.end))
+        previous = (decision, np_end)
+        yield n, who, unit, combatant, decision, span
+
+
+def _antecedent(text: str, lo: int, pos: int):
+    """The group named just before "N of whom": "Iranian military advisers, one of whom died"."""
+    lex = _lexicon()
+    head = text[lo:pos]
+    best = None
+    for m in lex["noun"].finditer(head):
+        best = m
+    if best is None:
+        return None
+    return lex["noun_of"].get(" ".join(best.group().lower().split()))

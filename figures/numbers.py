@@ -1,0 +1,217 @@
+"""Number phrases: "up to 25,000", "tens of thousands", "between 3,000 and 5,000", "six lakh".
+
+One compiled pattern finds every number phrase in a text; ``parse_phrase`` turns one phrase into a
+value with its bounds and qualifier (see ``figures.schema.QUALIFIERS``). The words live in
+``lexicon/numbers.toml``. General-purpose number parsers lose the qualifier, so this is our own.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from .lexicon import load
+
+
+@dataclass(slots=True, frozen=True)
+class NumberPhrase:
+    """A number phrase as found in a text."""
+
+    start: int
+    end: int
+    text: str
+    value: float
+    value_low: float | None
+    value_high: float | None
+    qualifier: str
+    core_start: int      # where the number itself starts, after any qualifier
+    is_vague: bool
+    is_word: bool        # written in words ("six"), not digits
+    bare_digits: bool    # plain digits with no separator or scale ("2014", "28")
+
+
+def _alternation(words) -> str:
+    """A regex alternation of literal phrases, longest first so "tens of thousands" beats "thousands"."""
+    ordered = sorted(set(words), key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+@cache
+def _tables() -> dict:
+    data = load("numbers")
+    qualifier_of = {}
+    for qualifier, words in data["qualifiers"].items():
+        for w in words:
+            qualifier_of[w] = qualifier
+    return {
+        "units": data["units"],
+        "tens": data["tens"],
+        "scales": data["scales"],
+        "phrases": data["phrases"],
+        "vague": {k: tuple(v) for k, v in data["vague"].items()},
+        "qualifier_of": qualifier_of,
+        "joiners": data["ranges"]["joiners"],
+    }
+
+
+# Scale words that may follow digits with a space ("1.2 million"); the one-letter ones must touch
+# the digits ("1.6m", "3bn") so that "10 m" (metres) is not read as ten million.
+_SPACED_SCALES = ("thousand", "million", "millions", "billion", "lakh", "lakhs", "lac", "lacs",
+                  "crore", "crores")
+_TOUCHING_SCALES = ("m", "mn", "bn", "k")
+
+
+@cache
+def pattern() -> re.Pattern:
+    """The compiled pattern for one number phrase, qualifier and range included."""
+    t = _tables()
+    word = _alternation(list(t["units"]) + list(t["tens"]) + ["hundred", "thousand", "million",
+                                                              "billion", "lakh", "crore"])
+    first_word = _alternation(list(t["units"]) + list(t["tens"]))
+    words = rf"(?:{first_word})(?:(?:\s*-\s*|\s+(?:and\s+)?)(?:{word}))*"
+    digits = (r"\d{1,3}(?:(?:,\s?|[ \u00a0\u202f])\d{3})+(?![\d,.]\d)"
+              r"|\d+(?:\.\d+)?")
+    scale = rf"(?:\s*(?:{_alternation(_SPACED_SCALES)})|(?:{_alternation(_TOUCHING_SCALES)}))\b"
+    number = (rf"(?:(?:{_alternation(t['phrases'])})\b"
+              rf"|(?:{digits})(?:{scale})?"
+              rf"|(?:{words})\b(?:\s+(?:{_alternation(_SPACED_SCALES)})\b)?)")
+    quals = _alternation(t["qualifier_of"])
+    joiner = "|".join(re.escape(j) for j in t["joiners"] if j != "to")
+    return re.compile(
+        rf"(?<![\w.,$£€])(?:(?P<qual>{quals})\s+)?"
+        rf"(?:(?P<vague>{_alternation(t['vague'])})\b"
+        rf"|(?P<between>between\s+)?(?P<n1>{number})"
+        rf"(?:(?P<join>\s*(?:{joiner})\s*|\s+to\s+|\s+and\s+)(?:(?:{quals})\s+)?(?P<n2>{number}))?)"
+        rf"(?![\w%])",
+        re.IGNORECASE,
+    )
+
+
+def word_value(text: str) -> float | None:
+    """ "twenty-five" -> 25, "one hundred and fifty" -> 150, "two million" -> 2e6, "a dozen" -> 12."""
+    t = _tables()
+    key = " ".join(text.lower().split())
+    if key in t["phrases"]:
+        return float(t["phrases"][key])
+    total, current = 0, 0
+    seen = False
+    for w in re.split(r"[\s-]+", key):
+        if w == "and":
+            continue
+        if w in t["units"]:
+            current += t["units"][w]
+        elif w in t["tens"]:
+            current += t["tens"][w]
+        elif w == "hundred":
+            current = (current or 1) * 100
+        elif w in t["scales"]:
+            total += (current or 1) * t["scales"][w]
+            current = 0
+        else:
+            return None
+        seen = True
+    return float(total + current) if seen else None
+
+
+_SCALE_SUFFIX = re.compile(r"^(?P<num>[\d.,\s\u00a0\u202f]+?)\s*(?P<scale>[a-z]+)?$", re.I)
+
+
+def number_value(text: str) -> tuple[float, bool] | None:
+    """The value of one number (no qualifier, no range) and whether it carried a scale word."""
+    raw = text.strip()
+    if not raw:
+        return None
+    if not raw[0].isdigit():
+        value = word_value(raw)
+        if value is None:
+            return None
+        return value, bool(re.search(r"hundred|thousand|million|billion|lakh|crore|dozen", raw, re.I))
+    m = _SCALE_SUFFIX.match(raw)
+    if not m:
+        return None
+    num = re.sub(r"[,\s\u00a0\u202f]", "", m["num"])
+    try:
+        value = float(num)
+    except ValueError:
+        return None
+    scale = (m["scale"] or "").lower()
+    if scale:
+        factor = _tables()["scales"].get(scale)
+        if factor is None:
+            return None
+        value *= factor
+    return round(value, 6), bool(scale)
+
+
+def _mention(m: re.Match, offset: int = 0) -> NumberPhrase | None:
+    t = _tables()
+    qual_text = (m["qual"] or "").lower()
+    qualifier = t["qualifier_of"].get(" ".join(qual_text.split()), "exact") if qual_text else "exact"
+    core_start = m.start("vague") if m["vague"] else m.start("n1")
+    if m["vague"]:
+        low, high = t["vague"][" ".join(m["vague"].lower().split())]
+        low, high = float(low), float(high)
+        return NumberPhrase(m.start() + offset, m.end() + offset, m.group(), low, low, high, "vague",
+                            core_start + offset, True, False, False)
+    first = number_value(m["n1"])
+    if first is None:
+        return None
+    n1, scaled1 = first
+    is_word = not m["n1"][0].isdigit()
+    bare = not is_word and bool(re.fullmatch(r"\d+", m["n1"]))
+    if m["n2"]:
+        second = number_value(m["n2"])
+        join = m["join"].strip().lower()
+        if second is None or (join == "and" and not m["between"]):
+            return None  # caller retries on the first number alone
+        n2, scaled2 = second
+        if scaled2 and not scaled1 and n1 < n2:
+            # "1 to 2 million": the first number borrows the scale of the second
+            for factor in (1_000_000_000, 10_000_000, 1_000_000, 100_000, 1_000):
+                if n2 >= factor and n1 * factor <= n2:
+                    n1 *= factor
+                    break
+        if n2 <= n1:
+            return None
+        return NumberPhrase(m.start() + offset, m.end() + offset, m.group(), n1, n1, n2, "range",
+                            core_start + offset, False, is_word, False)
+    if m["between"]:
+        return None
+    if qualifier == "at_least":
+        low, high = n1, None
+    elif qualifier == "at_most":
+        low, high = None, n1
+    else:
+        low = high = n1
+    return NumberPhrase(m.start() + offset, m.end() + offset, m.group(), n1, low, high, qualifier,
+                        core_start + offset, False, is_word, bare)
+
+
+def find_numbers(text: str) -> list[NumberPhrase]:
+    """Every number phrase in ``text``, left to right, without overlaps."""
+    found = []
+    pat = pattern()
+    pos = 0
+    while True:
+        m = pat.search(text, pos)
+        if not m:
+            break
+        mention = _mention(m)
+        if mention is None and m["n2"]:
+            # Not a range after all ("12 and 40", "between 5 and"): keep the first number alone.
+            short = pat.match(text, m.start(), m.end("n1"))
+            mention = _mention(short) if short and not short["n2"] else None
+            if mention is not None and m["between"]:
+                mention = None
+            pos = m.end("n1")
+        else:
+            pos = m.end()
+        if mention is not None:
+            found.append(mention)
+    return found
+
+
+def parse_phrase(text: str) -> NumberPhrase | None:
+    """The one number phrase that makes up all of ``text`` ("up to 25,000"), or None."""
+    m = pattern().fullmatch(text.strip())
+    return _mention(m) if m else None

