@@ -56,7 +56,7 @@ _MONTH = r"(?i:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 # "London, 14 Jun –", "AMMAN, July 4 (Reuters) -", "Daraa (Syria) : –", "Vienna, July 5 (IANS)",
 # "GENEVA, 3 March 2024 -". Bounded everywhere: no part can run away on a long line.
 DATELINE = re.compile(
-    rf"^(?:[A-Z][\w&.' ]{{0,30}}:\s+)?"                       # "Iran Focus: " (outlet prefix)
+    rf"(?:[A-Z][\w&.' ]{{0,30}}:\s+)?"                       # "Iran Focus: " (outlet prefix)
     rf"(?P<place>[A-Z][A-Za-z'.\-]{{1,25}}(?:[ \-][A-Z][A-Za-z'.\-]{{1,25}}){{0,3}})"
     rf"(?:\s*\((?P<paren>[A-Za-z .]{{2,30}})\))?"
     rf"(?:,\s*(?!{_MONTH}\b)(?P<country>[A-Z][A-Za-z.]{{1,25}}(?:\s[A-Z][A-Za-z.]{{1,25}}){{0,2}}))?"
@@ -200,7 +200,7 @@ def structure(text: str) -> list[Article]:
             continue
         if mode == "teasers":
             # Skip headlines and snippets until a real story (a long paragraph with a dateline).
-            if len(stripped) > 150 and parse_dateline(text, s + raw.index(stripped[0]), e):
+            if len(stripped) > 60 and parse_dateline(text, s + raw.index(stripped[0]), e):
                 mode = "article"
                 current = Article(len(articles), pending_title[0] if pending_title else s, e,
                                   title=pending_title)

@@ -455,11 +455,12 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None) -> 
             continue
         if ctx is None:
             ctx = _context(text, art, date)
+        in_title = art.title is not None and sent.start == art.title[0]
         for fig_args in _sentence_figures(text, sent):
             n, who, unit, combatant, decision, span = fig_args
             key = (decision.category, n.value, n.value_low, n.value_high, text[sent.start:sent.end])
-            if key in seen:
-                continue
+            if key in seen or (in_title and _told_in_body(text, art, decision.category, n)):
+                continue    # a repeated sentence, or a headline that repeats the story's figure
             seen.add(key)
             source = _pick_source(resolved, n)
             if not source:
@@ -478,6 +479,12 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None) -> 
         sentence_sources.append(next((s for _, s in resolved if s), ""))
         sources_so_far.extend(s for _, s in resolved if s)
     return out
+
+
+def _told_in_body(text: str, art: Article, category: str, n: NumberPhrase) -> bool:
+    body = [s for s in art.sentences if s.start != art.title[0]]
+    return any(f[4].category == category and f[0].value == n.value
+               for s in body for f in _sentence_figures(text, s))
 
 
 def _pick_source(resolved: list[tuple[Attribution, str]], n: NumberPhrase) -> str:

@@ -66,7 +66,7 @@ def pattern() -> re.Pattern:
     """The compiled pattern for one number phrase, qualifier and range included."""
     t = _tables()
     word = _alternation(list(t["units"]) + list(t["tens"]) + ["hundred", "thousand", "million",
-                                                              "billion", "lakh", "crore"])
+                                                              "billion", "lakh", "crore", "dozen"])
     first_word = _alternation(list(t["units"]) + list(t["tens"]))
     words = rf"(?:{first_word})(?:(?:\s*-\s*|\s+(?:and\s+)?)(?:{word}))*"
     digits = (r"\d{1,3}(?:(?:,\s?|[ \u00a0\u202f])\d{3})+(?![\d,.]\d)"
@@ -213,5 +213,6 @@ def find_numbers(text: str) -> list[NumberPhrase]:
 
 def parse_phrase(text: str) -> NumberPhrase | None:
     """The one number phrase that makes up all of ``text`` ("up to 25,000"), or None."""
-    m = pattern().fullmatch(text.strip())
+    phrase = re.sub(r"\s+of$", "", text.strip())     # "tens of thousands of"
+    m = pattern().fullmatch(phrase)
     return _mention(m) if m else None
