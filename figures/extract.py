@@ -233,8 +233,6 @@ def _word_gap(text: str, a: int, b: int) -> int:
 
 def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int):
     """The deciding trigger for a number whose noun phrase ends at np_end, in clause [lo, hi)."""
-    if inner is not None:
-        return inner
     # the predicate right after the noun phrase, past auxiliaries, asides and breakdowns
     pos = np_end
     for _ in range(3):
@@ -246,12 +244,14 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int):
             pos += aside.end()
             continue
         break
+    neg = _lexicon()["negative"].match(text, pos, hi)
+    if neg:   # "36,000 displaced people have returned": what they did now decides
+        return _Decision("", neg.group(), neg.start(), neg.end())
+    if inner is not None:
+        return inner
     d = _trigger_at(text[pos:hi], pos)
     if d is not None:
         return d
-    neg = _lexicon()["negative"].match(text, pos, hi)
-    if neg:
-        return _Decision("", neg.group(), neg.start(), neg.end())
     left = _triggers_in(text, lo, n.start, "left")
     right = _triggers_in(text, np_end, hi, "right")
     # the word that governs the number: "killing 12", "the evacuation of 2,000"
@@ -289,6 +289,10 @@ def _hypothetical_or_denied(text: str, n: NumberPhrase, d: _Decision, lo: int) -
                 continue
             return True
     if _NEGATED_NUMBER.search(text[max(lo, n.start - 15):n.start]):
+        return True
+    # a modal governing the number: "could force 1 to 2 million", "could displace up to a million"
+    if re.search(r"\b(?:could|would|might|may|will|to be|going to)\s+(?:\w+\s+){0,2}$",
+                 text[max(lo, n.start - 40):n.start]):
         return True
     # a conditional clause around the number: "if the dam bursts, 50,000 ..."
     head = text[lo:n.start]

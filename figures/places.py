@@ -290,8 +290,11 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
         a, b = m.start(), m.end()
         tokens = [(a + t.start(), a + t.end()) for t in re.finditer(r"[^\s]+", m.group())]
         # leading directions ("Eastern Ghouta") and trailing kinds ("Hainan Province") may be left
-        while len(tokens) > 1 and text[tokens[0][0]:tokens[0][1]].lower() in lex["directions"]:
+        while len(tokens) > 1 and (text[tokens[0][0]:tokens[0][1]].lower() in lex["directions"]
+                                   or text[tokens[0][0]:tokens[0][1]].lower() in lex["not_places"]):
             tokens = tokens[1:]
+        if text[tokens[0][0]:tokens[-1][1]] in lex["demonyms"]:
+            continue    # "Somali", "Syrian": a people, not a place
         s, e = tokens[0][0], _strip_possessive(text, tokens[0][0], tokens[-1][1])
         piece = text[s:e].rstrip(".,")
         e = s + len(piece)
@@ -320,7 +323,11 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
             continue
         if len(name) < 3 or name.isupper() and len(name) <= 4:
             continue   # "in IS", "at UN": organisations, not places
-        add(s, e, text[s:e], TOWN, (), True)
+        if re.match(r"\s+(?:shelling|attacks?|strikes?|air\s*strikes?|raids?|bombing|fire|offensive|"
+                    r"fighters|forces|militants|rebels|control|custody|hands|militia|gunmen)\b", text[e:e + 20]):
+            continue   # "killed in Houthi shelling": a group, not a place
+        known = gaz.get(fold(text[s:e]), ())
+        add(s, e, text[s:e], known[0].level if known else TOWN, known, True)
     # Directions before a place belong to it: "northern Syria", "southeast Brazil".
     out = []
     for p in sorted(found.values(), key=lambda p: p.start):

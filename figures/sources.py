@@ -39,7 +39,8 @@ def _patterns():
             rf"last|this|earlier|from|with|for)\b))", re.IGNORECASE),
         "speaker": re.compile(rf"(?P<src>{phrase})\s+(?P<verb>{verbs})\b", re.IGNORECASE),
         "inverted": re.compile(
-            rf"(?:[,\"”’]|^)\s*(?:{verbs})\s+(?P<src>{phrase})\s*(?=[.,;]|$)", re.IGNORECASE),
+            r"(?:[,\"”’]|^)\s*(?:said|says|added|adds|noted|stated|explained|wrote|reported)\s+"
+            rf"(?P<src>{phrase})\s*(?=[.,;]|$)", re.IGNORECASE),
         "descriptors": {d.lower() for d in data["descriptors"]},
         "pronouns": {p.lower() for p in data["pronouns"]},
         "not_sources": {n.lower() for n in data["not_sources"]},
@@ -70,6 +71,13 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
     for m in _CLAUSE.finditer(head):
         cut = m.end()
     src = head[cut:].strip()
+    if src[:1].islower() and head[:cut].rstrip().endswith(","):
+        # "Ahmed Saleh, director of the main hospital, told Reuters": the name before the aside
+        before = head[:cut].rstrip()[:-1]
+        prev = _CLAUSE.split(before)[-1].strip() if before else ""
+        m = re.search(r"(?:[A-Z][\w.'’\-]+\s+){0,4}[A-Z][\w.'’\-]+$", prev)
+        if m and m.group() == prev:
+            return len(before) - len(prev), prev
     # auxiliaries stay with the verb: "the office is calling", "officials have said"
     src = re.sub(r"\s+(?:is|are|was|were|has|have|had|also|later|previously|earlier|had\s+earlier)$",
                  "", src, flags=re.I)
