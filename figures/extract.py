@@ -523,6 +523,12 @@ def _sentence_figures(text: str, sent: Sentence):
     is_part = [i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
                and not re.search(r"\b(?:of whom|of which)\b", text[counts[i - 1].end:n.start])
                for i, n in enumerate(counts)]
+    def right_of(j: int) -> int:
+        later = [c for c, part in zip(counts[j + 1:], is_part[j + 1:]) if not part]
+        bound = later[0].start if later else hi
+        m = _CLAUSE_LEFT.search(text, counts[j].end, bound)
+        return m.start() if m else bound
+
     previous: tuple | None = None
     for i, n in enumerate(counts):
         if is_part[i]:
@@ -549,9 +555,18 @@ def _sentence_figures(text: str, sent: Sentence):
         if decision is None and previous is not None and re.fullmatch(
                 r"\s*(?:,\s*)?(?:and|as well as|plus|or|,)\s*", text[previous[1]:n.start]):
             decision = previous[0]     # "26 fighters were killed, as well as nine soldiers"
+        if decision is None and i + 1 < len(counts) and re.fullmatch(
+                r"\s*(?:,\s*)?(?:and|or|as well as|,)\s*", text[np_end:counts[i + 1].start]):
+            # "Seven women and 12 militants were killed": the next number's predicate is shared
+            nxt = counts[i + 1]
+            _, nxt_end, nxt_inner, nxt_ok, _ = _noun_phrase(text, nxt, hi)
+            if nxt_ok:
+                decision = _decide(text, nxt, nxt_end, nxt_inner, nxt.start, right_of(i + 1))
         if decision is None or not decision.category:
             previous = None
             continue
+        if of_pronoun and previous is not None and previous[0].category == decision.category:
+            continue   # "47 people were injured, 15 of them seriously": a part of the total
         if _hypothetical_or_denied(text, n, decision, left_bound):
             previous = None
             continue
