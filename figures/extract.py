@@ -478,11 +478,19 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None) -> 
                 value_low=n.value_low, value_high=n.value_high, qualifier=n.qualifier,
                 number_text=n.text, unit=unit, who=who, combatant=combatant,
                 term=" ".join(decision.term.split()), location=location, country=country,
-                source=source, reported_date=ctx.date, quote=text[sent.start:sent.end],
+                source=source, reported_date=ctx.date, quote=text[_quote_start(art, sent):sent.end],
                 start=span[0], end=span[1]))
         sentence_sources.append(next((s for _, s in resolved if s), ""))
         sources_so_far.extend(s for _, s in resolved if s)
     return out
+
+
+def _quote_start(art: Article, sent: Sentence) -> int:
+    """Where the quote starts: after the dateline ("London, 14 Jun –") when the sentence has one."""
+    d = art.dateline
+    if d is not None and sent.start <= d.place_start < sent.end and d.end < sent.end:
+        return d.end
+    return sent.start
 
 
 def _told_in_body(text: str, art: Article, category: str, n: NumberPhrase) -> bool:

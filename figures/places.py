@@ -243,6 +243,9 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
             dest = any(tail.endswith(d) or re.search(rf"\b{re.escape(d)}\s+(?:the\s+)?[\w\-]*\s*$", tail)
                        for d in lex["destinations"]) and w not in ("in", "at", "across", "inside", "of")
             break
+        # "heading towards the stronghold of Tabqa", "fled to the city of Gaziantep"
+        if re.search(r"\b(?:to|towards|toward|into)\s+(?:the\s+)?(?:[\w\-']+\s+){0,3}of\s+$", before):
+            dest = True
         after = text[b:b + 12]
         adjectival = bool(re.match(r"-(?:backed|based|led|made|born|trained|allied|supported|run|"
                                    r"controlled|held|affiliated|linked|aligned)\b", after))
