@@ -493,10 +493,15 @@ def _quote_start(art: Article, sent: Sentence) -> int:
     return sent.start
 
 
-def _told_in_body(text: str, art: Article, category: str, n: NumberPhrase) -> bool:
-    body = [s for s in art.sentences if s.start != art.title[0]]
-    return any(f[4].category == category and f[0].value == n.value
-               for s in body for f in _sentence_figures(text, s))
+def _told_in_body(text: str, art: Article, category: str, n: NumberPhrase,
+                  _memo: dict = {}) -> bool:
+    # the body's (category, value) pairs, read once per article rather than once per headline figure
+    key = (id(text), art.start, art.end)
+    if key not in _memo:
+        _memo.clear()
+        _memo[key] = {(f[4].category, f[0].value) for s in art.sentences if s.start != art.title[0]
+                      for f in _sentence_figures(text, s)}
+    return (category, n.value) in _memo[key]
 
 
 def _pick_source(resolved: list[tuple[Attribution, str]], n: NumberPhrase) -> str:
