@@ -1,35 +1,71 @@
-"""Command line: ``python -m figures extract PATH... [--format csv|jsonl] [-o FILE]``."""
+"""Command line: ``python -m figures COMMAND``.
+
+    extract PATH...      figures of files or folders, printed as CSV or JSON lines (no store)
+    ingest PATH...       add documents to the store, with a progress bar and a summary
+    export               stored figures as CSV, HXL-tagged CSV or JSON lines, with filters
+    stats                what the store holds
+    reextract            recompute figures after the rules changed, keeping reviews
+    review FIGURE_ID     accept, reject or correct a stored figure
+
+Commands that use the store take ``--db PATH`` (else $FIGURES_DB, else data/figures.db).
+"""
 from __future__ import annotations
 
 import argparse
 import csv
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from .extract import EXTRACTOR_VERSION, extract
-from .reading import UnreadableDocument, read_text_file
-from .schema import FIELDS, to_csv_row
+from .formats import SUPPORTED, load_file
+from .reading import MAX_BYTES, UnreadableDocument
+from .schema import CATEGORIES, CORRECTABLE, FIELDS, REVIEW_STATUSES, to_csv_row
 
-TEXT_SUFFIXES = {".txt"}
 
-
-def _documents(paths: list[str]):
-    """(path, problem) for every document named: files as given, folders walked lazily, sorted."""
+def _documents(paths: list[str]) -> Iterator[tuple[Path, str | None]]:
+    """(path, problem) for every document named: files as given, folders walked lazily in name
+    order (hidden files and files of unsupported formats inside folders are passed over)."""
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES:
-                    yield f, None
+            for f in _walk(p):
+                yield f, None
         elif p.is_file():
             yield p, None
         else:
             yield p, f"{p}: no such file or folder"
 
 
+def _walk(folder: Path) -> Iterator[Path]:
+    try:
+        entries = sorted(folder.iterdir(), key=lambda e: e.name)
+    except OSError:
+        return
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        if e.is_dir():
+            yield from _walk(e)
+        elif e.is_file() and e.suffix.lower() in SUPPORTED:
+            yield e
+
+
+def _progress(iterable, what: str):
+    """A progress bar with rate on a terminal (standard error), nothing when piped."""
+    if not sys.stderr.isatty():
+        return iterable
+    from tqdm import tqdm
+    return tqdm(iterable, unit=" doc", desc=what, file=sys.stderr, dynamic_ncols=True)
+
+
+def _open_output(path: str | None):
+    return open(path, "w", newline="", encoding="utf-8") if path else sys.stdout
+
+
 def _cmd_extract(args) -> int:
-    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    out = _open_output(args.output)
     failed = 0
     try:
         writer = None
@@ -37,18 +73,20 @@ def _cmd_extract(args) -> int:
             writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
             writer.writeheader()
         for path, problem in _documents(args.paths):
-            if problem is None and path.suffix.lower() not in TEXT_SUFFIXES:
-                problem = f"{path}: unsupported format '{path.suffix or 'none'}' (only .txt for now)"
+            doc = None
             if problem is None:
                 try:
-                    text = read_text_file(path)
+                    doc = load_file(path, max_bytes=args.max_bytes)
                 except UnreadableDocument as e:
                     problem = str(e)
             if problem is not None:
                 print(f"error: {problem}", file=sys.stderr)
                 failed += 1
                 continue
-            for fig in extract(text, doc_id=path.stem, date=args.date):
+            figs = extract(doc.text, doc_id=path.stem, date=args.date or doc.published or None)
+            for fig in figs:
+                if doc.pages:
+                    fig.page = doc.page_at(fig.start)
                 if writer is not None:
                     writer.writerow(to_csv_row(fig))
                 else:
@@ -62,28 +100,207 @@ def _cmd_extract(args) -> int:
     return 1 if failed else 0
 
 
+def _store(args):
+    from .store import Store
+    return Store(args.db)
+
+
+def _cmd_ingest(args) -> int:
+    added = present = 0
+    failures: list[str] = []
+    with _store(args) as store:
+        for path, problem in _progress(_documents(args.paths), "ingest"):
+            if problem is None:
+                try:
+                    result = store.add(load_file(path, max_bytes=args.max_bytes))
+                except UnreadableDocument as e:
+                    problem = str(e)
+            if problem is not None:
+                failures.append(problem)
+                continue
+            if result.status == "added":
+                added += 1
+            else:
+                present += 1
+    print(f"added {added}, already present {present}, failed {len(failures)}", file=sys.stderr)
+    for reason in failures:
+        print(f"  failed: {reason}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _filters(args):
+    from .store import Filters
+    statuses = tuple(args.status) if args.status else Filters().statuses
+    return Filters(categories=tuple(args.category or ()), countries=tuple(args.country or ()),
+                   places=tuple(args.place or ()), sources=tuple(args.source or ()),
+                   date_from=args.since or "", date_to=args.until or "",
+                   include_combatants=args.include_combatants, statuses=statuses,
+                   search=args.search or "")
+
+
+def _cmd_export(args) -> int:
+    from .export import write
+    filters = _filters(args)
+    filters.where()   # bad dates fail here, before any output
+    with _store(args) as store:
+        out = _open_output(args.output)
+        try:
+            n = write(store.iter_figures(filters), out, args.format)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+    if args.output:
+        print(f"{n} figure(s) written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _cmd_stats(args) -> int:
+    with _store(args) as store:
+        s = store.stats()
+    if args.json:
+        print(json.dumps(s, indent=2))
+        return 0
+    print(f"database        {s['database']} ({s['bytes'] / 1e6:.1f} MB, schema v{s['schema_version']})")
+    print(f"documents       {s['documents']}")
+    print(f"figures         {s['figures']} ({s['combatant_figures']} about combatants)")
+    for cat, n in s["civilian_figures_by_category"].items():
+        print(f"  {cat:<13} {n}")
+    print("reviews         " + ", ".join(f"{k} {v}" for k, v in s["reviews"].items()))
+    if s["orphan_reviews"]:
+        print(f"orphan reviews  {s['orphan_reviews']} (their figure is gone after re-extraction;"
+              " see `reextract`)")
+    if s["outdated_documents"]:
+        print(f"outdated        {s['outdated_documents']} document(s) extracted by an older version:"
+              " run `python -m figures reextract`")
+    return 0
+
+
+def _cmd_reextract(args) -> int:
+    with _store(args) as store:
+        report = store.reextract(everything=args.all)
+    print(f"re-extracted {report.documents} document(s) with version {EXTRACTOR_VERSION}: "
+          f"{report.figures_before} figure(s) before, {report.figures_after} after", file=sys.stderr)
+    if report.orphans:
+        print(f"{len(report.orphans)} review(s) no longer match a figure; they are kept:",
+              file=sys.stderr)
+        for r in report.orphans:
+            print(f"  {r['doc_id']} [{r['span_start']}:{r['span_end']}] {r['text_at_span']!r}: "
+                  f"{r['status']} {r['note']!r}", file=sys.stderr)
+    return 0
+
+
+def _cmd_review(args) -> int:
+    corrections = {k: getattr(args, k) for k in CORRECTABLE}
+    status = "accepted" if args.accept else "rejected" if args.reject else None
+    with _store(args) as store:
+        try:
+            fig = store.review(args.figure_id, status, note=args.note or "",
+                               reviewer=args.reviewer or "", **corrections)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    print(f"figure {args.figure_id}: {fig['review_status']} — {fig['category']} "
+          f"{fig['value']:g} at {fig['location'] or '?'} ({fig['source'] or 'no source'})")
+    return 0
+
+
+def _add_db(p):
+    p.add_argument("--db", metavar="PATH",
+                   help="the database file (default: $FIGURES_DB, else data/figures.db)")
+
+
+def _max_bytes(value: str) -> int:
+    mb = float(value)
+    if mb <= 0:
+        raise argparse.ArgumentTypeError("the size limit must be positive")
+    return int(mb * 1024 * 1024)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m figures",
                                      description="Humanitarian figures with their provenance.")
     parser.add_argument("--version", action="version", version=f"figures {EXTRACTOR_VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("extract", help="extract figures from .txt files or folders of them")
+    formats = ", ".join(sorted(SUPPORTED))
+    limit = dict(type=_max_bytes, default=MAX_BYTES, dest="max_bytes", metavar="MB",
+                 help=f"refuse files larger than this (default {MAX_BYTES // 2**20} MB)")
+
+    ex = sub.add_parser("extract", help=f"extract figures from files or folders ({formats})")
     ex.add_argument("paths", nargs="+", metavar="PATH")
     ex.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     ex.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     ex.add_argument("--date", metavar="YYYY-MM-DD",
                     help="the documents' date, for articles whose dateline has none")
+    ex.add_argument("--max-size", **limit)
     ex.set_defaults(run=_cmd_extract)
+
+    ing = sub.add_parser("ingest", help="add files or folders of documents to the store")
+    ing.add_argument("paths", nargs="+", metavar="PATH")
+    ing.add_argument("--max-size", **limit)
+    _add_db(ing)
+    ing.set_defaults(run=_cmd_ingest)
+
+    exp = sub.add_parser("export", help="write stored figures as csv, hxl or jsonl")
+    exp.add_argument("--format", choices=("csv", "hxl", "jsonl"), default="csv")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    exp.add_argument("--category", action="append", choices=CATEGORIES)
+    exp.add_argument("--country", action="append", metavar="ISO3")
+    exp.add_argument("--place", action="append", metavar="NAME")
+    exp.add_argument("--source", action="append", metavar="NAME")
+    exp.add_argument("--since", metavar="YYYY-MM-DD", help="reported on or after this date")
+    exp.add_argument("--until", metavar="YYYY-MM-DD", help="reported on or before this date")
+    exp.add_argument("--include-combatants", action="store_true",
+                     help="also figures about fighters, soldiers and other combatants")
+    exp.add_argument("--status", action="append", choices=REVIEW_STATUSES,
+                     help="review status to include (default: all but rejected)")
+    exp.add_argument("--search", metavar="WORDS", help="only figures whose quote contains these")
+    _add_db(exp)
+    exp.set_defaults(run=_cmd_export)
+
+    st = sub.add_parser("stats", help="what the store holds")
+    st.add_argument("--json", action="store_true")
+    _add_db(st)
+    st.set_defaults(run=_cmd_stats)
+
+    re_ = sub.add_parser("reextract", help="recompute figures with this version's rules")
+    re_.add_argument("--all", action="store_true",
+                     help="every document, not only those extracted by another version")
+    _add_db(re_)
+    re_.set_defaults(run=_cmd_reextract)
+
+    rv = sub.add_parser("review", help="accept, reject or correct a stored figure")
+    rv.add_argument("figure_id", type=int)
+    verdict = rv.add_mutually_exclusive_group()
+    verdict.add_argument("--accept", action="store_true")
+    verdict.add_argument("--reject", action="store_true")
+    rv.add_argument("--value", type=float, help="the correct number")
+    rv.add_argument("--category", choices=CATEGORIES)
+    rv.add_argument("--location", "--place", dest="location", metavar="PLACE")
+    rv.add_argument("--country", metavar="ISO3")
+    rv.add_argument("--source")
+    rv.add_argument("--note")
+    rv.add_argument("--reviewer")
+    _add_db(rv)
+    rv.set_defaults(run=_cmd_review)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "date", None):
-        from datetime import date
-        try:
-            date.fromisoformat(args.date)
-        except ValueError:
-            print(f"error: --date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
-            return 2
-    return args.run(args)
+    for name in ("date", "since", "until"):
+        value = getattr(args, name, None)
+        if value:
+            from datetime import date
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                print(f"error: --{name} must be YYYY-MM-DD, not {value!r}", file=sys.stderr)
+                return 2
+    from .store import StoreError
+    try:
+        return args.run(args)
+    except StoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:     # `... | head` closed the pipe: not an error
+        return 0

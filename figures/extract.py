@@ -410,7 +410,7 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
     # the sentence before in the same paragraph, then the article
     if si > 0 and art.sentences[si - 1].paragraph == sent.paragraph:
         prev = [p for i, p in ctx.mentions if i == si - 1 and not p.destination and not p.adjectival
-                and p.level > gz.COUNTRY]
+                and p.level > gz.COUNTRY and not any(a <= p.start < b for a, b in exclude)]
         if prev:
             p = max(prev, key=lambda p: p.level)
             return p.name, p.iso3 or ctx.country

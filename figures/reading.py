@@ -10,6 +10,20 @@ class UnreadableDocument(Exception):
     """A file that cannot be read as a document; the message says why, for the user."""
 
 
+def _size(n: int, trim: bool = False) -> str:
+    """A byte count for people: "25.3 MB", "512 bytes"; with trim, "20 MB" for 20.0 (1 MB = 1024 KB)."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            shown = f"{n / scale:.1f}"
+            return f"{shown.removesuffix('.0') if trim else shown} {unit}"
+    return f"{n} bytes"
+
+
+def too_big(name: str, size: int, max_bytes: int) -> UnreadableDocument:
+    """The error for a file over the size limit: "x.pdf: the file is 25.3 MB, over the 20 MB limit"."""
+    return UnreadableDocument(f"{name}: the file is {_size(size)}, over the {_size(max_bytes, trim=True)} limit")
+
+
 def decode(data: bytes, name: str = "input") -> str:
     """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
 
@@ -40,8 +54,7 @@ def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> str:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise UnreadableDocument(
-                f"{path}: the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+            raise too_big(str(path), size, max_bytes)
         data = path.read_bytes()
     except OSError as e:
         raise UnreadableDocument(f"{path}: cannot read it ({e.strerror or e})") from None

@@ -47,6 +47,7 @@ class Figure:
     quote: str              # the sentence the figure was read from
     start: int              # character offsets of the figure in the original text
     end: int
+    page: int | None = None  # PDF page (1-based) holding the figure; None for other formats
 
     def to_row(self) -> dict:
         """The figure as a flat dict keyed by CSV column names (numbers kept as numbers)."""
@@ -57,7 +58,7 @@ class Figure:
 FIELDS = tuple(f.name for f in fields(Figure))
 
 # Fields whose empty value is written as an empty cell rather than as "None".
-_OPTIONAL_NUMBERS = {"value_low", "value_high"}
+_OPTIONAL_NUMBERS = {"value_low", "value_high", "page"}
 
 
 def format_number(x: float | None) -> str:
@@ -78,3 +79,42 @@ def to_csv_row(figure: Figure) -> dict[str, str]:
         else:
             row[name] = "" if v is None else str(v)
     return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviews and exports: the columns the store adds around a figure
+
+#: An analyst's verdict on a figure; "unreviewed" is the absence of one.
+REVIEW_STATUSES = ("unreviewed", "accepted", "corrected", "rejected")
+
+#: The figure fields an analyst may correct. The extracted value stays beside the correction.
+CORRECTABLE = ("value", "category", "location", "country", "source")
+
+#: Columns of an export: every figure field (corrected values applied), then where it came from and
+#: what a reviewer said, then the values as first extracted.
+EXPORT_FIELDS = FIELDS + (
+    "extractor_version", "document_title", "document_url", "document_outlet",
+    "review_status", "review_note",
+) + tuple(f"extracted_{name}" for name in CORRECTABLE)
+
+#: HXL hashtags (https://hxlstandard.org) for the HDX-style export: one value column per category.
+HXL_COLUMNS = (
+    ("doc_id", "#meta+id"),
+    *((cat, f"#affected+{cat}") for cat in CATEGORIES),
+    ("value_low", "#affected+min"),
+    ("value_high", "#affected+max"),
+    ("qualifier", "#meta+qualifier"),
+    ("number_text", "#meta+text"),
+    ("who", "#meta+who"),
+    ("combatant", "#meta+combatant"),
+    ("location", "#loc+name"),
+    ("country", "#country+code"),
+    ("reported_date", "#date+reported"),
+    ("source", "#meta+source"),
+    ("document_title", "#meta+title"),
+    ("document_url", "#meta+url"),
+    ("page", "#meta+page"),
+    ("quote", "#description"),
+    ("review_status", "#status"),
+    ("review_note", "#meta+note"),
+)

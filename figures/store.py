@@ -1,0 +1,532 @@
+"""The document store: every document and figure kept in one SQLite file, traceable, never lost.
+
+- One database file: ``--db PATH``, else ``$FIGURES_DB``, else ``data/figures.db`` in the project.
+- WAL mode and a generous busy timeout, so a command-line ingest and the dashboard work at once.
+- The schema is versioned with ``PRAGMA user_version`` and migrated in code (``MIGRATIONS``).
+- A document's identity is the SHA-256 of its text: adding the same content twice stores one.
+- One transaction per document: a process killed mid-ingest leaves every earlier document intact.
+- Reviews are keyed by document and text span, not by figure row, so they survive re-extraction;
+  a review whose figure disappears is kept and reported (``orphan_reviews``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from .extract import EXTRACTOR_VERSION, extract
+from .formats import SUPPORTED, LoadedDocument, load_file
+from .reading import UnreadableDocument
+from .schema import CATEGORIES, CORRECTABLE, FIELDS, REVIEW_STATUSES, Figure
+
+PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_DB = PROJECT_DATA / "figures.db"
+BUSY_TIMEOUT_S = 30.0
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says why and what to do."""
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """Where the database lives: the explicit path, else $FIGURES_DB, else data/figures.db."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("FIGURES_DB", "").strip()
+    return Path(env) if env else DEFAULT_DB
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _q(name: str) -> str:
+    """A column name quoted for SQL ("start" and "end" are keywords)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema, versioned. Never edit a migration that has shipped: add the next one.
+
+_FIGURE_COLUMNS_V1 = """
+    doc_id TEXT NOT NULL, article INTEGER NOT NULL, category TEXT NOT NULL, value REAL NOT NULL,
+    value_low REAL, value_high REAL, qualifier TEXT NOT NULL, number_text TEXT NOT NULL,
+    unit TEXT NOT NULL, who TEXT NOT NULL, combatant INTEGER NOT NULL, term TEXT NOT NULL,
+    location TEXT NOT NULL, country TEXT NOT NULL, source TEXT NOT NULL,
+    reported_date TEXT NOT NULL, quote TEXT NOT NULL, "start" INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+"""
+
+_V1 = f"""
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    outlet TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    published TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL,
+    file_name TEXT NOT NULL DEFAULT '',
+    format TEXT NOT NULL,
+    text TEXT NOT NULL,
+    extractor_version TEXT NOT NULL
+);
+CREATE TABLE figures (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    {_FIGURE_COLUMNS_V1},
+    extractor_version TEXT NOT NULL
+);
+CREATE INDEX figures_by_document ON figures(document_id);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_V2 = """
+ALTER TABLE documents ADD COLUMN pages TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE figures ADD COLUMN page INTEGER;
+CREATE INDEX figures_by_span ON figures(document_id, "start", "end");
+CREATE INDEX figures_by_date ON figures(reported_date);
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('accepted', 'corrected', 'rejected')),
+    value REAL, category TEXT, location TEXT, country TEXT, source TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    reviewer TEXT NOT NULL DEFAULT '',
+    reviewed_at TEXT NOT NULL,
+    UNIQUE (document_id, span_start, span_end)
+);
+CREATE TABLE review_history (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL,
+    span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    value REAL, category TEXT, location TEXT, country TEXT, source TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    reviewer TEXT NOT NULL DEFAULT '',
+    reviewed_at TEXT NOT NULL
+);
+-- Every figure as the dashboard and the exports see it: a reviewer's corrections applied, the
+-- extracted values kept beside them, and its document's title and address.
+CREATE VIEW figure_rows AS
+SELECT
+    f.id AS figure_id, f.document_id, f.doc_id, f.article,
+    COALESCE(r.category, f.category) AS category,
+    COALESCE(r.value, f.value) AS value,
+    CASE WHEN r.value IS NULL THEN f.value_low
+         WHEN f.qualifier = 'at_most' THEN NULL ELSE r.value END AS value_low,
+    CASE WHEN r.value IS NULL THEN f.value_high
+         WHEN f.qualifier = 'at_least' THEN NULL ELSE r.value END AS value_high,
+    CASE WHEN r.value IS NOT NULL AND f.qualifier IN ('range', 'vague') THEN 'exact'
+         ELSE f.qualifier END AS qualifier,
+    f.number_text, f.unit, f.who, f.combatant, f.term,
+    COALESCE(r.location, f.location) AS location,
+    COALESCE(r.country, f.country) AS country,
+    COALESCE(r.source, f.source) AS source,
+    f.reported_date, f.quote, f."start", f."end", f.page, f.extractor_version,
+    d.title AS document_title, d.url AS document_url, d.outlet AS document_outlet,
+    d.file_name AS document_file, d.added_at AS document_added_at,
+    COALESCE(r.status, 'unreviewed') AS review_status,
+    COALESCE(r.note, '') AS review_note, r.reviewer, r.reviewed_at,
+    f.value AS extracted_value, f.category AS extracted_category,
+    f.location AS extracted_location, f.country AS extracted_country,
+    f.source AS extracted_source
+FROM figures f
+JOIN documents d ON d.id = f.document_id
+LEFT JOIN reviews r
+    ON r.document_id = f.document_id AND r.span_start = f."start" AND r.span_end = f."end";
+"""
+
+#: MIGRATIONS[i] takes a database from user_version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
+    """Bring the database to schema version ``upto``, one transaction per step. Returns the version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"this database has schema version {version}, newer than this program knows "
+            f"({SCHEMA_VERSION}): update Humanitarian Figures; the file was not changed")
+    while version < upto:
+        # executescript commits first; BEGIN makes the step and its version bump one transaction
+        conn.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[version]}\n"
+                           f"PRAGMA user_version = {version + 1};\nCOMMIT;")
+        version += 1
+    return version
+
+
+# ---------------------------------------------------------------------------------------------
+# What the store's commands return
+
+
+@dataclass
+class AddResult:
+    status: str                 # "added" or "present"
+    document_id: int
+    figures: int
+    title: str = ""
+
+
+@dataclass
+class ReextractReport:
+    documents: int = 0
+    figures_before: int = 0
+    figures_after: int = 0
+    orphans: list[dict] = field(default_factory=list)   # reviews that lost their figure
+
+
+@dataclass
+class Filters:
+    """What the dashboard's filters and ``export``'s options select. Empty means no restriction."""
+
+    categories: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    date_from: str = ""                 # ISO dates, inclusive, on the reported date
+    date_to: str = ""
+    include_combatants: bool = False
+    statuses: tuple[str, ...] = ("unreviewed", "accepted", "corrected")   # rejected left out
+    search: str = ""                    # words in the quote, case-insensitive
+    document_id: int | None = None
+
+    def where(self) -> tuple[str, list]:
+        """The SQL condition on ``figure_rows`` and its parameters (always parameters, never text)."""
+        clauses, params = [], []
+
+        def one_of(column, values):
+            values = [v for v in values if v is not None]
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+
+        one_of("category", self.categories)
+        one_of("country", self.countries)
+        one_of("location", self.places)
+        one_of("source", self.sources)
+        one_of("review_status", self.statuses)
+        for bound, op in ((self.date_from, ">="), (self.date_to, "<=")):
+            if bound:
+                _check_date(bound)
+                # partial dates ("--06-14", no year) cannot be placed in a range
+                clauses.append(f"reported_date {op} ? AND reported_date NOT LIKE '--%'")
+                params.append(bound)
+        if not self.include_combatants:
+            clauses.append("combatant = 0")
+        if self.search.strip():
+            clauses.append("instr(lower(quote), lower(?)) > 0")
+            params.append(self.search.strip())
+        if self.document_id is not None:
+            clauses.append("document_id = ?")
+            params.append(self.document_id)
+        return (" AND ".join(clauses) or "1"), params
+
+
+def _check_date(value: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"dates must be YYYY-MM-DD, not {value!r}") from None
+
+
+def doc_id_for(doc: LoadedDocument) -> str:
+    """The short name a figure row carries: the file's name without extension, or 'pasted-…'."""
+    if doc.file_name:
+        return Path(doc.file_name).stem or doc.file_name
+    return f"pasted-{doc.sha256[:8]}"
+
+
+def figures_for(doc: LoadedDocument, doc_id: str) -> list[Figure]:
+    """Run the extractor on a loaded document and put PDF page numbers into the provenance."""
+    figs = extract(doc.text, doc_id=doc_id, date=doc.published or None)
+    if doc.pages:
+        for f in figs:
+            f.page = doc.page_at(f.start)
+    return figs
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Store:
+    """One open database. Cheap to create; use as a context manager or call ``close()``."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = db_path(path)
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder; --db needs a file name")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                        check_same_thread=False)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"cannot open the database {self.path}: {e}") from None
+        self.conn.row_factory = sqlite3.Row
+        try:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            migrate(self.conn)
+        except sqlite3.DatabaseError as e:
+            self.conn.close()
+            raise StoreError(
+                f"{self.path} is not a Humanitarian Figures database or is damaged ({e}). "
+                "It was not changed: move it aside, or choose another file with --db or FIGURES_DB."
+            ) from None
+        except StoreError:
+            self.conn.close()
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _transaction(self):
+        return _Transaction(self.conn)
+
+    def has(self, sha256: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
+        return row[0] if row else None
+
+    def add(self, doc: LoadedDocument) -> AddResult:
+        """Store a document and its figures in one transaction; the same text twice is one document."""
+        return self.add_many([doc])[0]
+
+    def add_many(self, docs: Iterable[LoadedDocument]) -> list[AddResult]:
+        """Store several documents in one transaction (faster); each is all-or-nothing with it."""
+        prepared = []
+        for doc in docs:
+            existing = self.has(doc.sha256)
+            if existing is not None:
+                prepared.append((doc, existing, None))
+            else:
+                doc_id = doc_id_for(doc)
+                prepared.append((doc, None, (doc_id, figures_for(doc, doc_id))))
+        results = []
+        with self._transaction():
+            for doc, existing, extracted in prepared:
+                if existing is None:   # another process may have added it since we looked
+                    existing = self.has(doc.sha256)
+                    if existing is None:
+                        doc_id, figs = extracted
+                        cur = self.conn.execute(
+                            "INSERT INTO documents (sha256, doc_id, title, outlet, url, published,"
+                            " added_at, file_name, format, text, extractor_version, pages)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (doc.sha256, doc_id, doc.title, doc.outlet, doc.url, doc.published,
+                             _now(), doc.file_name, doc.format, doc.text, EXTRACTOR_VERSION,
+                             json.dumps(list(doc.pages))))
+                        self._insert_figures(cur.lastrowid, figs)
+                        results.append(AddResult("added", cur.lastrowid, len(figs), doc.title))
+                        continue
+                n = self.conn.execute("SELECT count(*) FROM figures WHERE document_id = ?",
+                                      (existing,)).fetchone()[0]
+                results.append(AddResult("present", existing, n, doc.title))
+        return results
+
+    _INSERT_FIGURE = (f"INSERT INTO figures (document_id, {', '.join(map(_q, FIELDS))}, "
+                      f"extractor_version) VALUES (?, {', '.join('?' * len(FIELDS))}, ?)")
+
+    def _insert_figures(self, document_id: int, figs: list[Figure]) -> None:
+        self.conn.executemany(self._INSERT_FIGURE, [
+            (document_id, *(getattr(f, name) for name in FIELDS), EXTRACTOR_VERSION)
+            for f in figs])
+
+    def reextract(self, everything: bool = False) -> ReextractReport:
+        """Recompute the figures of documents extracted by another version (all with everything).
+
+        Reviews stay attached by (document, span); those left without a figure are reported."""
+        report = ReextractReport()
+        where = "" if everything else "WHERE extractor_version != ?"
+        params = () if everything else (EXTRACTOR_VERSION,)
+        ids = [r[0] for r in self.conn.execute(f"SELECT id FROM documents {where} ORDER BY id",
+                                               params)]
+        for document_id in ids:
+            row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
+            doc = LoadedDocument(text=row["text"], format=row["format"], title=row["title"],
+                                 url=row["url"], published=row["published"], outlet=row["outlet"],
+                                 file_name=row["file_name"], pages=tuple(json.loads(row["pages"])))
+            figs = figures_for(doc, row["doc_id"])
+            with self._transaction():
+                report.figures_before += self.conn.execute(
+                    "DELETE FROM figures WHERE document_id = ?", (document_id,)).rowcount
+                self._insert_figures(document_id, figs)
+                self.conn.execute("UPDATE documents SET extractor_version = ? WHERE id = ?",
+                                  (EXTRACTOR_VERSION, document_id))
+            report.documents += 1
+            report.figures_after += len(figs)
+        report.orphans = self.orphan_reviews()
+        return report
+
+    def review(self, figure_id: int, status: str | None = None, *, note: str = "",
+               reviewer: str = "", **corrections) -> dict:
+        """Accept, reject or correct one figure. Corrections (value, category, location, country,
+        source) make the status "corrected". Returns the figure as it now reads."""
+        unknown = set(corrections) - set(CORRECTABLE)
+        if unknown:
+            raise ValueError(f"cannot correct {', '.join(sorted(unknown))}; only {CORRECTABLE}")
+        corrections = {k: v for k, v in corrections.items() if v not in (None, "")}
+        if "category" in corrections and corrections["category"] not in CATEGORIES:
+            raise ValueError(f"category must be one of {', '.join(CATEGORIES)}")
+        if "value" in corrections:
+            corrections["value"] = float(corrections["value"])
+            if corrections["value"] < 0:
+                raise ValueError("a corrected value cannot be negative")
+        status = status or ("corrected" if corrections else None)
+        if status not in REVIEW_STATUSES[1:]:
+            raise ValueError(f"status must be accepted, corrected or rejected, not {status!r}")
+        if status == "corrected" and not corrections:
+            raise ValueError("a correction needs a new value, category, place or source")
+        if status != "corrected" and corrections:
+            raise ValueError(f"a figure marked {status} cannot also be corrected")
+        fig = self.conn.execute('SELECT document_id, "start", "end" FROM figures WHERE id = ?',
+                                (figure_id,)).fetchone()
+        if fig is None:
+            raise ValueError(f"no figure with id {figure_id}")
+        values = (fig["document_id"], fig["start"], fig["end"], status,
+                  *(corrections.get(k) for k in CORRECTABLE), note, reviewer, _now())
+        cols = ("document_id, span_start, span_end, status, value, category, location, country,"
+                " source, note, reviewer, reviewed_at")
+        with self._transaction():
+            self.conn.execute(f"INSERT INTO review_history ({cols}) VALUES ({', '.join('?' * 12)})",
+                              values)
+            self.conn.execute(
+                f"INSERT INTO reviews ({cols}) VALUES ({', '.join('?' * 12)}) "
+                "ON CONFLICT (document_id, span_start, span_end) DO UPDATE SET "
+                "status = excluded.status, value = excluded.value, category = excluded.category,"
+                " location = excluded.location, country = excluded.country,"
+                " source = excluded.source, note = excluded.note, reviewer = excluded.reviewer,"
+                " reviewed_at = excluded.reviewed_at", values)
+        return self.figure(figure_id)
+
+    def clear_review(self, figure_id: int) -> None:
+        """Take a figure back to unreviewed (the history keeps what was said)."""
+        with self._transaction():
+            self.conn.execute(
+                'DELETE FROM reviews WHERE (document_id, span_start, span_end) = '
+                '(SELECT document_id, "start", "end" FROM figures WHERE id = ?)', (figure_id,))
+
+    def seed_sample(self, folder: Path = PROJECT_DATA) -> int:
+        """On the very first start of an empty store, add the shipped sample corpus. Once only:
+        a user who deletes the samples does not get them back. Returns how many were added."""
+        with self._transaction():
+            offered = self.conn.execute(
+                "SELECT 1 FROM meta WHERE key = 'sample_offered'").fetchone()
+            empty = self.conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+            self.conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('sample_offered', ?)", (_now(),))
+        if offered or not empty or not folder.is_dir():
+            return 0
+        docs = []
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() in SUPPORTED and path.is_file():
+                try:
+                    docs.append(load_file(path))
+                except UnreadableDocument:
+                    continue
+        return sum(r.status == "added" for r in self.add_many(docs))
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def figure(self, figure_id: int) -> dict | None:
+        row = self.conn.execute("SELECT * FROM figure_rows WHERE figure_id = ?",
+                                (figure_id,)).fetchone()
+        return dict(row) if row else None
+
+    def iter_figures(self, filters: Filters | None = None, order: str = "reported_date DESC, "
+                     "figure_id DESC") -> Iterator[dict]:
+        """Figures matching the filters, corrections applied, newest report first; streamed."""
+        where, params = (filters or Filters()).where()
+        cur = self.conn.execute(f"SELECT * FROM figure_rows WHERE {where} ORDER BY {order}", params)
+        for row in cur:
+            yield dict(row)
+
+    def figures(self, filters: Filters | None = None) -> list[dict]:
+        return list(self.iter_figures(filters))
+
+    def documents(self) -> list[dict]:
+        """Every document without its text, newest first, with its number of figures."""
+        return [dict(r) for r in self.conn.execute(
+            "SELECT d.id, d.doc_id, d.title, d.outlet, d.url, d.published, d.added_at,"
+            " d.file_name, d.format, d.extractor_version, length(d.text) AS characters,"
+            " (SELECT count(*) FROM figures f WHERE f.document_id = d.id) AS figures"
+            " FROM documents d ORDER BY d.id DESC")]
+
+    def document(self, document_id: int) -> dict | None:
+        row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["pages"] = tuple(json.loads(out["pages"]))
+        return out
+
+    def orphan_reviews(self) -> list[dict]:
+        """Reviews whose figure no longer exists (after re-extraction changed its span)."""
+        return [dict(r) for r in self.conn.execute(
+            "SELECT r.*, d.doc_id, d.title, substr(d.text, r.span_start + 1,"
+            " r.span_end - r.span_start) AS text_at_span FROM reviews r"
+            " JOIN documents d ON d.id = r.document_id"
+            ' WHERE NOT EXISTS (SELECT 1 FROM figures f WHERE f.document_id = r.document_id'
+            ' AND f."start" = r.span_start AND f."end" = r.span_end) ORDER BY r.id')]
+
+    def stats(self) -> dict:
+        one = lambda sql, *p: self.conn.execute(sql, p).fetchone()[0]  # noqa: E731
+        by_cat = {c: 0 for c in CATEGORIES}
+        for cat, n in self.conn.execute(
+                "SELECT category, count(*) FROM figure_rows WHERE combatant = 0 GROUP BY category"):
+            by_cat[cat] = n
+        by_status = {s: 0 for s in REVIEW_STATUSES}
+        for status, n in self.conn.execute(
+                "SELECT review_status, count(*) FROM figure_rows GROUP BY review_status"):
+            by_status[status] = n
+        return {
+            "database": str(self.path),
+            "bytes": self.path.stat().st_size if self.path.exists() else 0,
+            "schema_version": one("PRAGMA user_version"),
+            "documents": one("SELECT count(*) FROM documents"),
+            "figures": one("SELECT count(*) FROM figures"),
+            "civilian_figures_by_category": by_cat,
+            "combatant_figures": one("SELECT count(*) FROM figures WHERE combatant = 1"),
+            "reviews": by_status,
+            "orphan_reviews": len(self.orphan_reviews()),
+            "outdated_documents": one("SELECT count(*) FROM documents WHERE extractor_version != ?",
+                                      EXTRACTOR_VERSION),
+            "extractor_version": EXTRACTOR_VERSION,
+        }
+
+    def data_version(self) -> tuple:
+        """Changes whenever any process commits: a cache key for the dashboard."""
+        return (self.conn.execute("SELECT count(*), max(id) FROM figures").fetchone()[:]
+                + self.conn.execute("SELECT count(*), max(id) FROM review_history").fetchone()[:])
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error: a writer takes the lock up front, so two
+    writers queue on the busy timeout instead of failing half-way."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

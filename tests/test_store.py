@@ -1,0 +1,421 @@
+"""The store on real SQLite files in temporary folders: no mocks of the database."""
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from conftest import ROOT
+from figures import EXTRACTOR_VERSION, extract
+from figures.export import to_text
+from figures.formats import load_pasted
+from figures.schema import EXPORT_FIELDS, HXL_COLUMNS
+from figures.store import SCHEMA_VERSION, Filters, Store, StoreError, migrate
+
+RAQQA = ("Raqqa battle\n\nBEIRUT, Sept 20 (Reuters) - Up to 25,000 civilians are believed to be "
+         "still trapped in Raqqa, the UN said on Wednesday. Air strikes killed 12 fighters near the "
+         "stadium, the Syrian Observatory for Human Rights said.\n")
+SINDH = "Floods have displaced 12,000 people in Sindh province, officials said on Monday.\n"
+KHARKIV = "Shelling injured 40 people in Kharkiv on Monday, the regional governor said.\n"
+
+
+def cli(*args, db=None, env=None, **kw):
+    cmd = [sys.executable, "-m", "figures", *args]
+    if db is not None:
+        cmd += ["--db", str(db)]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, **kw)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "f.db") as s:
+        yield s
+
+
+def test_new_store_is_wal_and_at_the_current_schema(tmp_path):
+    with Store(tmp_path / "sub" / "f.db") as s:
+        assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert (tmp_path / "sub" / "f.db").exists()
+
+
+def test_same_content_twice_is_one_document(store):
+    first = store.add(load_pasted(RAQQA, title="Raqqa"))
+    again = store.add(load_pasted(RAQQA, title="another title, same text"))
+    assert first.status == "added" and again.status == "present"
+    assert first.document_id == again.document_id and first.figures == again.figures == 2
+    assert store.stats()["documents"] == 1
+    assert store.stats()["figures"] == 2
+
+
+def test_stored_figures_carry_provenance_and_version(store):
+    store.add(load_pasted(RAQQA, title="Raqqa battle", url="https://example.org/raqqa",
+                          published="2017-09-20"))
+    (fig,) = store.figures()            # the fighters are left out by default
+    assert (fig["category"], fig["value"], fig["qualifier"]) == ("trapped", 25000, "at_most")
+    assert fig["location"] == "Raqqa" and fig["source"] == "UN"
+    assert fig["document_title"] == "Raqqa battle"
+    assert fig["document_url"] == "https://example.org/raqqa"
+    assert fig["extractor_version"] == EXTRACTOR_VERSION
+    assert fig["review_status"] == "unreviewed"
+    doc = store.document(fig["document_id"])
+    assert doc["text"][fig["start"]:fig["end"]].startswith("Up to 25,000")
+    both = store.figures(Filters(include_combatants=True))
+    assert sorted(f["who"] for f in both) == ["civilians", "fighters"]
+
+
+def test_reviews_accept_reject_correct_and_keep_the_extracted_values(store):
+    store.add(load_pasted(RAQQA))
+    store.add(load_pasted(SINDH))
+    sindh = store.figures(Filters(categories=("displaced",)))[0]
+    raqqa = store.figures(Filters(categories=("trapped",)))[0]
+    fixed = store.review(sindh["figure_id"], value=15000, location="Sukkur", note="per OCHA",
+                         reviewer="amal")
+    assert fixed["review_status"] == "corrected"
+    assert (fixed["value"], fixed["extracted_value"]) == (15000, 12000)
+    assert (fixed["location"], fixed["extracted_location"]) == ("Sukkur", "Sindh province")
+    store.review(raqqa["figure_id"], "rejected", note="duplicate")
+    assert [f["figure_id"] for f in store.figures()] == [sindh["figure_id"]]   # rejected hidden
+    rejected = store.figures(Filters(statuses=("rejected",)))
+    assert [f["review_note"] for f in rejected] == ["duplicate"]
+    store.review(raqqa["figure_id"], "accepted")      # a second verdict replaces the first
+    assert store.figure(raqqa["figure_id"])["review_status"] == "accepted"
+    assert store.conn.execute("SELECT count(*) FROM review_history").fetchone()[0] == 3
+    with pytest.raises(ValueError, match="category"):
+        store.review(sindh["figure_id"], category="evacuated")
+    with pytest.raises(ValueError, match="no figure"):
+        store.review(10_000, "accepted")
+
+
+def test_correcting_a_bound_keeps_the_bound_side(store):
+    store.add(load_pasted(RAQQA))
+    fig = store.figures()[0]
+    fixed = store.review(fig["figure_id"], value=50000)
+    assert (fixed["qualifier"], fixed["value_low"], fixed["value_high"]) == ("at_most", None, 50000)
+
+
+def test_reextract_keeps_reviews_and_reports_orphans(store):
+    store.add(load_pasted(RAQQA))
+    store.add(load_pasted(KHARKIV))
+    trapped = store.figures(Filters(categories=("trapped",)))[0]
+    injured = store.figures(Filters(categories=("injured",)))[0]
+    store.review(trapped["figure_id"], "accepted", note="checked against OCHA")
+    store.review(injured["figure_id"], "rejected")
+    # As if an older version of the rules had read the Kharkiv number with a different span and
+    # both documents were extracted by it:
+    store.conn.execute('UPDATE figures SET "start" = "start" - 9 WHERE id = ?',
+                       (injured["figure_id"],))
+    store.conn.execute('UPDATE reviews SET span_start = span_start - 9 WHERE status = ?',
+                       ("rejected",))
+    store.conn.execute("UPDATE documents SET extractor_version = '0.0.1'")
+    store.conn.execute("UPDATE figures SET extractor_version = '0.0.1'")
+    assert store.stats()["outdated_documents"] == 2
+
+    report = store.reextract()
+    assert report.documents == 2 and report.figures_after == report.figures_before == 3
+    now = store.figures(Filters(categories=("trapped",)))[0]
+    assert now["figure_id"] != trapped["figure_id"]            # a new row ...
+    assert now["review_status"] == "accepted"                   # ... and the review is still on it
+    assert now["review_note"] == "checked against OCHA"
+    assert [o["status"] for o in report.orphans] == ["rejected"]   # kept and reported
+    assert store.stats()["orphan_reviews"] == 1
+    assert store.conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 2
+    assert store.stats()["outdated_documents"] == 0
+    assert store.figures(Filters(categories=("injured",)))[0]["review_status"] == "unreviewed"
+
+
+def test_migrates_a_first_version_database(tmp_path):
+    path = tmp_path / "old.db"
+    (now,) = extract(SINDH)             # the span today's rules give, so the review stays on it
+    conn = sqlite3.connect(path)
+    assert migrate(conn, upto=1) == 1
+    conn.execute("INSERT INTO documents (sha256, doc_id, added_at, format, text, extractor_version)"
+                 " VALUES ('abc', 'old', '2017-01-01', 'txt', ?, '0.0.1')", (SINDH,))
+    conn.execute(
+        "INSERT INTO figures (document_id, doc_id, article, category, value, value_low, value_high,"
+        " qualifier, number_text, unit, who, combatant, term, location, country, source,"
+        ' reported_date, quote, "start", "end", extractor_version) VALUES (1, \'old\', 0,'
+        " 'displaced', 12000, 12000, 12000, 'exact', '12,000', 'people', 'people', 0, 'displaced',"
+         " 'Sindh', 'PAK', 'officials', '2017-01-01', ?, ?, ?, '0.0.1')",
+        (SINDH.strip(), now.start, now.end))
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        (fig,) = s.figures()
+        assert (fig["value"], fig["location"], fig["page"], fig["review_status"]) == (
+            12000, "Sindh", None, "unreviewed")
+        s.review(fig["figure_id"], "accepted")
+        assert s.reextract().documents == 1
+        assert s.figures()[0]["review_status"] == "accepted"
+
+
+def test_a_newer_or_foreign_file_is_refused_and_left_alone(tmp_path):
+    newer = tmp_path / "newer.db"
+    conn = sqlite3.connect(newer)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(newer)
+    junk = tmp_path / "notes.db"
+    junk.write_bytes(b"this is not a database, just some notes " * 100)
+    before = junk.read_bytes()
+    with pytest.raises(StoreError, match="not a Humanitarian Figures database"):
+        Store(junk)
+    assert junk.read_bytes() == before
+    r = cli("stats", db=junk)
+    assert r.returncode == 1 and "not a Humanitarian Figures database" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_sample_corpus_is_added_once_on_first_start(tmp_path):
+    with Store(tmp_path / "f.db") as s:
+        assert s.seed_sample() == len(list((ROOT / "data").glob("*.txt")))
+        n = s.stats()["figures"]
+        assert n > 0
+        assert s.seed_sample() == 0
+    with Store(tmp_path / "other.db") as s:
+        s.add(load_pasted(SINDH))
+        assert s.seed_sample() == 0     # not empty: a user's own store gets no samples
+
+
+# ---------------------------------------------------------------------------------------------
+# The command line
+
+
+def write_corpus(folder, n=3):
+    folder.mkdir(exist_ok=True)
+    texts = [RAQQA, SINDH, KHARKIV]
+    for i in range(n):
+        (folder / f"doc{i}.txt").write_text(texts[i % 3] + f"\nItem {i}.\n", encoding="utf-8")
+    return folder
+
+
+def test_cli_ingest_is_idempotent_and_summarises(tmp_path):
+    corpus = write_corpus(tmp_path / "in")
+    db = tmp_path / "f.db"
+    r = cli("ingest", str(corpus), db=db)
+    assert r.returncode == 0, r.stderr
+    assert "added 3, already present 0, failed 0" in r.stderr
+    r = cli("ingest", str(corpus), db=db)
+    assert "added 0, already present 3, failed 0" in r.stderr
+    r = cli("stats", "--json", db=db)
+    stats = json.loads(r.stdout)
+    assert stats["documents"] == 3 and stats["figures"] == 4
+
+
+def test_db_from_environment(tmp_path):
+    corpus = write_corpus(tmp_path / "in", 1)
+    env = {**os.environ, "FIGURES_DB": str(tmp_path / "env.db")}
+    assert cli("ingest", str(corpus), env=env).returncode == 0
+    assert json.loads(cli("stats", "--json", env=env).stdout)["documents"] == 1
+
+
+BAD_INPUTS = {
+    "empty.txt": (b"", "empty"),
+    "blank.md": (b"   \n\n\t ", "empty"),
+    "image.txt": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "binary"),
+    "table.xlsx": (b"PK\x03\x04" + b"\x00" * 200, "binary"),
+    "notes.odt": (b"plain words " * 20, "unsupported format"),
+    "broken.pdf": (b"%PDF-1.4\n1 0 obj << /Type /Catalog", "damaged"),
+    "nothing.pdf": (b"", "empty"),
+    "script.html": (b"<html><head><script>var a = 1;</script></head></html>", "no readable text"),
+    "big.txt": (b"Floods displaced 3,000 people in Sindh. " * 60_000, "limit"),
+}
+
+
+def test_bad_files_give_their_message_and_change_nothing(tmp_path):
+    db = tmp_path / "f.db"
+    good = write_corpus(tmp_path / "good", 1)
+    assert cli("ingest", str(good), db=db).returncode == 0
+    with Store(db) as s:
+        before = (s.stats()["documents"], s.stats()["figures"], s.figures())
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    paths = []
+    for name, (data, _) in BAD_INPUTS.items():
+        (bad / name).write_bytes(data)
+        paths.append(str(bad / name))
+    extra = tmp_path / "later.txt"      # a good file after the bad ones still goes in
+    extra.write_text(KHARKIV, encoding="utf-8")
+    r = cli("ingest", *paths, str(extra), "--max-size", "2", db=db)
+    assert r.returncode == 1
+    assert "added 1, already present 0, failed 9" in r.stderr
+    failures = [line for line in r.stderr.splitlines() if line.startswith("  failed:")]
+    for name, (_, message) in BAD_INPUTS.items():
+        (line,) = [f for f in failures if name in f]
+        assert message in line, line
+    assert "Traceback" not in r.stderr
+    with Store(db) as s:
+        after = s.stats()
+        assert (after["documents"], after["figures"]) == (before[0] + 1, before[1] + 1)
+        assert [f for f in s.figures() if f["category"] != "injured"] == before[2]
+
+
+def test_missing_path_is_reported_and_the_rest_goes_on(tmp_path):
+    good = write_corpus(tmp_path / "good", 2)
+    r = cli("ingest", str(tmp_path / "nope.txt"), str(good), db=tmp_path / "f.db")
+    assert r.returncode == 1 and "added 2, already present 0, failed 1" in r.stderr
+    assert "no such file" in r.stderr
+
+
+def test_cli_review_and_export_with_filters(tmp_path):
+    db = tmp_path / "f.db"
+    cli("ingest", str(write_corpus(tmp_path / "in")), db=db)
+    rows = list(csv.DictReader(io.StringIO(cli("export", db=db).stdout)))
+    assert sorted(r["category"] for r in rows) == ["displaced", "injured", "trapped"]
+    assert list(rows[0]) == list(EXPORT_FIELDS)
+    sindh = next(r for r in rows if r["category"] == "displaced")
+    with Store(db) as s:
+        fid = next(f["figure_id"] for f in s.figures() if f["category"] == "displaced")
+    r = cli("review", str(fid), "--value", "15000", "--note", "OCHA figure", db=db)
+    assert r.returncode == 0, r.stderr
+    assert "corrected" in r.stdout
+
+    def export(*args):
+        out = cli("export", *args, db=db)
+        assert out.returncode == 0, out.stderr
+        return list(csv.DictReader(io.StringIO(out.stdout)))
+
+    (row,) = export("--category", "displaced")
+    assert (row["value"], row["extracted_value"], row["review_status"]) == (
+        "15000", sindh["value"], "corrected")
+    assert row["review_note"] == "OCHA figure"
+    assert [r["location"] for r in export("--country", "UKR")] == ["Kharkiv"]
+    assert [r["category"] for r in export("--place", "Raqqa")] == ["trapped"]
+    assert [r["category"] for r in export("--source", "UN")] == ["trapped"]
+    assert len(export("--include-combatants")) == 4
+    assert [r["who"] for r in export("--include-combatants", "--place", "Raqqa",
+                                     "--search", "FIGHTERS")] == ["fighters"]
+    assert [r["category"] for r in export("--status", "corrected")] == ["displaced"]
+    bad = cli("export", "--since", "20-09-2017", db=db)
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_date_range_filter(store):
+    store.add(load_pasted(SINDH, published="2017-06-01"))
+    store.add(load_pasted(KHARKIV, published="2022-03-07"))
+    cats = lambda **kw: [f["category"] for f in store.figures(Filters(**kw))]  # noqa: E731
+    assert cats(date_from="2020-01-01") == ["injured"]
+    assert cats(date_to="2020-01-01") == ["displaced"]
+    assert cats(date_from="2017-06-01", date_to="2022-03-07") == ["injured", "displaced"]
+
+
+def test_hxl_export_has_the_hashtag_row_and_one_column_per_category(store):
+    store.add(load_pasted(RAQQA))
+    store.add(load_pasted(SINDH))
+    lines = list(csv.reader(io.StringIO(to_text(store.iter_figures(), "hxl"))))
+    header, tags, *rows = lines
+    assert tags == [tag for _, tag in HXL_COLUMNS]
+    for tag in ("#affected+killed", "#affected+trapped", "#affected+displaced", "#loc+name",
+                "#country+code", "#date+reported", "#meta+source", "#meta+url", "#description",
+                "#status"):
+        assert tag in tags
+    by_tag = [dict(zip(tags, r)) for r in rows]
+    trapped = next(r for r in by_tag if r["#affected+trapped"])
+    assert trapped["#affected+trapped"] == "25000" and trapped["#affected+displaced"] == ""
+    assert trapped["#loc+name"] == "Raqqa" and trapped["#country+code"] == "SYR"
+    assert trapped["#status"] == "unreviewed"
+
+
+def test_jsonl_export_and_spreadsheet_formula_guard(store):
+    hostile = "=HYPERLINK(\"http://evil\")\n\nFloods displaced 3,000 people in Sindh, officials said.\n"
+    store.add(load_pasted(hostile, title="=cmd|' /C calc'!A0"))
+    (rec,) = [json.loads(line) for line in to_text(store.iter_figures(), "jsonl").splitlines()]
+    assert rec["value"] == 3000 and rec["combatant"] is False
+    assert rec["document_title"] == "=cmd|' /C calc'!A0"      # JSON keeps the text as it is
+    (row,) = csv.DictReader(io.StringIO(to_text(store.iter_figures(), "csv")))
+    assert row["document_title"] == "'=cmd|' /C calc'!A0"     # a spreadsheet will not run it
+
+
+def test_pdf_figures_carry_their_page(tmp_path):
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Situation report. Aid convoys reached the city on Monday.")
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Floods have displaced 12,000 people in Sindh province, officials said.")
+    path = tmp_path / "sitrep.pdf"
+    pdf.output(str(path))
+    db = tmp_path / "f.db"
+    r = cli("ingest", str(path), db=db)
+    assert r.returncode == 0, r.stderr
+    (row,) = csv.DictReader(io.StringIO(cli("export", db=db).stdout))
+    assert (row["category"], row["value"], row["page"]) == ("displaced", "12000", "2")
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults and concurrency
+
+KILLABLE_INGEST = textwrap.dedent("""
+    import sys
+    from figures.formats import load_pasted
+    from figures.store import Store
+    s = Store(sys.argv[1])
+    for i in range(10_000):
+        body = " ".join(f"Shelling killed {k + 2} people in Aleppo on day {k}, medics said."
+                        for k in range(40))
+        r = s.add(load_pasted(f"Report {i}\\n\\n{body}\\n"))
+        print(r.document_id, r.figures, flush=True)
+""")
+
+
+def test_killed_mid_ingest_leaves_every_earlier_document_intact(tmp_path):
+    db = tmp_path / "f.db"
+    proc = subprocess.Popen([sys.executable, "-c", KILLABLE_INGEST, str(db)], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    committed = {}
+    try:
+        for line in proc.stdout:
+            doc, n = map(int, line.split())
+            committed[doc] = n
+            if len(committed) == 8:
+                time.sleep(0.05)      # let it get into the next document's transaction
+                break
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    with Store(db) as s:
+        assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        counts = dict(s.conn.execute(
+            "SELECT d.id, count(f.id) FROM documents d LEFT JOIN figures f ON f.document_id = d.id"
+            " GROUP BY d.id"))
+        for doc, n in committed.items():
+            assert counts[doc] == n == 40
+        # anything committed after the last line we read is complete too, never half a document
+        assert set(counts.values()) == {40}
+
+
+def test_a_cli_ingest_and_a_review_at_the_same_time_both_succeed(tmp_path):
+    db = tmp_path / "f.db"
+    with Store(db) as s:
+        s.add(load_pasted(SINDH))
+        fid = s.figures()[0]["figure_id"]
+    corpus = tmp_path / "many"
+    corpus.mkdir()
+    for i in range(60):
+        (corpus / f"r{i:03}.txt").write_text(
+            " ".join(f"Shelling killed {k + 2} people in Aleppo on day {k} of report {i}."
+                     for k in range(30)), encoding="utf-8")
+    ingest = subprocess.Popen([sys.executable, "-m", "figures", "ingest", str(corpus), "--db",
+                               str(db)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    reviews = []
+    while ingest.poll() is None or not reviews:
+        verdict = "--accept" if len(reviews) % 2 else "--reject"
+        reviews.append(cli("review", str(fid), verdict, "--note", f"pass {len(reviews)}", db=db))
+    _, err = ingest.communicate()
+    assert ingest.returncode == 0, err
+    assert "added 60" in err
+    assert all(r.returncode == 0 for r in reviews), [r.stderr for r in reviews]
+    with Store(db) as s:
+        assert s.stats()["documents"] == 61
+        assert s.conn.execute("SELECT count(*) FROM review_history").fetchone()[0] == len(reviews)
