@@ -93,7 +93,7 @@ CORRECTABLE = ("value", "category", "location", "country", "source")
 #: Columns of an export: every figure field (corrected values applied), then where it came from and
 #: what a reviewer said, then the values as first extracted.
 EXPORT_FIELDS = FIELDS + (
-    "extractor_version", "document_title", "document_url", "document_outlet",
+    "figure_id", "extractor_version", "document_title", "document_url", "document_outlet",
     "review_status", "review_note",
 ) + tuple(f"extracted_{name}" for name in CORRECTABLE)
 

@@ -246,6 +246,21 @@ def doc_id_for(doc: LoadedDocument) -> str:
     return f"pasted-{doc.sha256[:8]}"
 
 
+def _first_line(text: str, limit: int = 160) -> str:
+    """A title for a document that has none: its first article's headline, else its first
+    non-empty line, shortened."""
+    from .document import structure
+    arts = structure(text[:20_000])
+    if arts and arts[0].title:
+        a, b = arts[0].title
+        text = text[a:b]
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line:
+            return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
+    return ""
+
+
 def figures_for(doc: LoadedDocument, doc_id: str) -> list[Figure]:
     """Run the extractor on a loaded document and put PDF page numbers into the provenance."""
     figs = extract(doc.text, doc_id=doc_id, date=doc.published or None)
@@ -326,15 +341,16 @@ class Store:
                     existing = self.has(doc.sha256)
                     if existing is None:
                         doc_id, figs = extracted
+                        title = doc.title or _first_line(doc.text)
                         cur = self.conn.execute(
                             "INSERT INTO documents (sha256, doc_id, title, outlet, url, published,"
                             " added_at, file_name, format, text, extractor_version, pages)"
                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (doc.sha256, doc_id, doc.title, doc.outlet, doc.url, doc.published,
+                            (doc.sha256, doc_id, title, doc.outlet, doc.url, doc.published,
                              _now(), doc.file_name, doc.format, doc.text, EXTRACTOR_VERSION,
                              json.dumps(list(doc.pages))))
                         self._insert_figures(cur.lastrowid, figs)
-                        results.append(AddResult("added", cur.lastrowid, len(figs), doc.title))
+                        results.append(AddResult("added", cur.lastrowid, len(figs), title))
                         continue
                 n = self.conn.execute("SELECT count(*) FROM figures WHERE document_id = ?",
                                       (existing,)).fetchone()[0]
@@ -434,13 +450,21 @@ class Store:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('sample_offered', ?)", (_now(),))
         if offered or not empty or not folder.is_dir():
             return 0
+        known = {}
+        if (folder / "sample.toml").is_file():
+            import tomllib
+            known = tomllib.loads((folder / "sample.toml").read_text(encoding="utf-8"))
         docs = []
         for path in sorted(folder.iterdir()):
             if path.suffix.lower() in SUPPORTED and path.is_file():
                 try:
-                    docs.append(load_file(path))
+                    doc = load_file(path)
                 except UnreadableDocument:
                     continue
+                for key, value in known.get(path.name, {}).items():
+                    if key in ("title", "outlet", "url", "published") and not getattr(doc, key):
+                        setattr(doc, key, str(value))
+                docs.append(doc)
         return sum(r.status == "added" for r in self.add_many(docs))
 
     # -- reading -------------------------------------------------------------------------------

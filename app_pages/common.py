@@ -1,0 +1,270 @@
+"""Widgets shared by the dashboard's pages: the store, the sidebar filters, the provenance panel
+and the downloads. Computation lives in ``figures``; this file only lays things out.
+
+Text that came from a document (quotes, titles, places, sources, addresses) is untrusted: it is
+shown with ``st.text``/``st.code``/dataframes, escaped with ``md()`` before any Markdown, or
+escaped with ``html.escape`` inside the few HTML fragments we build ourselves.
+"""
+from __future__ import annotations
+
+import html
+import re
+import threading
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from figures import charts, views
+from figures.export import to_text
+from figures.schema import CATEGORIES, REVIEW_STATUSES
+from figures.store import Filters, Store, StoreError, db_path
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&\"'])")
+
+
+def md(text) -> str:
+    """Untrusted text made inert for st.markdown/st.caption: every ASCII punctuation character that
+    Markdown or Streamlit's directives (:red[...], $math$) could read is backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text or "")).replace("\n", " ")
+
+
+def safe_url(url: str) -> str:
+    """Only http(s) addresses become links; anything else (javascript:, data:) is dropped."""
+    url = (url or "").strip()
+    return url if re.match(r"https?://[^\s<>\"']+$", url, re.I) else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# The store
+
+
+@st.cache_resource(show_spinner="Adding the sample articles to a new store…")
+def _first_start(path: str) -> int:
+    with Store(path) as s:
+        return s.seed_sample()
+
+
+_run = threading.local()     # each session's script runs in its own thread
+
+
+def open_store() -> Store:
+    """Open the database for this script run (app.py does it; it closes it when the run ends).
+    One connection per run: sessions never share a connection."""
+    path = db_path()
+    try:
+        _first_start(str(path))
+        _run.store = Store(path)
+        return _run.store
+    except StoreError as e:
+        st.error(f"The figures database cannot be opened. {e}", icon=":material/error:")
+        st.stop()
+
+
+def store() -> Store:
+    """The store app.py opened for this run."""
+    return _run.store
+
+
+@st.cache_data(show_spinner="Loading figures…", max_entries=2)
+def _all_figures(path: str, version: tuple) -> pd.DataFrame:
+    with Store(path) as s:
+        return views.all_figures_frame(s)
+
+
+def all_figures(store: Store) -> pd.DataFrame:
+    """Every stored figure; reloaded only when some process has committed a change."""
+    return _all_figures(str(store.path), store.data_version())
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters: sidebar widgets, kept in the address bar so a link reproduces the view
+
+_KEYS = {"categories": "f_cat", "countries": "f_country", "places": "f_place",
+         "sources": "f_source", "statuses": "f_status", "date_from": "f_from",
+         "date_to": "f_to", "include_combatants": "f_combatants", "search": "f_q"}
+_KEEP_PARAMS = ("doc", "figure")      # page-specific parameters the filters must not wipe
+
+
+def _init_from_url() -> None:
+    if st.session_state.get("_filters_ready"):
+        return
+    f = views.filters_from_params(st.query_params)
+    ss = st.session_state
+    ss[_KEYS["categories"]] = list(f.categories)
+    ss[_KEYS["countries"]] = list(f.countries)
+    ss[_KEYS["places"]] = list(f.places)
+    ss[_KEYS["sources"]] = list(f.sources)
+    ss[_KEYS["statuses"]] = list(f.statuses)
+    ss[_KEYS["date_from"]] = date.fromisoformat(f.date_from) if f.date_from else None
+    ss[_KEYS["date_to"]] = date.fromisoformat(f.date_to) if f.date_to else None
+    ss[_KEYS["include_combatants"]] = f.include_combatants
+    ss[_KEYS["search"]] = f.search
+    ss["_filters_ready"] = True
+
+
+def current_filters() -> Filters:
+    ss = st.session_state
+    d_from, d_to = ss.get(_KEYS["date_from"]), ss.get(_KEYS["date_to"])
+    return Filters(
+        categories=tuple(ss.get(_KEYS["categories"], ())),
+        countries=tuple(ss.get(_KEYS["countries"], ())),
+        places=tuple(ss.get(_KEYS["places"], ())),
+        sources=tuple(ss.get(_KEYS["sources"], ())),
+        statuses=tuple(ss.get(_KEYS["statuses"], Filters().statuses)),
+        date_from=d_from.isoformat() if d_from else "",
+        date_to=d_to.isoformat() if d_to else "",
+        include_combatants=bool(ss.get(_KEYS["include_combatants"], False)),
+        search=ss.get(_KEYS["search"], "") or "")
+
+
+def _options(df: pd.DataFrame, column: str, key: str) -> list[str]:
+    values = set(df[column].dropna()) - {""} if not df.empty else set()
+    return sorted(values | set(st.session_state.get(key, [])))
+
+
+def sidebar_filters(store: Store) -> None:
+    _init_from_url()
+    df = all_figures(store)
+    with st.sidebar:
+        st.subheader("Filters")
+        st.multiselect("Category", CATEGORIES, key=_KEYS["categories"],
+                       placeholder="All categories")
+        st.multiselect("Country (ISO3)", _options(df, "country", _KEYS["countries"]),
+                       key=_KEYS["countries"], placeholder="All countries")
+        st.multiselect("Place", _options(df, "location", _KEYS["places"]),
+                       key=_KEYS["places"], placeholder="All places")
+        st.multiselect("Source", _options(df, "source", _KEYS["sources"]),
+                       key=_KEYS["sources"], placeholder="All sources")
+        c1, c2 = st.columns(2)
+        c1.date_input("Reported from", key=_KEYS["date_from"], format="YYYY-MM-DD")
+        c2.date_input("to", key=_KEYS["date_to"], format="YYYY-MM-DD")
+        st.multiselect("Review status", REVIEW_STATUSES, key=_KEYS["statuses"],
+                       placeholder="Any status")
+        st.text_input("Quote contains", key=_KEYS["search"], placeholder="e.g. shelter")
+        st.toggle("Include combatants", key=_KEYS["include_combatants"],
+                  help="Figures about fighters, soldiers, militants and security forces.")
+        st.caption(f"Database: {md(store.path.name)} · {len(df):,} figures stored")
+    sync_url()
+
+
+def sync_url(**extra: str | None) -> None:
+    """Write the filters (and page parameters such as doc=) into the address bar."""
+    params = views.filters_to_params(current_filters())
+    for k in _KEEP_PARAMS:
+        if k in st.query_params and k not in extra:
+            params[k] = st.query_params[k]
+    for k, v in extra.items():
+        if v is not None:
+            params[k] = str(v)
+    if dict(_as_lists(st.query_params.to_dict(), st.query_params)) != _as_lists(params):
+        st.query_params.from_dict(params)
+
+
+def _as_lists(d: dict, qp=None) -> dict:
+    out = {}
+    for k, v in d.items():
+        if qp is not None:
+            v = qp.get_all(k)
+        out[k] = sorted(v) if isinstance(v, list) else [v]
+    return out
+
+
+def filtered(store: Store) -> tuple[pd.DataFrame, Filters]:
+    f = current_filters()
+    return views.apply_filters(all_figures(store), f), f
+
+
+def say_empty(f: Filters) -> None:
+    st.info(f"No figures match these filters ({md(views.describe_filters(f))}). "
+            "Widen the filters in the sidebar, or add documents.", icon=":material/search_off:")
+
+
+# ---------------------------------------------------------------------------------------------
+# Provenance: where a figure comes from
+
+
+def highlight_html(text: str, start: int, end: int, colour: str) -> str:
+    """A paragraph with one span marked; every character of the document is escaped."""
+    return (f"<div style='line-height:1.6'>{html.escape(text[:start])}"
+            f"<mark style='background:{colour}33;border-bottom:3px solid {colour};padding:0 2px'>"
+            f"{html.escape(text[start:end])}</mark>{html.escape(text[end:])}</div>")
+
+
+def provenance_panel(store: Store, figure_id: int) -> None:
+    row = store.figure(int(figure_id))
+    if row is None:
+        st.warning(f"Figure {int(figure_id)} is no longer in the store.")
+        return
+    doc = store.document(row["document_id"])
+    colour = charts.CATEGORY_COLOURS[row["category"]]
+    with st.container(border=True, key="provenance"):
+        st.markdown(f"**{md(views.number_words(row))} {md(row['category'])}** · "
+                    f"{md(row['location'] or 'place not stated')} · {md(views.source_line(row))}")
+        para, a, b = views.paragraph_around(doc["text"], row["start"], row["end"])
+        st.html(highlight_html(para, a, b, colour))
+        st.caption("The quote as recorded:")
+        st.text(row["quote"])
+        facts = {
+            "as written": row["number_text"], "qualifier": views.QUALIFIER_WORDS[row["qualifier"]],
+            "who": row["who"] + (" (combatants)" if row["combatant"] else ""),
+            "decided by": row["term"], "place": row["location"], "country": row["country"],
+            "source": row["source"], "reported": views.format_date(row["reported_date"]),
+            "document": row["document_title"] or row["doc_id"],
+            "characters": f"{row['start']}–{row['end']}" + (f", page {row['page']}"
+                                                            if row["page"] else ""),
+            "review": row["review_status"] + (f": {row['review_note']}" if row["review_note"]
+                                              else ""),
+        }
+        if row["review_status"] == "corrected":
+            facts["as extracted"] = (f"{row['extracted_value']:,.0f} {row['extracted_category']} · "
+                                     f"{row['extracted_location']} · {row['extracted_source']}")
+        st.dataframe(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
+                     hide_index=True, width="stretch")
+        c1, c2 = st.columns(2)
+        c1.page_link("app_pages/documents.py", label="Open the document",
+                     icon=":material/article:", query_params={"doc": str(row["document_id"]),
+                                                              "figure": str(row["figure_id"])})
+        url = safe_url(row["document_url"])
+        if url:
+            c2.link_button("Original page", url, icon=":material/open_in_new:")
+
+
+# ---------------------------------------------------------------------------------------------
+# Downloads
+
+
+def table_downloads(df: pd.DataFrame, f: Filters, key: str) -> None:
+    """CSV and HXL of exactly these rows, made when clicked."""
+    stem = views.download_name(f)
+    rows = lambda: views.records(df)  # noqa: E731
+    c1, c2 = st.columns(2)
+    c1.download_button("Download CSV", lambda: to_text(rows(), "csv"), f"{stem}.csv",
+                       "text/csv", key=f"{key}_csv", icon=":material/download:",
+                       disabled=df.empty)
+    c2.download_button("Download HXL CSV", lambda: to_text(rows(), "hxl"), f"{stem}-hxl.csv",
+                       "text/csv", key=f"{key}_hxl", icon=":material/download:",
+                       disabled=df.empty)
+
+
+def chart(fig, kind: str, df: pd.DataFrame, key: str):
+    """A chart with click-to-select and a server-side PNG at briefing size."""
+    name = charts.chart_filename(kind, df)
+    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points",
+                            config=charts.chart_config(name))
+    st.download_button("PNG for a briefing", lambda: charts.to_png(fig), f"{name}.png",
+                       "image/png", key=f"{key}_png", icon=":material/image:",
+                       disabled=df.empty)
+    return selected_figure(event)
+
+
+def selected_figure(event) -> int | None:
+    try:
+        points = event.selection.points
+    except AttributeError:
+        return None
+    for p in points or []:
+        data = p.get("customdata")
+        if data:
+            return int(data[0] if isinstance(data, (list, tuple)) else data)
+    return None

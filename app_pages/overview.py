@@ -1,0 +1,57 @@
+"""Overview: the latest civilian figure per category, then the charts."""
+import streamlit as st
+
+from app_pages import common
+from figures import charts, views
+from figures.schema import CATEGORIES
+
+store = common.store()
+df, f = common.filtered(store)
+
+st.title("Humanitarian figures")
+st.caption(f"{len(df):,} figures · {common.md(views.describe_filters(f))}")
+
+if df.empty:
+    common.say_empty(f)
+    st.stop()
+
+# big numbers that fit five to a row, however long "20,000–99,999" is
+st.html("<style>[data-testid='stMetricValue']{font-size:1.7rem;white-space:normal}</style>")
+cards = views.latest_cards(df)
+for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
+    card = cards[cat]
+    with col.container(border=True, key=f"card_{cat}"):
+        if card is None:
+            st.metric(cat.capitalize(), "—")
+            st.caption("no civilian figure under this filter")
+            continue
+        st.metric(cat.capitalize(), card.number)
+        st.caption(f"{common.md(card.place)}  \n{common.md(card.source)}")
+        st.page_link("app_pages/documents.py", label=common.md(card.document_title)[:90],
+                     icon=":material/article:",
+                     query_params={"doc": str(card.document_id), "figure": str(card.figure_id)})
+
+picked = None
+tab_place, tab_time, tab_sources = st.tabs(["By place", "Over time", "Sources side by side"])
+with tab_place:
+    picked = common.chart(charts.by_place(df), "by-place", df, "chart_place") or picked
+with tab_time:
+    picked = common.chart(charts.timeline(df), "timeline", df, "chart_time") or picked
+with tab_sources:
+    places = df["location"].replace("", None).dropna().value_counts().index.tolist()
+    if places:
+        c1, c2 = st.columns(2)
+        place = c1.selectbox("Place", places, key="cmp_place")
+        cats = [c for c in CATEGORIES if ((df["location"] == place) & (df["category"] == c)).any()]
+        category = c2.selectbox("Category", cats, key="cmp_category")
+        sub = df[(df["location"] == place) & (df["category"] == category)]
+        picked = common.chart(charts.sources_compare(df, place, category), "sources", sub,
+                              "chart_sources") or picked
+    else:
+        st.info("No figure names its place, so sources cannot be compared by place.")
+
+if picked is not None:
+    st.session_state["figure"] = picked
+if st.session_state.get("figure") is not None:
+    st.subheader("Where this figure comes from")
+    common.provenance_panel(store, st.session_state["figure"])

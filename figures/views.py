@@ -1,0 +1,330 @@
+"""What the dashboard shows, computed without Streamlit: tables, cards, highlights, shared links.
+
+Everything here is plain Python and pandas, so it is unit-tested directly and the dashboard's
+page scripts stay layout and widgets only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import date
+
+import pandas as pd
+
+from .schema import CATEGORIES, REVIEW_STATUSES
+from .store import Filters, Store
+
+QUALIFIER_WORDS = {
+    "exact": "exactly as stated",
+    "at_least": "at least",
+    "at_most": "up to",
+    "approx": "about",
+    "range": "between",
+    "vague": "vague (order of magnitude)",
+}
+
+# Columns the dashboard needs from the store, in the order the Figures table shows them.
+TABLE_COLUMNS = ["reported_date", "category", "number_text", "value", "qualifier", "who",
+                 "location", "country", "source", "document_title", "review_status", "quote",
+                 "document_url", "figure_id"]
+
+
+def figures_frame(store: Store, filters: Filters) -> pd.DataFrame:
+    """The filtered figures as a DataFrame, newest report first (one SQL query)."""
+    where, params = filters.where()
+    df = pd.read_sql_query(
+        f"SELECT * FROM figure_rows WHERE {where} ORDER BY reported_date DESC, figure_id DESC",
+        store.conn, params=params)
+    for col in ("value", "value_low", "value_high", "extracted_value"):
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+    return df
+
+
+def all_figures_frame(store: Store) -> pd.DataFrame:
+    """Every stored figure (combatants and rejected ones too): the dashboard loads this once per
+    change of the store and filters it in memory, so a filter change needs no query."""
+    return figures_frame(store, Filters(include_combatants=True, statuses=()))
+
+
+def apply_filters(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The rows of ``df`` that ``f`` selects: the same rule as ``Filters.where`` in SQL."""
+    keep = pd.Series(True, index=df.index)
+    for column, values in (("category", f.categories), ("country", f.countries),
+                           ("location", f.places), ("source", f.sources),
+                           ("review_status", f.statuses)):
+        if values:
+            keep &= df[column].isin(values)
+    dates = df["reported_date"].fillna("")
+    if f.date_from or f.date_to:
+        keep &= ~dates.str.startswith("--")
+    if f.date_from:
+        keep &= dates >= f.date_from
+    if f.date_to:
+        keep &= dates <= f.date_to
+    if not f.include_combatants:
+        keep &= df["combatant"] == 0
+    if f.search.strip():
+        keep &= df["quote"].str.lower().str.contains(f.search.strip().lower(), regex=False)
+    if f.document_id is not None:
+        keep &= df["document_id"] == f.document_id
+    return df[keep]
+
+
+def choices(store: Store) -> dict[str, list[str]]:
+    """The values each filter can take, from what is stored (for the select boxes)."""
+    def distinct(column):
+        return [r[0] for r in store.conn.execute(
+            f"SELECT DISTINCT {column} FROM figures WHERE {column} != '' ORDER BY {column}")]
+    return {"countries": distinct("country"), "places": distinct("location"),
+            "sources": distinct("source")}
+
+
+def format_date(iso: str) -> str:
+    """'2017-09-20' -> '20 Sep 2017'; '--09-20' (no year) -> '20 Sep'; '' -> 'date unknown'."""
+    if not iso:
+        return "date unknown"
+    try:
+        if iso.startswith("--"):
+            d = date.fromisoformat("2000" + iso[1:])
+            return f"{d.day} {d:%b}"
+        d = date.fromisoformat(iso)
+        return f"{d.day} {d:%b %Y}"
+    except ValueError:
+        return iso
+
+
+def number_words(row) -> str:
+    """The number as a briefing would print it: 'up to 25,000', 'more than 320,000',
+    '20,000–99,999' for a vague phrase. Uses the stored bounds, so a correction shows."""
+    q, v = row["qualifier"], row["value"]
+    lo, hi = row.get("value_low"), row.get("value_high")
+
+    def n(x):
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,}"
+    if q == "at_most" and _present(hi):
+        return f"up to {n(hi)}"
+    if q == "at_least" and _present(lo):
+        return f"at least {n(lo)}"
+    if q in ("range", "vague") and _present(lo) and _present(hi):
+        return f"{n(lo)}–{n(hi)}"
+    if q == "approx":
+        return f"about {n(v)}"
+    return n(v)
+
+
+def _present(x) -> bool:
+    return x is not None and not pd.isna(x)
+
+
+def source_line(row) -> str:
+    """'UN via Reuters · 20 Sep 2017': who says so, the outlet carrying it, and when."""
+    src = row.get("source") or "source not stated"
+    outlet = row.get("document_outlet") or ""
+    if outlet and outlet.lower() not in src.lower():
+        src = f"{src} via {outlet}"
+    return f"{src} · {format_date(row.get('reported_date') or '')}"
+
+
+@dataclass
+class Card:
+    category: str
+    number: str           # "up to 25,000"
+    place: str            # "Raqqa" or "place not stated"
+    source: str           # "UN via AFP · 20 Sep 2017"
+    figure_id: int
+    document_id: int
+    document_title: str
+    document_url: str
+
+
+def latest_cards(df: pd.DataFrame) -> dict[str, Card | None]:
+    """One card per category: its most recent civilian figure under the current filter."""
+    cards: dict[str, Card | None] = {c: None for c in CATEGORIES}
+    if df.empty:
+        return cards
+    civilians = df[df["combatant"] == 0]
+    for cat in CATEGORIES:
+        rows = civilians[civilians["category"] == cat]
+        dated = rows[~rows["reported_date"].fillna("").str.startswith("--")
+                     & (rows["reported_date"].fillna("") != "")]
+        pick = dated if not dated.empty else rows
+        if pick.empty:
+            continue
+        row = pick.sort_values(["reported_date", "figure_id"], ascending=False).iloc[0]
+        cards[cat] = Card(cat, number_words(row), row["location"] or "place not stated",
+                          source_line(row), int(row["figure_id"]), int(row["document_id"]),
+                          row["document_title"] or row["doc_id"], row["document_url"] or "")
+    return cards
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters in the address bar: a link reproduces the view
+
+_LIST_PARAMS = {"category": "categories", "country": "countries", "place": "places",
+                "source": "sources", "status": "statuses"}
+
+
+def filters_to_params(f: Filters) -> dict[str, str | list[str]]:
+    """The filters as query parameters; defaults are left out so links stay short."""
+    default = Filters()
+    out: dict[str, str | list[str]] = {}
+    for param, attr in _LIST_PARAMS.items():
+        v = list(getattr(f, attr))
+        if v != list(getattr(default, attr)):
+            out[param] = v if v else ["all"] if attr == "statuses" else []
+    if f.date_from:
+        out["from"] = f.date_from
+    if f.date_to:
+        out["to"] = f.date_to
+    if f.include_combatants:
+        out["combatants"] = "1"
+    if f.search:
+        out["q"] = f.search
+    return {k: v for k, v in out.items() if v != []}
+
+
+def filters_from_params(params) -> Filters:
+    """Filters from query parameters (``st.query_params`` or a dict of str | list[str]).
+    Unknown or malformed values are dropped, never trusted."""
+    def get_list(key):
+        if hasattr(params, "get_all"):
+            v = params.get_all(key)
+        else:
+            v = params.get(key, [])
+            v = [v] if isinstance(v, str) else list(v)
+        return [x for x in v if isinstance(x, str) and 0 < len(x) <= 200]
+
+    def get_one(key):
+        v = get_list(key)
+        return v[0] if v else ""
+
+    f = Filters()
+    cats = tuple(c for c in get_list("category") if c in CATEGORIES)
+    statuses = get_list("status")
+    statuses = (() if statuses == ["all"] else
+                tuple(s for s in statuses if s in REVIEW_STATUSES) or f.statuses)
+    dates = {}
+    for key in ("from", "to"):
+        try:
+            dates[key] = date.fromisoformat(get_one(key)).isoformat()
+        except ValueError:
+            dates[key] = ""
+    return replace(
+        f, categories=cats, countries=tuple(get_list("country")), places=tuple(get_list("place")),
+        sources=tuple(get_list("source")), statuses=statuses, date_from=dates["from"],
+        date_to=dates["to"], include_combatants=get_one("combatants") in ("1", "true"),
+        search=get_one("q"))
+
+
+def describe_filters(f: Filters) -> str:
+    """The filter as a sentence, for 'no figures match …' and download file names."""
+    parts = []
+    if f.categories:
+        parts.append(", ".join(f.categories))
+    for label, values in (("in", f.places), ("country", f.countries), ("from", f.sources)):
+        if values:
+            parts.append(f"{label} {', '.join(values)}")
+    if f.date_from or f.date_to:
+        parts.append(f"reported {f.date_from or '…'} to {f.date_to or '…'}")
+    if f.search:
+        parts.append(f"quote contains “{f.search}”")
+    if f.include_combatants:
+        parts.append("combatants included")
+    return "; ".join(parts) or "all civilian figures"
+
+
+# ---------------------------------------------------------------------------------------------
+# A document's text with its figures marked
+
+
+@dataclass
+class Segment:
+    start: int
+    end: int
+    figure: dict | None      # the figure row this span belongs to, None for plain text
+
+
+def segments(text: str, figures: list[dict]) -> list[Segment]:
+    """Split a text into plain and figure spans, in order, covering the text exactly once.
+    Overlapping figures: the earlier one keeps its span, the later one starts after it."""
+    out, pos = [], 0
+    for f in sorted(figures, key=lambda r: (r["start"], r["end"])):
+        a, b = max(int(f["start"]), pos), min(int(f["end"]), len(text))
+        if b <= a:
+            continue
+        if a > pos:
+            out.append(Segment(pos, a, None))
+        out.append(Segment(a, b, f))
+        pos = b
+    if pos < len(text):
+        out.append(Segment(pos, len(text), None))
+    return out
+
+
+def paragraph_around(text: str, start: int, end: int, limit: int = 1500) -> tuple[str, int, int]:
+    """The paragraph holding text[start:end] and the span's offsets inside it (for the
+    provenance panel): (paragraph, start_in_paragraph, end_in_paragraph)."""
+    a = text.rfind("\n\n", 0, start)
+    a = 0 if a < 0 else a + 2
+    b = text.find("\n\n", end)
+    b = len(text) if b < 0 else b
+    if b - a > limit:   # a wall of text: keep a window around the figure
+        a = max(a, start - limit // 2)
+        b = min(b, end + limit // 2)
+    return text[a:b], start - a, end - a
+
+
+def filter_fields() -> list[str]:
+    return [f.name for f in fields(Filters)]
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """DataFrame rows as plain dicts for the exporters, with missing values as None."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def download_name(f: Filters) -> str:
+    """A file name that says what a download holds: 'figures-trapped-syr-2017-09-01-to-...'."""
+    import re
+    parts = ["figures", *f.categories, *f.countries, *f.places[:2]]
+    if f.date_from or f.date_to:
+        parts += [f.date_from or "start", "to", f.date_to or date.today().isoformat()]
+    slug = re.sub(r"[^a-z0-9]+", "-", " ".join(parts).lower()).strip("-")
+    return slug[:80].rstrip("-") or "figures"
+
+
+def document_html(text: str, figures: list[dict], colours: dict[str, str],
+                  article_starts: list[int] = (), limit: int = 300_000) -> str:
+    """A document as HTML with every figure marked in its category's colour (hovering shows the
+    record) and a rule where a new article starts. Every character of the text is escaped."""
+    import html as _html
+    text = text[:limit]
+    cuts = sorted(a for a in article_starts if 0 < a < len(text))
+    parts = ["<div style='white-space:pre-wrap;line-height:1.7;font-size:0.95rem'>"]
+    for seg in segments(text, [f for f in figures if f["start"] < len(text)]):
+        # article boundaries that fall inside this plain segment
+        pieces, pos = [], seg.start
+        for c in cuts:
+            if seg.start < c <= seg.end and seg.figure is None:
+                pieces.append((pos, c))
+                pos = c
+        pieces.append((pos, seg.end))
+        for i, (a, b) in enumerate(pieces):
+            if i > 0:
+                n = cuts.index(a) + 2
+                parts.append(f"<hr style='margin:0.8em 0 0.2em'><div style='font-size:0.8rem;"
+                             f"color:#555;text-transform:uppercase'>article {n}</div>")
+            chunk = _html.escape(text[a:b])
+            if seg.figure is None:
+                parts.append(chunk)
+                continue
+            f = seg.figure
+            colour = colours.get(f["category"], "#888888")
+            tip = _html.escape(
+                f"{f['category']}: {number_words(f)} · {f['location'] or 'place not stated'} · "
+                f"{f['source'] or 'source not stated'} · {format_date(f['reported_date'])} · "
+                f"figure {f['figure_id']}", quote=True)
+            parts.append(f"<mark id='figure-{int(f['figure_id'])}' title=\"{tip}\" "
+                         f"style='background:{colour}30;border-bottom:3px solid {colour};"
+                         f"padding:0 2px;border-radius:2px'>{chunk}</mark>")
+    parts.append("</div>")
+    return "".join(parts)

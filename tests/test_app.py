@@ -1,0 +1,167 @@
+"""Every dashboard page through Streamlit's AppTest, on a real store in a temporary folder."""
+import json
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from figures.formats import load_pasted
+from figures.store import Filters, Store
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 60
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "figures.db"
+    monkeypatch.setenv("FIGURES_DB", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield path
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def app(page=None, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart_traces(at) -> list[dict]:
+    out = []
+    for el in at.get("plotly_chart"):
+        out.extend(json.loads(el.proto.spec)["data"])
+    return out
+
+
+def figure_ids_in_charts(at) -> set[int]:
+    ids = set()
+    for trace in chart_traces(at):
+        for item in trace.get("customdata") or []:
+            ids.add(int(item[0]))
+    return ids
+
+
+def test_first_start_fills_an_empty_store_with_the_samples(db):
+    at = app()
+    metrics = {m.label: m.value for m in at.metric}
+    assert set(metrics) == {"Killed", "Injured", "Missing", "Trapped", "Displaced"}
+    with Store(db) as s:
+        assert s.stats()["documents"] == len(list((ROOT / "data").glob("*.txt")))
+        civilian = s.figures()
+    assert metrics["Trapped"] != "—" and metrics["Injured"] == "—"
+    # the charts show civilian figures only, and every place and category has its mark
+    shown = figure_ids_in_charts(at)
+    assert shown <= {f["figure_id"] for f in civilian}
+    marked = {(f["location"], f["category"]) for f in civilian if f["figure_id"] in shown}
+    assert marked == {(f["location"], f["category"]) for f in civilian}
+
+
+def test_filters_change_cards_table_and_charts(db):
+    at = app()
+    with Store(db) as s:
+        displaced = {f["figure_id"] for f in s.figures(Filters(categories=("displaced",)))}
+    at.sidebar.multiselect(key="f_cat").set_value(["displaced"]).run()
+    assert {m.label: m.value for m in at.metric}["Trapped"] == "—"
+    assert figure_ids_in_charts(at) == displaced
+    assert at.query_params["category"] in ("displaced", ["displaced"])
+    at.switch_page("app_pages/figures_table.py").run()
+    (table,) = at.dataframe
+    assert set(table.value["category"]) == {"displaced"}
+    assert set(table.value["figure_id"]) == displaced
+
+
+def test_a_link_restores_the_view(db):
+    at = app("figures_table", category="trapped", place="Raqqa")
+    assert at.sidebar.multiselect(key="f_cat").value == ["trapped"]
+    assert at.sidebar.multiselect(key="f_place").value == ["Raqqa"]
+    (table,) = at.dataframe
+    assert set(table.value["location"]) == {"Raqqa"} and set(table.value["category"]) == {"trapped"}
+
+
+def test_empty_result_says_so(db):
+    at = app(q="no quote says this")
+    assert any("No figures match" in i.value for i in at.info)
+    at.switch_page("app_pages/figures_table.py").run()
+    assert any("No figures match" in i.value for i in at.info)
+
+
+def test_combatants_are_off_by_default(db):
+    at = app("figures_table")
+    assert not any(at.dataframe[0].value["who"].isin(["fighters", "soldiers", "militants"]))
+    at.sidebar.toggle(key="f_combatants").set_value(True).run()
+    with Store(db) as s:
+        n_all = len(s.figures(Filters(include_combatants=True)))
+    assert len(at.dataframe[0].value) == n_all
+
+
+def test_paste_and_upload_add_documents(db):
+    at = app("add_documents")
+    at.text_area[0].set_value("Floods have displaced 12,000 people in Sindh province, "
+                              "officials said.")
+    at.text_input[0].set_value("Sindh floods")   # the paste form's title (sidebar search is apart)
+    at.button(key="FormSubmitter:paste-Add").click().run()
+    assert any("added, 1 figure" in s.value for s in at.success), [s.value for s in at.success]
+    at.file_uploader[0].set_value([
+        ("kharkiv.txt", b"Shelling injured 40 people in Kharkiv, the governor said.",
+         "text/plain"),
+        ("picture.txt", b"\x89PNG\r\n\x1a\n" + bytes(300), "text/plain")])
+    at.button(key="FormSubmitter:upload-Add").click().run()
+    assert any("kharkiv" in s.value and "added" in s.value for s in at.success)
+    assert any("binary" in e.value for e in at.error)
+    with Store(db) as s:
+        titles = {d["title"] for d in s.documents()}
+        assert "Sindh floods" in titles
+        assert {f["location"] for f in s.figures(Filters(categories=("injured",)))} == {"Kharkiv"}
+
+
+def test_reviews_persist(db):
+    with Store(db) as s:
+        s.seed_sample()
+        s.add(load_pasted("Floods have displaced 12,000 people in Sindh province, officials said."))
+    at = app("review")
+    first = at.selectbox(key="review_pick").value
+    at.button(key=f"reject_{first}").click().run()
+    with Store(db) as s:
+        assert s.figure(first)["review_status"] == "rejected"
+    at.switch_page("app_pages/review.py").run()
+    assert at.selectbox(key="review_pick").value != first   # gone from the queue
+    second = at.selectbox(key="review_pick").value
+    at.number_input[0].set_value(99.0)
+    at.button(key=f"FormSubmitter:correct_{second}-Save correction").click().run()
+    with Store(db) as s:
+        fig = s.figure(second)
+    assert (fig["review_status"], fig["value"]) == ("corrected", 99)
+    assert fig["extracted_value"] != 99
+
+
+def test_documents_page_marks_every_figure(db):
+    with Store(db) as s:
+        s.seed_sample()
+        doc = max(s.documents(), key=lambda d: d["figures"])
+        n = doc["figures"]
+    at = app("documents", doc=str(doc["id"]))
+    html = "".join(h.proto.body for h in at.get("html"))
+    assert html.count("<mark id='figure-") == n
+    assert "article 2" in html        # this page holds several articles
+
+
+def test_selecting_a_table_row_opens_its_provenance(db):
+    at = app("figures_table")
+    assert not at.get("html")
+    table = at.dataframe[0]
+    at.dataframe[0].proto  # the table is there
+    # AppTest cannot click a row; the selection state is set as the browser would
+    at.session_state["figures_table"] = {"selection": {"rows": [0], "columns": [],
+                                                       "cells": []}}
+    at.run()
+    html = "".join(h.proto.body for h in at.get("html"))
+    assert "<mark" in html and table.value.iloc[0]["number_text"] in html

@@ -1,0 +1,432 @@
+"""Charts of stored figures: what each mark carries, labels, titles, footnotes, escaping, PNG export."""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import shutil
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from figures import charts
+from figures.charts import (
+    CATEGORY_COLOURS,
+    NO_DATA_MESSAGE,
+    QUALIFIER_WORDS,
+    by_place,
+    chart_config,
+    chart_filename,
+    sources_compare,
+    timeline,
+    to_png,
+    value_label,
+)
+
+NAN = float("nan")
+
+COLUMNS = ["figure_id", "document_id", "doc_id", "article", "category", "value", "value_low",
+           "value_high", "qualifier", "number_text", "unit", "who", "combatant", "term", "location",
+           "country", "source", "reported_date", "quote", "start", "end", "page",
+           "extractor_version", "document_title", "document_url", "document_outlet",
+           "review_status", "review_note", "extracted_value"]
+
+
+def row(fid, category, value, low, high, qualifier, text, location, country, source, reported,
+        quote=None, document_id=None, title=None, unit="people", combatant=0):
+    return {
+        "figure_id": fid, "document_id": document_id or fid, "doc_id": f"doc{document_id or fid}",
+        "article": 0, "category": category, "value": float(value),
+        "value_low": NAN if low is None else float(low),
+        "value_high": NAN if high is None else float(high),
+        "qualifier": qualifier, "number_text": text, "unit": unit, "who": "civilians",
+        "combatant": combatant, "term": category, "location": location, "country": country,
+        "source": source, "reported_date": reported,
+        "quote": quote or f"{text} civilians {category} in {location or 'the area'}, {source} said.",
+        "start": 10, "end": 20, "page": None, "extractor_version": "1",
+        "document_title": title or f"Report {fid}", "document_url": f"https://example.org/{fid}",
+        "document_outlet": "Example News", "review_status": "unreviewed", "review_note": "",
+        "extracted_value": float(value),
+    }
+
+
+ROWS = [
+    row(1, "trapped", 25000, None, 25000, "at_most", "up to 25,000", "Raqqa", "SYR", "UN",
+        "2017-09-20", "Up to 25,000 civilians are believed to be still trapped inside Raqqa, "
+        "according to the UN, as the battle for the city enters its final phase."),
+    row(2, "trapped", 50000, 50000, 50000, "exact", "50,000", "Raqqa", "SYR", "ICRC", "2017-09-25"),
+    row(3, "trapped", 20000, None, 20000, "at_most", "up to 20,000", "Raqqa", "SYR", "UN",
+        "2017-08-10"),
+    row(4, "trapped", 200000, None, 200000, "at_most", "up to 200,000", "Mosul", "IRQ", "UN",
+        "2017-06-14"),
+    row(5, "displaced", 320000, 320000, None, "at_least", "more than 320,000", "Daraa", "SYR",
+        "UNHCR", "2017-07-05"),
+    row(6, "displaced", 20000, 20000, 99999, "vague", "tens of thousands", "Yemen", "YEM", "IOM",
+        "2017-09-01"),
+    row(7, "killed", 150, 150, 150, "approx", "about 150", "Aleppo", "SYR",
+        "Syrian Observatory for Human Rights", "2017-08-30"),
+    row(8, "killed", 12, 12, 12, "exact", "12", "Aleppo", "SYR",
+        "Syrian Observatory for Human Rights", "2017-08-01"),
+    row(9, "displaced", 3000, 3000, 5000, "range", "between 3,000 and 5,000", "Mosul", "IRQ", "",
+        "2017-07-20"),
+    row(10, "displaced", 1200, 1200, 1200, "exact", "1,200", "Raqqa", "SYR", "Reuters", ""),
+    row(11, "killed", 7, 7, 7, "exact", "seven", "", "", "local officials", "2017-09-10"),
+    row(12, "injured", 34, 34, 34, "exact", "34", "Mosul", "IRQ", "Iraqi Red Crescent", "--09-20"),
+]
+
+
+@pytest.fixture
+def df() -> pd.DataFrame:
+    return pd.DataFrame(ROWS, columns=COLUMNS)
+
+
+def ids_of(fig: go.Figure) -> set[int]:
+    out = set()
+    for t in fig.data:
+        for cd in t.customdata or ():
+            assert isinstance(cd[0], int), cd
+            out.add(cd[0])
+    return out
+
+
+def footnote(fig: go.Figure) -> str:
+    return next(a.text for a in fig.layout.annotations if a.name == "footnote")
+
+
+def strings(obj):
+    """Every string inside a figure dict."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from strings(k)
+            yield from strings(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from strings(v)
+
+
+def labels_trace(fig, category):
+    return next(t for t in fig.data if t.meta and t.meta["category"] == category
+                and t.meta.get("role") == "labels")
+
+
+def points_trace(fig, category):
+    return next(t for t in fig.data if t.meta and t.meta["category"] == category
+                and t.meta.get("role") == "points")
+
+
+def bars_trace(fig, category):
+    return next(t for t in fig.data if t.meta and t.meta["category"] == category
+                and t.meta.get("role") == "bars")
+
+
+# --- value labels -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fid, expected", [
+    (1, "up to 25,000"), (2, "50,000"), (5, "more than 320,000"), (6, "tens of thousands"),
+    (7, "about 150"), (9, "3,000–5,000"), (11, "7"),
+])
+def test_value_label_reads_as_reported(fid, expected):
+    assert value_label(next(r for r in ROWS if r["figure_id"] == fid)) == expected
+
+
+def test_value_label_other_cases():
+    base = ROWS[0]
+    assert value_label({**base, "number_text": "as many as 25,000"}) == "as many as 25,000"
+    assert value_label({**base, "number_text": ""}) == "up to 25,000"
+    assert value_label({**base, "qualifier": "at_least", "value_low": 25000, "value_high": None,
+                        "number_text": "over a 25,000"}) == "over 25,000"
+    assert value_label({**base, "qualifier": "approx", "number_text": "nearly 25,000"}) \
+        == "nearly 25,000"
+    # vague without usable words: the span
+    assert value_label({**ROWS[5], "number_text": ""}) == "20,000–99,999"
+    # households are said so
+    assert value_label({**ROWS[1], "unit": "households"}) == "50,000 households"
+    # a reviewer's corrected value wins over the words as written
+    assert value_label({**base, "value": 30000.0, "value_high": 30000.0}) == "up to 30,000"
+    assert value_label(pd.Series(ROWS[4])) == "more than 320,000"
+    assert QUALIFIER_WORDS["at_most"] == "up to" and QUALIFIER_WORDS["exact"] == ""
+
+
+# --- by place -----------------------------------------------------------------------------------
+
+def test_by_place_latest_figure_per_place_and_category(df):
+    fig = by_place(df)
+    ids = ids_of(fig)
+    assert 2 in ids and 1 not in ids and 3 not in ids     # Raqqa trapped: ICRC 25 Sep
+    assert 7 in ids and 8 not in ids                      # Aleppo killed: 30 Aug
+    assert ids == {2, 4, 5, 6, 7, 9, 10, 11, 12}
+
+
+def test_every_mark_carries_its_figure_id(df):
+    for fig in (by_place(df), timeline(df), sources_compare(df, "Raqqa", "trapped")):
+        for t in fig.data:
+            marks = [x for x in t.x if x is not None]
+            if t.meta.get("role") == "legend":
+                assert not marks and not t.customdata
+                continue
+            assert len(t.customdata) == len(marks) > 0
+            assert all(type(cd[0]) is int for cd in t.customdata)
+            assert "customdata[7]" in t.hovertemplate
+
+
+def test_by_place_prefers_dated_then_newer_id():
+    rows = [row(5, "killed", 10, 10, 10, "exact", "10", "Homs", "SYR", "A", "2017-01-01"),
+            row(9, "killed", 99, 99, 99, "exact", "99", "Homs", "SYR", "B", ""),
+            row(3, "injured", 4, 4, 4, "exact", "4", "Homs", "SYR", "A", "2017-02-02"),
+            row(8, "injured", 6, 6, 6, "exact", "6", "Homs", "SYR", "B", "2017-02-02")]
+    assert ids_of(by_place(pd.DataFrame(rows))) == {5, 8}
+
+
+def test_by_place_labels_show_qualifiers(df):
+    fig = by_place(df)
+    assert set(labels_trace(fig, "trapped").text) == {"50,000", "up to 200,000"}
+    displaced = set(labels_trace(fig, "displaced").text)
+    assert {"more than 320,000", "tens of thousands", "3,000–5,000"} <= displaced
+    assert "about 150" in labels_trace(fig, "killed").text
+    # the ▶ of an open upper end: shown only for at_least
+    t = labels_trace(fig, "displaced")
+    shown = dict(zip((cd[0] for cd in t.customdata), t.marker.opacity))
+    assert shown[5] == 1 and shown[6] == 0 and shown[9] == 0
+    # hatched bars for "up to"
+    b = bars_trace(fig, "trapped")
+    shapes = dict(zip((cd[0] for cd in b.customdata), b.marker.pattern.shape))
+    assert shapes[4] == "/" and shapes[2] == ""
+
+
+def test_by_place_error_bars_for_range_and_vague(df):
+    b = bars_trace(by_place(df), "displaced")
+    assert b.error_x.visible
+    plus = dict(zip((cd[0] for cd in b.customdata), b.error_x.array))
+    minus = dict(zip((cd[0] for cd in b.customdata), b.error_x.arrayminus))
+    assert plus[6] == 99999 - 20000 and minus[6] == 0
+    assert plus[9] == 2000 and minus[9] == 0
+    assert math.isnan(plus[5]) and math.isnan(plus[10])
+    assert not bars_trace(by_place(df), "killed").error_x.visible
+
+
+def test_by_place_places_and_top(df):
+    fig = by_place(df)
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert ticks[0] == "Daraa"              # largest figure first
+    assert "(place not stated)" in ticks
+    assert set(ticks) == {"Daraa", "Mosul", "Raqqa", "Yemen", "Aleppo", "(place not stated)"}
+    small = by_place(df, top=2)
+    assert list(small.layout.yaxis.ticktext) == ["Daraa", "Mosul"]
+    assert "Top 2 places by size shown, 4 more not shown" in footnote(small)
+
+
+# --- timeline -----------------------------------------------------------------------------------
+
+def test_timeline_drops_rows_without_full_date(df):
+    fig = timeline(df)
+    assert ids_of(fig) == {1, 2, 3, 4, 5, 6, 7, 8, 9, 11}   # 10: no date, 12: no year
+    assert "2 figures without a full date" in footnote(fig)
+    assert fig.layout.xaxis.type == "date"
+    assert fig.layout.yaxis.type == "log"                     # 7 .. 320,000
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert legend == ["Killed", "Trapped", "Displaced"]
+    assert all(t.marker.symbol == "circle" for t in fig.data if t.meta["role"] == "legend")
+    displaced = points_trace(fig, "displaced")
+    symbols = dict(zip((cd[0] for cd in displaced.customdata), displaced.marker.symbol))
+    assert symbols[5] == "triangle-up" and symbols[6] == "square"
+    assert displaced.error_y.visible
+
+
+def test_timeline_only_undated_rows(df):
+    fig = timeline(df[df.figure_id.isin([10, 12])])
+    assert any(NO_DATA_MESSAGE in a.text for a in fig.layout.annotations)
+
+
+def test_timeline_linear_when_values_close(df):
+    fig = timeline(df[df.figure_id.isin([1, 2, 3])])
+    assert fig.layout.yaxis.type == "linear"
+    assert "without a full date" not in footnote(fig)
+
+
+# --- sources ------------------------------------------------------------------------------------
+
+def test_sources_compare_one_trace_per_source(df):
+    fig = sources_compare(df, "Raqqa", "trapped")
+    by_name = {t.name: t for t in fig.data}
+    assert set(by_name) == {"UN", "ICRC"}
+    assert [cd[0] for cd in by_name["UN"].customdata] == [3, 1]          # in date order
+    assert [cd[0] for cd in by_name["ICRC"].customdata] == [2]
+    assert "lines" in by_name["UN"].mode and "markers" in by_name["UN"].mode
+    assert "up to 25,000 · UN" in by_name["UN"].text
+    assert "50,000 · ICRC" in by_name["ICRC"].text
+    assert "Raqqa" in fig.layout.title.text and "trapped" in fig.layout.title.text
+    # the sources look different from each other
+    un, icrc = by_name["UN"], by_name["ICRC"]
+    assert (un.marker.color, un.marker.symbol) != (icrc.marker.color, icrc.marker.symbol)
+
+
+def test_sources_compare_place_not_stated_and_undated(df):
+    fig = sources_compare(df, "", "killed")
+    assert ids_of(fig) == {11}
+    fig = sources_compare(df, "Raqqa", "displaced")           # only an undated figure
+    assert ids_of(fig) == {10}
+    assert fig.layout.xaxis.type == "category"
+    fig = sources_compare(df, "Nowhere", "killed")
+    assert any(NO_DATA_MESSAGE in a.text for a in fig.layout.annotations)
+
+
+# --- titles, footnotes, colours -----------------------------------------------------------------
+
+def test_titles_say_what_where_when(df):
+    t = timeline(df).layout.title.text
+    assert "Civilians killed, trapped and displaced over time" in t
+    assert "Syria, Iraq, Yemen" in t
+    assert "14 Jun – 25 Sep 2017" in t
+    t = by_place(df).layout.title.text
+    assert "Civilians killed, injured, trapped and displaced, by place" in t
+    assert "Syria, Iraq, Yemen" in t and "2017" in t
+    t = sources_compare(df, "Raqqa", "trapped").layout.title.text
+    assert "Syria" in t and "10 Aug – 25 Sep 2017" in t
+    fighters = df.assign(combatant=1)
+    assert timeline(fighters).layout.title.text.startswith("<b>People ")
+
+
+def test_title_many_countries(df):
+    extra = [row(20 + i, "killed", 5, 5, 5, "exact", "5", "X", iso, "UN", "2018-01-02")
+             for i, iso in enumerate(["AFG", "COD", "SSD", "AFG"])]
+    t = timeline(pd.concat([df, pd.DataFrame(extra)])).layout.title.text
+    assert "Syria, Afghanistan, Iraq and 3 more" in t   # by count, then name
+    assert "14 Jun 2017 – 2 Jan 2018" in t
+
+
+def test_footnote_lists_sources(df):
+    note = footnote(timeline(df))
+    assert note.startswith("Symbols:")
+    assert "Sources: UN, Syrian Observatory for Human Rights, ICRC (+3 more)" in note
+    assert "extracted by Humanitarian Figures" in note
+    note = footnote(sources_compare(df, "Raqqa", "trapped"))
+    assert "Sources: UN, ICRC" in note and "more)" not in note
+    for fig in (by_place(df), timeline(df)):
+        a = next(a for a in fig.layout.annotations if a.name == "footnote")
+        assert a.yref == "paper" and a.y == 0 and a.yanchor == "top" and a.yshift < 0
+        assert fig.layout.margin.b >= -a.yshift + 17 * (a.text.count("<br>") + 1)
+
+
+def test_colours_consistent_across_charts(df):
+    assert CATEGORY_COLOURS == {"killed": "#D55E00", "injured": "#E69F00", "missing": "#CC79A7",
+                                "trapped": "#0072B2", "displaced": "#009E73"}
+    for cat in ("killed", "trapped", "displaced"):
+        assert bars_trace(by_place(df), cat).marker.color == CATEGORY_COLOURS[cat]
+        assert points_trace(timeline(df), cat).marker.color \
+            == CATEGORY_COLOURS[cat]
+    first = sources_compare(df, "Raqqa", "trapped").data[0]
+    assert first.marker.color == CATEGORY_COLOURS["trapped"]
+
+
+def test_hover_shows_provenance(df):
+    t = labels_trace(by_place(df), "trapped")
+    assert "customdata[1]" in t.hovertemplate and "customdata[7]" in t.hovertemplate
+    cd = next(c for c in points_trace(timeline(df), "trapped").customdata if c[0] == 1)
+    fid, written, category, place, source, when, title, quote = cd[:8]
+    assert (written, category, place, source, when) == ("up to 25,000", "trapped", "Raqqa", "UN",
+                                                        "20 Sep 2017")
+    assert title == "Report 1"
+    assert quote.replace("<br>", " ").startswith("Up to 25,000 civilians")
+    assert quote.endswith("…") and len(quote.replace("<br>", " ")) <= charts.QUOTE_CHARS
+
+
+# --- hostile text -------------------------------------------------------------------------------
+
+HOSTILE = '<a href="javascript:alert(1)">x</a> <img src=x onerror=alert(1)>'
+
+
+def test_hostile_text_is_escaped(df):
+    bad = row(99, "trapped", 25000, None, 25000, "at_most", "up to 25,000 <b>x</b>",
+              'Raqqa<img src=x onerror=alert(1)>', "SYR", '<a href="javascript:alert(1)">UN</a>',
+              "2017-09-21", quote="Civilians trapped " + HOSTILE,
+              title="<script>alert(1)</script> $\\href{javascript:alert(1)}{x}$")
+    data = pd.concat([df, pd.DataFrame([bad])], ignore_index=True)
+    figs = [by_place(data), timeline(data), sources_compare(data, bad["location"], "trapped"),
+            chart_config(chart_filename("by_place", data))]
+    for fig in figs:
+        d = fig.to_dict() if hasattr(fig, "to_dict") else fig
+        text = "\n".join(strings(d))
+        for tag in ("<a ", "<img", "<script", "<b>x"):
+            assert tag not in text, (tag, fig)
+        blob = json.dumps(d, default=str)
+        assert "<img" not in blob and "<a href" not in blob
+    hover = "\n".join(strings(figs[1].to_dict()))
+    assert "&lt;img src=x onerror=alert(1)&gt;" in hover
+    assert "&lt;a href=&#34;javascript:alert(1)&#34;&gt;" in hover
+    assert "&lt;script&gt;" in hover and "&#36;" in hover and "$\\href" not in hover
+    sc = figs[2]
+    assert sc.data[0].name == "&lt;a href=&#34;javascript:alert(1)&#34;&gt;UN&lt;/a&gt;"
+    assert "Raqqa&lt;img" in sc.layout.title.text
+    assert "&lt;a href" in footnote(sc)
+    assert any("Raqqa&lt;img" in t for t in by_place(data).layout.yaxis.ticktext)
+
+
+# --- empty --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda d: by_place(d), lambda d: timeline(d), lambda d: sources_compare(d, "Raqqa", "trapped"),
+])
+@pytest.mark.parametrize("empty", [pd.DataFrame(), pd.DataFrame(columns=COLUMNS)])
+def test_empty_dataframe(make, empty):
+    fig = make(empty)
+    assert isinstance(fig, go.Figure)
+    assert any(NO_DATA_MESSAGE in a.text for a in fig.layout.annotations)
+    assert not fig.data
+    assert chart_filename("by_place", empty) == "by-place"
+
+
+# --- file names and config ----------------------------------------------------------------------
+
+def test_chart_filename_is_a_safe_slug(df):
+    assert chart_filename("by_place", df[df.category.isin(["trapped", "displaced"])
+                                         & df.country.eq("SYR")]) \
+        == "trapped-displaced-by-place-syria-2017-07-to-2017-09"
+    assert chart_filename("timeline", df) \
+        == "killed-injured-trapped-displaced-over-time-syria-iraq-and-1-more-2017-06-to-2017-09"
+    assert chart_filename("sources_compare", df, place="Raqqa", category="trapped") \
+        == "trapped-raqqa-by-source-syria-2017-08-to-2017-09"
+    nasty = pd.DataFrame([row(1, "killed", 3, 3, 3, "exact", "3", "../../etc/passwd", "CIV",
+                              "x", "2020-01-01")])
+    for kind in ("by_place", "../../x", "sources_compare"):
+        name = chart_filename(kind, nasty, place="../../etc/passwd/Ğüç" if "s" in kind else None)
+        assert name and name.isascii() and "/" not in name and ".." not in name
+        assert name == name.lower() and " " not in name and not name.startswith(("-", "."))
+    assert "cote-d-ivoire" in chart_filename("by_place", nasty)
+
+
+def test_chart_config():
+    cfg = chart_config("trapped/../by place")
+    assert cfg["displaylogo"] is False
+    opts = cfg["toImageButtonOptions"]
+    assert opts == {"format": "png", "filename": "trapped-by-place", "width": 1600,
+                    "height": 900, "scale": 1}
+
+
+# --- PNG ----------------------------------------------------------------------------------------
+
+def test_to_png_without_chromium_says_what_to_install(monkeypatch):
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setattr(charts, "CHROMIUM_CANDIDATES", ("/nonexistent/chromium",))
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="PNG export needs Chromium: apt-get install chromium"):
+        to_png(go.Figure())
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
+    with pytest.raises(RuntimeError, match="apt-get install chromium"):
+        to_png(go.Figure())
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs /usr/bin/chromium")
+def test_to_png(df):
+    from PIL import Image
+
+    png = to_png(by_place(df))
+    assert png[:4] == b"\x89PNG"
+    assert Image.open(io.BytesIO(png)).size == (1600, 900)
+    png = to_png(timeline(df), width=800, height=450, scale=2)   # the browser is reused
+    assert Image.open(io.BytesIO(png)).size == (1600, 900)
+    png = to_png(sources_compare(df, "Raqqa", "trapped"), width=1200, height=675)
+    assert Image.open(io.BytesIO(png)).size == (1200, 675)

@@ -1,0 +1,131 @@
+"""What the dashboard computes, tested without Streamlit: filters, cards, links, highlights."""
+import csv
+import io
+
+import pytest
+
+from figures import views
+from figures.export import to_text
+from figures.formats import load_pasted
+from figures.schema import EXPORT_FIELDS
+from figures.store import Filters, Store
+
+DOCS = [
+    ("Up to 25,000 civilians are believed to be still trapped in Raqqa, the UN said.",
+     "2017-09-20"),
+    ("As many as 50,000 civilians remain trapped in Raqqa, the ICRC said.", "2017-09-25"),
+    ("Floods have displaced 12,000 people in Sindh province, officials said.", "2022-08-30"),
+    ("Air strikes killed 12 fighters in Idlib, the Syrian Observatory for Human Rights said.",
+     "2017-09-21"),
+    ("Shelling injured 40 people in Kharkiv, the regional governor said.", ""),
+]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    s = Store(tmp_path_factory.mktemp("views") / "f.db")
+    for text, published in DOCS:
+        s.add(load_pasted(text, title=text[:30], published=published,
+                          url="https://example.org/" + str(len(text))))
+    yield s
+    s.close()
+
+
+FILTERS = [
+    Filters(),
+    Filters(include_combatants=True),
+    Filters(categories=("trapped",)),
+    Filters(countries=("SYR",), include_combatants=True),
+    Filters(places=("Raqqa",), sources=("ICRC",)),
+    Filters(date_from="2017-09-21"),
+    Filters(date_to="2017-09-21", include_combatants=True),
+    Filters(search="FLOODS"),
+    Filters(statuses=("rejected",)),
+    Filters(statuses=()),
+]
+
+
+@pytest.mark.parametrize("f", FILTERS, ids=lambda f: views.describe_filters(f))
+def test_in_memory_filters_select_what_sql_selects(store, f):
+    expected = sorted(r["figure_id"] for r in store.figures(f))
+    got = sorted(views.apply_filters(views.all_figures_frame(store), f)["figure_id"])
+    assert got == expected
+
+
+def test_cards_take_the_most_recent_civilian_figure(store):
+    cards = views.latest_cards(views.apply_filters(views.all_figures_frame(store), Filters()))
+    trapped = cards["trapped"]
+    assert trapped.number == "up to 50,000" and trapped.place == "Raqqa"
+    assert trapped.source == "ICRC · 25 Sep 2017"
+    assert cards["killed"] is None              # only fighters were killed: not a civilian card
+    assert cards["injured"].source.endswith("date unknown")
+    assert cards["displaced"].number == "12,000"
+
+
+def test_number_words_keep_the_qualifier():
+    row = dict(qualifier="at_most", value=25000.0, value_low=None, value_high=25000.0)
+    assert views.number_words(row) == "up to 25,000"
+    row = dict(qualifier="vague", value=20000.0, value_low=20000.0, value_high=99999.0)
+    assert views.number_words(row) == "20,000–99,999"
+    row = dict(qualifier="at_least", value=320000.0, value_low=320000.0, value_high=None)
+    assert views.number_words(row) == "at least 320,000"
+    assert views.number_words(dict(qualifier="approx", value=150.0)) == "about 150"
+
+
+@pytest.mark.parametrize("f", FILTERS[1:], ids=lambda f: views.describe_filters(f))
+def test_filters_survive_a_round_trip_through_the_address_bar(f):
+    params = views.filters_to_params(f)
+    assert views.filters_from_params(params) == f
+
+
+def test_default_filters_make_a_short_link_and_junk_is_dropped():
+    assert views.filters_to_params(Filters()) == {}
+    f = views.filters_from_params({"category": ["trapped", "eaten"], "from": "yesterday",
+                                   "status": ["nonsense"], "combatants": "1"})
+    assert f.categories == ("trapped",) and f.date_from == ""
+    assert f.statuses == Filters().statuses and f.include_combatants
+
+
+def test_segments_cover_the_text_once_in_order():
+    text = "abcdefghij"
+    segs = views.segments(text, [{"start": 2, "end": 4}, {"start": 3, "end": 6},
+                                 {"start": 8, "end": 30}])
+    assert "".join(text[s.start:s.end] for s in segs) == text
+    assert [(s.start, s.end, s.figure is not None) for s in segs] == [
+        (0, 2, False), (2, 4, True), (4, 6, True), (6, 8, False), (8, 10, True)]
+
+
+def test_document_html_escapes_everything_and_marks_articles(store):
+    text = ("<script>alert(1)</script> First story.\n\n"
+            "<img src=x onerror=alert(2)> Floods displaced 3,000 people in Sindh.")
+    fig = dict(figure_id=7, start=text.index("3,000"), end=text.index("3,000") + 5,
+               category="displaced", qualifier="exact", value=3000.0, value_low=3000.0,
+               value_high=3000.0, location="<b>Sindh</b>", source="", reported_date="")
+    out = views.document_html(text, [fig], {"displaced": "#009E73"},
+                              article_starts=[text.index("<img")])
+    assert "<script>" not in out and "<img" not in out and "<b>Sindh" not in out
+    assert "&lt;script&gt;" in out and "&lt;img src=x" in out
+    assert "id='figure-7'" in out and "#009E73" in out
+    assert "article 2" in out
+
+
+def test_paragraph_around_finds_the_span():
+    text = "One.\n\nTwo words here, then 40 killed.\n\nThree."
+    para, a, b = views.paragraph_around(text, text.index("40"), text.index("40") + 2)
+    assert para == "Two words here, then 40 killed." and para[a:b] == "40"
+
+
+def test_downloads_hold_exactly_the_filtered_rows(store):
+    f = Filters(countries=("SYR",))
+    df = views.apply_filters(views.all_figures_frame(store), f)
+    rows = list(csv.DictReader(io.StringIO(to_text(views.records(df), "csv"))))
+    assert list(rows[0]) == list(EXPORT_FIELDS)
+    assert sorted(int(r["figure_id"]) for r in rows) == sorted(df["figure_id"])
+    assert {r["value_low"] for r in rows} <= {"", "25000", "50000"}   # no "nan" cells
+    assert all(r["document_url"].startswith("https://example.org/") for r in rows)
+    hxl = list(csv.reader(io.StringIO(to_text(views.records(df), "hxl"))))
+    assert hxl[1][1].startswith("#affected+") and len(hxl) == 2 + len(df)
+    assert views.download_name(f) == "figures-syr"
+    assert views.download_name(Filters(categories=("trapped",), date_from="2017-01-01",
+                                       date_to="2017-12-31")) == \
+        "figures-trapped-2017-01-01-to-2017-12-31"
