@@ -250,7 +250,7 @@ def table_downloads(df: pd.DataFrame, f: Filters, key: str) -> None:
 def chart(fig, kind: str, df: pd.DataFrame, key: str):
     """A chart with click-to-select and a server-side PNG at briefing size."""
     name = charts.chart_filename(kind, df)
-    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points",
+    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", theme=None,
                             config=charts.chart_config(name))
     st.download_button("PNG for a briefing", lambda: charts.to_png(fig), f"{name}.png",
                        "image/png", key=f"{key}_png", icon=":material/image:",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import html
 import math
 import os
@@ -284,15 +285,12 @@ _COUNTRY_OVERRIDES = {
 }
 
 
-def country_name(iso3: Any) -> str:
-    """A short English name for an ISO3 code ("SYR" -> "Syria"); the code itself if unknown."""
-    code = _text(iso3).upper()
-    if not code:
-        return ""
+@functools.lru_cache(maxsize=1024)
+def _country_name(code: str) -> str:
     if code in _COUNTRY_OVERRIDES:
         return _COUNTRY_OVERRIDES[code]
     try:
-        import pycountry
+        import pycountry  # noqa: PLC0415
 
         c = pycountry.countries.get(alpha_3=code)
     except Exception:  # noqa: BLE001 - a name is nice to have, the code will do
@@ -301,6 +299,12 @@ def country_name(iso3: Any) -> str:
         return code
     name = getattr(c, "common_name", None) or c.name
     return name.split(",")[0].strip()
+
+
+def country_name(iso3: Any) -> str:
+    """A short English name for an ISO3 code ("SYR" -> "Syria"); the code itself if unknown."""
+    code = _text(iso3).upper()
+    return _country_name(code) if code else ""
 
 
 def _top_names(counts: Counter, limit: int = 3, more: str = "and {n} more") -> str:
@@ -625,6 +629,11 @@ def timeline(df: pd.DataFrame) -> go.Figure:
 
     log = _log_axis(list(dated["value"]) + list(dated["value_low"]) + list(dated["value_high"]))
     labelled = len(dated) <= 20
+    # figures reported on the same day: labels alternate right and left, in order of size
+    side = {}
+    for _, same_day in dated.groupby("_date"):
+        for k, fid in enumerate(same_day.sort_values("value", kind="stable")["figure_id"]):
+            side[fid] = "middle right" if k % 2 == 0 else "middle left"
     fig = go.Figure()
     _legend_entries(fig, _category_sort(dated["category"]), "circle")
     for cat in _category_sort(dated["category"]):
@@ -638,7 +647,8 @@ def timeline(df: pd.DataFrame) -> go.Figure:
             mode="markers+text" if labelled else "markers",
             text=[_esc(f"{p}: {lab}", 60) for p, lab in zip(g["_place"], g["_label"])]
             if labelled else None,
-            textposition="middle right", textfont=dict(size=12, color=_INK), cliponaxis=False,
+            textposition=[side[f] for f in g["figure_id"]], textfont=dict(size=12, color=_INK),
+            cliponaxis=False,
             name=_esc(cat.capitalize()), legendgroup=cat, showlegend=False,
             marker=dict(color=_colour(cat), size=12, line=dict(color="white", width=1),
                         symbol=[QUALIFIER_SYMBOLS.get(q, "circle") for q in g["qualifier"]]),
@@ -649,7 +659,8 @@ def timeline(df: pd.DataFrame) -> go.Figure:
         ))
     fig.update_xaxes(type="date", title_text="Date reported", showgrid=True, gridcolor="#E6E6E6",
                      tickformat="%-d %b %Y")
-    fig.update_yaxes(type="log" if log else "linear", title_text="People" + (" (log scale)" if log else ""),
+    fig.update_yaxes(type="log" if log else "linear",
+                     title_text="People" + (" (log scale)" if log else ""),
                      rangemode=None if log else "tozero", tickformat=",~s",
                      showgrid=True, gridcolor="#E6E6E6")
     if len(set(dated["_date"])) == 1:  # one date: give the axis a few days either side
@@ -699,9 +710,11 @@ def sources_compare(df: pd.DataFrame, place: str, category: str) -> go.Figure:
 
     One trace per source (lines and markers, a shade of the category colour, its own symbol and
     dash), each point labelled "up to 25,000 · UN". ``place`` is a location as stored; "" or
-    "(place not stated)" selects the figures without a place. Figures without a full date are left
-    out (and counted in the footnote); when none has one, sources are compared side by side on a
-    source axis instead of a date axis.
+    "(place not stated)" selects the figures without a place.
+
+    When every figure has a full date the x axis is a date axis. Otherwise no figure is left out:
+    the x axis lists the dates as reported, in order, then "14 Jun (year not stated)" and
+    "date not stated", and figures of different sources on the same date sit side by side.
     """
     place = _text(place)
     category = _text(category).lower()
@@ -715,26 +728,29 @@ def sources_compare(df: pd.DataFrame, place: str, category: str) -> go.Figure:
     if sel.empty:
         return _empty(what, f"{NO_DATA_MESSAGE}: no {_esc(category) or 'figures'} "
                             f"in {_esc(shown_place, 60)}")
-    sel = sel.assign(_source=[s or SOURCE_NOT_STATED for s in sel["source"]])
-    dated = sel[sel["_date_rank"] == 2]
-    by_date = not dated.empty
-    plot = dated if by_date else sel
-    dropped = len(sel) - len(plot)
+    plot = sel.assign(
+        _source=[s or SOURCE_NOT_STATED for s in sel["source"]],
+        _order=[(2 - rank, dt.isoformat() if dt else s)
+                for rank, dt, s in zip(sel["_date_rank"], sel["_date"], sel["reported_date"])],
+        _when=[format_date(s) for s in sel["reported_date"]],
+    )
+    by_date = bool((plot["_date_rank"] == 2).all())
 
     counts = Counter(plot["_source"])
-    sources = sorted(counts, key=lambda s: (-counts[s], s.lower()))
+    sources = sorted(counts, key=lambda s: (s == SOURCE_NOT_STATED, -counts[s], s.lower()))
     labelled = len(plot) <= 40
     log = _log_axis(list(plot["value"]) + list(plot["value_low"]) + list(plot["value_high"]))
     fig = go.Figure()
     for i, source in enumerate(sources):
-        g = plot[plot["_source"] == source].sort_values(["_date_rank", "reported_date",
-                                                         "figure_id"], kind="stable")
+        g = plot[plot["_source"] == source]
+        g = g.iloc[sorted(range(len(g)), key=lambda k: (g["_order"].iloc[k],
+                                                         g["figure_id"].iloc[k]))]
         style = source_style(category, i)
         plus, minus, any_bar = _whiskers(g)
         if log:
             minus = [m if not (m == m) or v - m > 0 else v * 0.99
                      for m, v in zip(minus, g["value"])]
-        x = [dt.isoformat() for dt in g["_date"]] if by_date else [_esc(source, 40)] * len(g)
+        x = [dt.isoformat() for dt in g["_date"]] if by_date else list(g["_when"])
         fig.add_trace(go.Scatter(
             x=x, y=list(g["value"]), mode="lines+markers+text" if labelled else "lines+markers",
             name=_esc(source, 50), legendgroup=_esc(source, 50),
@@ -747,28 +763,34 @@ def sources_compare(df: pd.DataFrame, place: str, category: str) -> go.Figure:
             error_y=dict(type="data", symmetric=False, array=plus, arrayminus=minus,
                          visible=any_bar, color=style["color"], thickness=1.5, width=6),
             customdata=_customdata(g), hovertemplate=HOVERTEMPLATE,
+            offsetgroup=str(i),
             meta={"chart": "sources_compare", "category": category, "source": _esc(source)},
         ))
+    notes = []
     if by_date:
-        fig.update_xaxes(type="date", title_text="Date reported", tickformat="%-d %b %Y",
-                         showgrid=True, gridcolor="#E6E6E6")
-        days = sorted(set(dated["_date"]))
+        days = sorted(set(plot["_date"]))
         pad = max(2, (days[-1] - days[0]).days // 6)
-        fig.update_xaxes(range=[(pd.Timestamp(days[0]) - pd.Timedelta(days=pad)).isoformat(),
+        fig.update_xaxes(type="date", title_text="Date reported", tickformat="%-d %b %Y",
+                         showgrid=True, gridcolor="#E6E6E6",
+                         range=[(pd.Timestamp(days[0]) - pd.Timedelta(days=pad)).isoformat(),
                                 (pd.Timestamp(days[-1]) + pd.Timedelta(days=pad + 2)).isoformat()])
     else:
-        fig.update_xaxes(type="category", title_text="Source (no figure has a full date)")
+        ordered = sorted(set(zip(plot["_order"], plot["_when"])))
+        fig.update_xaxes(type="category", categoryorder="array",
+                         categoryarray=[w for _, w in ordered],
+                         title_text="Date reported (in order; not to scale)")
+        # several sources on the same date: side by side instead of on top of each other
+        fig.update_layout(scattermode="group", scattergap=0.5)
+        undated = int((plot["_date_rank"] < 2).sum())
+        notes.append(f"{undated} figure{'s' if undated != 1 else ''} without a full date "
+                     "placed after the dated ones")
     ymax = max(plot["_end"])
     fig.update_yaxes(type="log" if log else "linear",
                      title_text="People" + (" (log scale)" if log else ""),
                      range=None if log else [0, ymax * 1.15], tickformat=",~s",
                      showgrid=True, gridcolor="#E6E6E6")
-    notes = []
-    quals = set(plot["qualifier"])
-    if quals & {"range", "vague"}:
-        notes.append("Whiskers: range stated")
-    if dropped:
-        notes.append(f"{dropped} figure{'s' if dropped != 1 else ''} without a full date left out")
+    if set(plot["qualifier"]) & {"range", "vague"}:
+        notes.insert(0, "whiskers: range stated")
     notes = [" · ".join(["Each line is one source; labels give the figure as reported"] + notes)]
     who = "People" if plot["combatant"].any() else "Civilians"
     title = _title(f"{who} {_esc(category)} in {_esc(shown_place, 60)}: figures by source", plot)
@@ -806,6 +828,10 @@ def chart_filename(kind: str, df: pd.DataFrame | None, place: str | None = None,
         if place is not None:
             p = _text(place)
             d = d[d["location"] == ("" if p == PLACE_NOT_STATED else p)]
+    kind_key = re.sub(r"[^a-z_]", "_", _text(kind).lower())
+    kind_slug = _KIND_SLUGS.get(kind_key) or slugify(kind, 30) or "chart"
+    if place is None and kind_slug == "by-source" and len(d) and d["location"].nunique() == 1:
+        place = d["location"].iloc[0] or PLACE_NOT_STATED  # one place: say which
     cats = _category_sort(d["category"]) if len(d) else ([_text(category).lower()]
                                                         if category else [])
     parts = []
@@ -815,8 +841,7 @@ def chart_filename(kind: str, df: pd.DataFrame | None, place: str | None = None,
         parts.extend(cats)
     if place is not None:
         parts.append(slugify(place, 40) or "place-not-stated")
-    kind_key = re.sub(r"[^a-z_]", "_", _text(kind).lower())
-    parts.append(_KIND_SLUGS.get(kind_key) or slugify(kind, 30) or "chart")
+    parts.append(kind_slug)
     countries = Counter(country_name(c) for c in d["country"] if c) if len(d) else Counter()
     names = [n for n, _ in sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))]
     parts.extend(slugify(n, 30) for n in names[:2])

@@ -270,6 +270,21 @@ def test_sources_compare_place_not_stated_and_undated(df):
     fig = sources_compare(df, "Raqqa", "displaced")           # only an undated figure
     assert ids_of(fig) == {10}
     assert fig.layout.xaxis.type == "category"
+    assert fig.data[0].x == ("date not stated",)
+
+
+def test_sources_compare_keeps_undated_figures(df):
+    extra = [row(30, "trapped", 40000, 40000, 40000, "approx", "an estimated 40,000", "Raqqa",
+                 "SYR", "", ""),
+             row(31, "trapped", 20000, 20000, 99999, "vague", "tens of thousands", "Raqqa", "SYR",
+                 "Human rights groups", "--06-14")]
+    fig = sources_compare(pd.concat([df, pd.DataFrame(extra)]), "Raqqa", "trapped")
+    assert ids_of(fig) == {1, 2, 3, 30, 31}
+    assert fig.layout.xaxis.type == "category"
+    assert list(fig.layout.xaxis.categoryarray) == [
+        "10 Aug 2017", "20 Sep 2017", "25 Sep 2017", "14 Jun (year not stated)", "date not stated"]
+    assert {t.name for t in fig.data} == {"UN", "ICRC", "(source not stated)", "Human rights groups"}
+    assert "2 figures without a full date placed after the dated ones" in footnote(fig)
     fig = sources_compare(df, "Nowhere", "killed")
     assert any(NO_DATA_MESSAGE in a.text for a in fig.layout.annotations)
 
@@ -389,6 +404,10 @@ def test_chart_filename_is_a_safe_slug(df):
         == "killed-injured-trapped-displaced-over-time-syria-iraq-and-1-more-2017-06-to-2017-09"
     assert chart_filename("sources_compare", df, place="Raqqa", category="trapped") \
         == "trapped-raqqa-by-source-syria-2017-08-to-2017-09"
+    # the dashboard's spelling of kinds, with the rows of one place and category
+    raqqa = df[(df.location == "Raqqa") & (df.category == "trapped")]
+    assert chart_filename("sources", raqqa) == "trapped-raqqa-by-source-syria-2017-08-to-2017-09"
+    assert chart_filename("by-place", raqqa).startswith("trapped-by-place-syria")
     nasty = pd.DataFrame([row(1, "killed", 3, 3, 3, "exact", "3", "../../etc/passwd", "CIV",
                               "x", "2020-01-01")])
     for kind in ("by_place", "../../x", "sources_compare"):
