@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .extract import EXTRACTOR_VERSION, extract
-from .formats import SUPPORTED, load_file
+from .formats import SUPPORTED, load_file, load_pasted
 from .reading import MAX_BYTES, UnreadableDocument
 from .schema import CATEGORIES, CORRECTABLE, FIELDS, REVIEW_STATUSES, to_csv_row
 
@@ -109,7 +109,16 @@ def _cmd_ingest(args) -> int:
     added = present = 0
     failures: list[str] = []
     with _store(args) as store:
-        for path, problem in _progress(_documents(args.paths), "ingest"):
+        if "-" in args.paths:      # pasted text on standard input, with its optional metadata
+            try:
+                result = store.add(load_pasted(sys.stdin.read(), title=args.title or "",
+                                               url=args.url or "", published=args.date or "",
+                                               max_bytes=args.max_bytes))
+                added, present = added + (result.status == "added"), present + (
+                    result.status == "present")
+            except UnreadableDocument as e:
+                failures.append(f"standard input: {e}")
+        for path, problem in _progress(_documents([p for p in args.paths if p != "-"]), "ingest"):
             if problem is None:
                 try:
                     result = store.add(load_file(path, max_bytes=args.max_bytes))
@@ -235,8 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(run=_cmd_extract)
 
     ing = sub.add_parser("ingest", help="add files or folders of documents to the store")
-    ing.add_argument("paths", nargs="+", metavar="PATH")
+    ing.add_argument("paths", nargs="+", metavar="PATH",
+                     help="files or folders; '-' reads one pasted document from standard input")
     ing.add_argument("--max-size", **limit)
+    ing.add_argument("--title", help="title of the text read from standard input")
+    ing.add_argument("--url", help="address of the text read from standard input")
+    ing.add_argument("--date", metavar="YYYY-MM-DD",
+                     help="publication date of the text read from standard input")
     _add_db(ing)
     ing.set_defaults(run=_cmd_ingest)
 

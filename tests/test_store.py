@@ -419,3 +419,15 @@ def test_a_cli_ingest_and_a_review_at_the_same_time_both_succeed(tmp_path):
     with Store(db) as s:
         assert s.stats()["documents"] == 61
         assert s.conn.execute("SELECT count(*) FROM review_history").fetchone()[0] == len(reviews)
+
+
+def test_pasted_text_from_standard_input_with_its_metadata(tmp_path):
+    db = tmp_path / "f.db"
+    r = cli("ingest", "-", "--title", "Sindh floods", "--url", "https://example.org/sindh",
+            "--date", "2022-08-30", db=db, input=SINDH)
+    assert r.returncode == 0 and "added 1" in r.stderr, r.stderr
+    (row,) = csv.DictReader(io.StringIO(cli("export", db=db).stdout))
+    assert (row["document_title"], row["document_url"], row["reported_date"]) == (
+        "Sindh floods", "https://example.org/sindh", "2022-08-30")
+    r = cli("ingest", "-", db=db, input="   \n")
+    assert r.returncode == 1 and "empty" in r.stderr
