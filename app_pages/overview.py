@@ -31,13 +31,16 @@ for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
                      icon=":material/article:",
                      query_params={"doc": str(card.document_id), "figure": str(card.figure_id)})
 
+VIEWS = {"By place": "place", "Over time": "time", "Sources side by side": "sources"}
+# one chart per run (not three tabs all computed): a filter change redraws only what is shown
+view = st.segmented_control("Chart", list(VIEWS), default="By place", key="chart_view",
+                            label_visibility="collapsed") or "By place"
 picked = None
-tab_place, tab_time, tab_sources = st.tabs(["By place", "Over time", "Sources side by side"])
-with tab_place:
-    picked = common.chart(charts.by_place(df), "by-place", df, "chart_place") or picked
-with tab_time:
-    picked = common.chart(charts.timeline(df), "timeline", df, "chart_time") or picked
-with tab_sources:
+if VIEWS[view] == "place":
+    picked = common.chart(charts.by_place(df), "by-place", df, "chart_place")
+elif VIEWS[view] == "time":
+    picked = common.chart(charts.timeline(df), "timeline", df, "chart_time")
+else:
     places = df["location"].replace("", None).dropna().value_counts().index.tolist()
     if places:
         c1, c2 = st.columns(2)
@@ -45,8 +48,8 @@ with tab_sources:
         cats = [c for c in CATEGORIES if ((df["location"] == place) & (df["category"] == c)).any()]
         category = c2.selectbox("Category", cats, key="cmp_category")
         sub = df[(df["location"] == place) & (df["category"] == category)]
-        picked = common.chart(charts.sources_compare(df, place, category), "sources", sub,
-                              "chart_sources") or picked
+        picked = common.chart(charts.sources_compare(sub, place, category), "sources", sub,
+                              "chart_sources")
     else:
         st.info("No figure names its place, so sources cannot be compared by place.")
 

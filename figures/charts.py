@@ -520,6 +520,35 @@ def _latest(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return d.groupby(keys, sort=False).tail(1)
 
 
+
+# ---------------------------------------------------------------------------------------------
+# Large frames: reduce with vectorised pandas before the per-row work of _prepare
+
+#: The timeline draws at most this many points (the most recent); the footnote says so.
+TIMELINE_MAX_POINTS = 2_000
+
+
+def _date_rank(df: pd.DataFrame) -> pd.Series:
+    """2 for a full date, 1 for a partial one ("--06-14"), 0 for none, as _prepare ranks them."""
+    s = df["reported_date"].fillna("").astype(str) if "reported_date" in df else pd.Series(
+        "", index=df.index)
+    full = s.str.match(r"^\d{4}-\d{2}-\d{2}$")
+    partial = s.str.match(r"^--\d{2}-\d{2}$")
+    return full.astype(int) * 2 + (partial & ~full).astype(int)
+
+
+def _latest_raw(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows _latest could pick per (place, category), found without touching each row."""
+    if df is None or df.empty or len(df) < 500 or "category" not in df:
+        return df
+    d = df.assign(_rank=_date_rank(df),
+                  _loc=df["location"].fillna("") if "location" in df else "",
+                  _cty=df["country"].fillna("") if "country" in df else "",
+                  _cat=df["category"].fillna("").astype(str).str.lower())
+    d = d.sort_values(["_rank", "reported_date", "figure_id"], kind="stable")
+    keep = d.groupby(["_loc", "_cty", "_cat"], sort=False).tail(1)
+    return keep.drop(columns=["_rank", "_loc", "_cty", "_cat"])
+
 # ---------------------------------------------------------------------------------------------
 # The charts
 
@@ -531,7 +560,7 @@ def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
     end of a bar marks an open upper end ("at least"); hatched bars are upper limits ("up to").
     """
     what = "Figures by place and category"
-    d = _prepare(df)
+    d = _prepare(_latest_raw(df))
     if d.empty:
         return _empty(what)
     latest = _latest(d, ["_place", "category"])
@@ -617,13 +646,26 @@ def timeline(df: pd.DataFrame) -> go.Figure:
     The y axis is logarithmic when the figures span more than two orders of magnitude.
     """
     what = "Figures over time"
+    capped = 0
+    if df is not None and len(df) > TIMELINE_MAX_POINTS and "reported_date" in df:
+        rank = _date_rank(df)
+        undated = int((rank < 2).sum())
+        full = df[rank == 2].sort_values(["reported_date", "figure_id"], kind="stable")
+        capped = max(len(full) - TIMELINE_MAX_POINTS, 0)
+        df = full.tail(TIMELINE_MAX_POINTS)
+    else:
+        undated = None
     d = _prepare(df)
     if d.empty:
         return _empty(what)
     dated = d[d["_date_rank"] == 2].sort_values(["_date", "figure_id"], kind="stable")
-    dropped = len(d) - len(dated)
-    left_out = (f"{dropped} figure{'s' if dropped != 1 else ''} without a full date "
+    dropped = len(d) - len(dated) if undated is None else undated
+    left_out = (f"{dropped:,} figure{'s' if dropped != 1 else ''} without a full date "
                 f"(day, month and year) left out" if dropped else "")
+    if capped:
+        left_out = "; ".join(x for x in (
+            f"only the latest {TIMELINE_MAX_POINTS:,} dated figures are drawn "
+            f"({capped:,} earlier ones are in the table)", left_out) if x)
     if dated.empty:
         return _empty(what, f"{NO_DATA_MESSAGE}: no figure has a full date", d)
 
@@ -720,6 +762,10 @@ def sources_compare(df: pd.DataFrame, place: str, category: str) -> go.Figure:
     category = _text(category).lower()
     shown_place = place or PLACE_NOT_STATED
     what = f"{_esc(category.capitalize() or 'Figures')} in {_esc(shown_place, 60)}, by source"
+    if df is not None and len(df) > 500 and {"location", "category"} <= set(df.columns):
+        loc = df["location"].fillna("")
+        df = df[(loc == ("" if place in ("", PLACE_NOT_STATED) else place))
+                & (df["category"].fillna("").astype(str).str.lower() == category)]
     d = _prepare(df)
     if place in ("", PLACE_NOT_STATED):
         sel = d[(d["location"] == "") & (d["category"] == category)]

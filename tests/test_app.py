@@ -71,7 +71,10 @@ def test_filters_change_cards_table_and_charts(db):
         displaced = {f["figure_id"] for f in s.figures(Filters(categories=("displaced",)))}
     at.sidebar.multiselect(key="f_cat").set_value(["displaced"]).run()
     assert {m.label: m.value for m in at.metric}["Trapped"] == "—"
-    assert figure_ids_in_charts(at) == displaced
+    by_place = figure_ids_in_charts(at)
+    assert by_place and by_place <= displaced
+    at.segmented_control(key="chart_view").set_value("Over time").run()
+    assert figure_ids_in_charts(at) <= displaced
     assert at.query_params["category"] in ("displaced", ["displaced"])
     at.switch_page("app_pages/figures_table.py").run()
     (table,) = at.dataframe
