@@ -142,14 +142,12 @@ def latest_cards(df: pd.DataFrame) -> dict[str, Card | None]:
     if df.empty:
         return cards
     civilians = df[df["combatant"] == 0]
-    for cat in CATEGORIES:
-        rows = civilians[civilians["category"] == cat]
-        dated = rows[~rows["reported_date"].fillna("").str.startswith("--")
-                     & (rows["reported_date"].fillna("") != "")]
-        pick = dated if not dated.empty else rows
-        if pick.empty:
-            continue
-        row = pick.sort_values(["reported_date", "figure_id"], ascending=False).iloc[0]
+    dates = civilians["reported_date"].fillna("")
+    # one sort for all categories: full dates first, then newest, then the latest figure
+    order = civilians.assign(_dated=~dates.str.startswith("--") & (dates != ""), _d=dates)
+    order = order.sort_values(["_dated", "_d", "figure_id"], kind="stable")
+    for _, row in order.groupby("category", sort=False).tail(1).iterrows():
+        cat = row["category"]
         cards[cat] = Card(cat, number_words(row), row["location"] or "place not stated",
                           source_line(row), int(row["figure_id"]), int(row["document_id"]),
                           row["document_title"] or row["doc_id"], row["document_url"] or "")
