@@ -867,6 +867,15 @@ def chart_filename(kind: str, df: pd.DataFrame | None, place: str | None = None,
     e.g. "trapped-displaced-by-place-syria-2017-06-to-2017-09",
     "trapped-raqqa-by-source-syria-2017-09".
     """
+    if df is not None and len(df) > 2000 and {"category", "location", "country",
+                                               "reported_date"} <= set(df.columns):
+        # a big frame: the name needs only its categories, places, countries and date span
+        cols = df[["category", "location", "country", "reported_date"]].fillna("")
+        cols = cols.assign(value=1.0)      # _prepare keeps only rows with a value
+        full = cols[cols["reported_date"].astype(str).str.match(r"^\d{4}-\d{2}-\d{2}$")]
+        full = full.sort_values("reported_date", kind="stable")
+        df = pd.concat([cols.drop_duplicates(["category", "location", "country"]),
+                        full.head(1), full.tail(1)])
     d = _prepare(df)
     if place is not None or category is not None:
         if category:
