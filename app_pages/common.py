@@ -119,7 +119,7 @@ def current_filters() -> Filters:
 
 
 def _options(df: pd.DataFrame, column: str, key: str) -> list[str]:
-    values = set(df[column].dropna()) - {""} if not df.empty else set()
+    values = set(df[column].dropna().unique()) - {""} if not df.empty else set()
     return sorted(values | set(st.session_state.get(key, [])))
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import sys
 import time
@@ -202,7 +201,8 @@ def make_number(rng: random.Random, category: str):
         y = _nice(rng, x * rng.uniform(1.2, 3.0))
         if y <= x:
             y = x + max(1, x // 5)
-        text = f"between {_fmt(x)} and {_fmt(y)}" if rng.random() < 0.7 else f"{_fmt(x)} to {_fmt(y)}"
+        text = (f"between {_fmt(x)} and {_fmt(y)}" if rng.random() < 0.7
+                else f"{_fmt(x)} to {_fmt(y)}")
         return text, x, x, y, q
     phrase = rng.choice(list(VAGUE))
     a, b = VAGUE[phrase]
@@ -250,7 +250,7 @@ def _source_field(s: str) -> str:
 
 def generate(n_figures: int, seed: int, per_doc: int = 10, n_reviews: int = 300,
              no_year_share: float = 0.02):
-    """Yield nothing; return (documents, figures, reviews, review_history) row lists."""
+    """The rows to insert: (documents, figures, reviews, review_history)."""
     rng = random.Random(seed)
     places = load_places()
     by_iso = {}
@@ -350,7 +350,8 @@ def generate(n_figures: int, seed: int, per_doc: int = 10, n_reviews: int = 300,
             sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         seen_sha.add(sha)
         added = now - timedelta(seconds=rng.randrange(365 * 86400))
-        url = f"https://news.example.org/{day.year}/{doc_no:06d}-{main[0].lower().replace(' ', '-')}"
+        slug = main[0].lower().replace(" ", "-")
+        url = f"https://news.example.org/{day.year}/{doc_no:06d}-{slug}"
         documents.append((doc_no, sha, doc_id, title, outlet, url, published,
                           added.isoformat(timespec="seconds"), f"{doc_id}.txt", "txt", text,
                           EXTRACTOR_VERSION, "[]"))
@@ -473,7 +474,8 @@ def check(path: Path, sample: int = 2000, seed: int = 0) -> None:
         ' f.document_id = r.document_id AND f."start" = r.span_start AND f."end" = r.span_end)'
     ).fetchone()[0]
     conn.close()
-    print(f"check: {len(ids) - bad}/{len(ids)} sampled figures consistent; orphan reviews: {orphans}")
+    print(f"check: {len(ids) - bad}/{len(ids)} sampled figures consistent; "
+          f"orphan reviews: {orphans}")
     if bad or orphans:
         raise SystemExit(1)
 
