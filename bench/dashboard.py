@@ -460,21 +460,21 @@ def apptest_bench(db: Path, category_runs: list[list[str]], places: list[str],
     st.cache_resource.clear()
     out: dict = {}
 
+    def fresh_session(what: str):
+        t0 = time.perf_counter()
+        session = AppTest.from_file(app, default_timeout=timeout)
+        session.run()
+        seconds = time.perf_counter() - t0
+        _check_run(session, what)
+        return session, seconds
+
     log("AppTest: cold run (empty caches, first import of the app's modules)…")
-    t0 = time.perf_counter()
-    at = AppTest.from_file(app, default_timeout=timeout)
-    at.run()
-    out["cold_s"] = time.perf_counter() - t0
-    _check_run(at, "cold run")
+    at, out["cold_s"] = fresh_session("cold run")
     out["metrics"] = {m.label: m.value for m in at.metric}
     log(f"  cold: {out['cold_s']:.2f} s  metrics {out['metrics']}")
 
     log("AppTest: a fresh session with a warm cache…")
-    t0 = time.perf_counter()
-    at2 = AppTest.from_file(app, default_timeout=timeout)
-    at2.run()
-    out["warm_s"] = time.perf_counter() - t0
-    _check_run(at2, "warm run")
+    at2, out["warm_s"] = fresh_session("warm run")
     log(f"  warm: {out['warm_s']:.2f} s")
 
     out["reruns"] = []
