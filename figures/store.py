@@ -324,16 +324,23 @@ class Store:
         """Store a document and its figures in one transaction; the same text twice is one document."""
         return self.add_many([doc])[0]
 
-    def add_many(self, docs: Iterable[LoadedDocument]) -> list[AddResult]:
-        """Store several documents in one transaction (faster); each is all-or-nothing with it."""
+    def add_many(self, docs: Iterable[LoadedDocument],
+                 figures: Iterable[list[Figure] | None] | None = None) -> list[AddResult]:
+        """Store several documents in one transaction (faster); each is all-or-nothing with it.
+
+        ``figures``, one entry per document, holds figures already extracted by
+        ``figures_for(doc, doc_id_for(doc))`` (e.g. in worker processes); None extracts here."""
         prepared = []
+        given = iter(figures) if figures is not None else None
         for doc in docs:
+            figs = next(given, None) if given is not None else None
             existing = self.has(doc.sha256)
             if existing is not None:
                 prepared.append((doc, existing, None))
             else:
                 doc_id = doc_id_for(doc)
-                prepared.append((doc, None, (doc_id, figures_for(doc, doc_id))))
+                prepared.append((doc, None, (doc_id, figs if figs is not None
+                                             else figures_for(doc, doc_id))))
         results = []
         with self._transaction():
             for doc, existing, extracted in prepared:
