@@ -19,7 +19,7 @@ from functools import cache
 
 from . import places as gz
 from .document import Article, Sentence, structure
-from .lexicon import load
+from .lexicon import first_words, load, words_in
 from .numbers import NumberPhrase, find_numbers
 from .schema import Figure
 from .sources import Attribution, find_attributions, resolve
@@ -55,11 +55,13 @@ def _lexicon():
     trig = load("triggers")
     groups = load("groups")
     triggers = []   # (category, side, regex)
+    every_trigger = set()
     for cat in ("killed", "injured", "missing", "trapped", "displaced"):
         for side in ("terms", "before", "after"):
             words = trig[cat].get(side, [])
             if words:
                 triggers.append((cat, side, re.compile(rf"\b(?:{_alternation(words)})\b", re.I)))
+                every_trigger.update(words)
     noun_of = {}
     for key, g in groups.items():
         if key == "not_people":
@@ -70,6 +72,8 @@ def _lexicon():
     nouns = sorted(noun_of, key=len, reverse=True)
     return {
         "triggers": triggers,
+        # the pre-filter: a sentence without the first word of any trigger states no figure
+        "trigger_words": first_words(every_trigger),
         "negative": re.compile(rf"\b(?:{_alternation(trig['not_a_figure']['terms'])})\b", re.I),
         "hypothetical": re.compile(rf"\b(?:{_alternation(trig['hypothetical']['terms'])})\b", re.I),
         "negation": re.compile(rf"\b(?:{_alternation(trig['negation']['terms'])})\b", re.I),
@@ -423,10 +427,21 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
 # The engine
 
 
-_HAS_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                         r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
-                         r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
-                         r"dozen|score|lakh|lac|crore|billion)s?\b", re.I)
+_DIGIT = re.compile(r"\d")
+_NUMBER_WORDS = frozenset(
+    w + plural for w in ("one two three four five six seven eight nine ten eleven twelve thirteen "
+                         "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty "
+                         "fifty sixty seventy eighty ninety hundred thousand million dozen score "
+                         "lakh lac crore billion").split() for plural in ("", "s"))
+
+
+def _may_state_figure(text: str, start: int, end: int) -> bool:
+    """The pre-filter: can text[start:end] state a figure at all? It needs a number (digits or a
+    number word) and the first word of some trigger. One pass of a cheap tokenizer; every sentence
+    that fails it is skipped by the rules, so it must never say no to a sentence they would read."""
+    words = words_in(text, start, end)
+    return bool(words & _lexicon()["trigger_words"]) and (
+        _DIGIT.search(text, start, end) is not None or not words.isdisjoint(_NUMBER_WORDS))
 
 
 def extract(text: str, doc_id: str = "", date: str | None = None) -> list[Figure]:
@@ -438,22 +453,31 @@ def extract(text: str, doc_id: str = "", date: str | None = None) -> list[Figure
     if not isinstance(text, str):
         raise TypeError("extract() needs the document as text (str); decode bytes first")
     figures: list[Figure] = []
+    if not _may_state_figure(text, 0, len(text)):
+        return figures     # no number or no trigger word anywhere: nothing to read closely
     for art in structure(text):
         figures.extend(_article_figures(text, art, doc_id, date))
     return figures
 
 
 def _article_figures(text: str, art: Article, doc_id: str, date: str | None) -> list[Figure]:
+    # the pre-filter: only sentences with a number and a trigger word can state a figure
+    candidates = [si for si, sent in enumerate(art.sentences)
+                  if _may_state_figure(text, sent.start, sent.end)]
+    if not candidates:
+        return []
+    is_candidate = set(candidates)
     ctx: _Context | None = None
     out: list[Figure] = []
     seen = set()
     sources_so_far: list[str] = []
     sentence_sources: list[str] = []
-    for si, sent in enumerate(art.sentences):
+    # sentences after the last candidate cannot change a figure: their sources come too late
+    for si, sent in enumerate(art.sentences[:candidates[-1] + 1]):
         attributions = find_attributions(text, sent.start, sent.end) if sent.end - sent.start < MAX_SENTENCE else []
         earlier = text[art.start:sent.start]
         resolved = [(a, resolve(a, sources_so_far, earlier)) for a in attributions]
-        if not _HAS_NUMBER.search(text, sent.start, sent.end):
+        if si not in is_candidate:
             sentence_sources.append(next((s for _, s in resolved if s), ""))
             sources_so_far.extend(s for _, s in resolved if s)
             continue

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
-from .lexicon import load
+from .lexicon import first_words, load, words_in
 
 
 @dataclass(slots=True)
@@ -26,6 +26,9 @@ def _alt(words) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
 
 
+_INVERTED = ("said", "says", "added", "adds", "noted", "stated", "explained", "wrote", "reported")
+
+
 @cache
 def _patterns():
     data = load("attribution")
@@ -37,22 +40,31 @@ def _patterns():
             rf"\b(?:{_alt(data['before_source'])})\s+(?P<src>{phrase})"
             rf"(?=\s*(?:[,.;:)\"”]|$|\s+(?:on|in|at|as|which|who|that|and|while|since|after|"
             rf"last|this|earlier|from|with|for)\b))", re.IGNORECASE),
-        "speaker": re.compile(rf"(?P<src>{phrase})\s+(?P<verb>{verbs})\b", re.IGNORECASE),
+        # a speech verb right after a word; the words before it are checked by _SUBJECT_TAIL
+        "speaker": re.compile(rf"(?<=[\w.'’\-&])\s+(?P<verb>{verbs})\b", re.IGNORECASE),
         "inverted": re.compile(
-            r"(?:[,\"”’]|^)\s*(?:said|says|added|adds|noted|stated|explained|wrote|reported)\s+"
+            rf"(?:[,\"”’]|^)\s*(?:{'|'.join(_INVERTED)})\s+"
             rf"(?P<src>{phrase})\s*(?=[.,;]|$)", re.IGNORECASE),
+        # the pre-filter: a sentence with none of these words credits nobody
+        "cue_words": first_words([*data["before_source"], *data["speech_verbs"], *_INVERTED]),
         "descriptors": {d.lower() for d in data["descriptors"]},
         "pronouns": {p.lower() for p in data["pronouns"]},
         "not_sources": {n.lower() for n in data["not_sources"]},
     }
 
 
+# up to ten words (the first starting with a letter) ending right before a speech verb
+_SUBJECT_TAIL = re.compile(r"[A-Za-z\u00c0-\u024f][\w.'’\-&]*(?:\s+[\w.'’\-&]+){0,9}\s+$")
+_SUBJECT_REACH = 400
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|been|be)\s+$", re.I)
+_TO = re.compile(r"\s+to\b")
 _LEADING = re.compile(r"^(?:the|a|an)\s+", re.I)
 _CLAUSE = re.compile(r"[,;:“”\"(—–]|\b(?:that|and|but|while|as|after|because|when|which|who|"
                      r"where|if|though|although|since|so)\b", re.I)
 _STOP = re.compile(r"\d|%", re.I)
 
 
+@lru_cache(maxsize=16384)
 def clean_source(text: str) -> str:
     """ "the Britain-based Syrian Observatory for Human Rights war monitor" ->
     "Syrian Observatory for Human Rights"."""
@@ -89,6 +101,8 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
 def find_attributions(text: str, start: int, end: int) -> list[Attribution]:
     """Every attribution in the sentence text[start:end]."""
     p = _patterns()
+    if words_in(text, start, end).isdisjoint(p["cue_words"]):
+        return []
     sentence = text[start:end]
     found: list[Attribution] = []
     for m in p["according"].finditer(sentence):
@@ -99,9 +113,15 @@ def find_attributions(text: str, start: int, end: int) -> list[Attribution]:
         src = clean_source(m["src"])
         if src and src[0].isupper() and src.lower() not in p["not_sources"] and len(src.split()) <= 9:
             found.append(Attribution(start + m.start("src"), start + m.end("src"), src, _kind(src)))
+    taken = 0     # a subject starts after the previous speech verb
     for m in p["speaker"].finditer(sentence):
-        if re.search(r"\b(?:is|are|was|were|been|be)\s+$", sentence[:m.start("verb")], re.I) \
-                and re.match(r"\s+to\b", sentence[m.end("verb"):]):
+        verb_start = m.start("verb")
+        if m.start() < taken or not _SUBJECT_TAIL.search(
+                sentence, max(taken, verb_start - _SUBJECT_REACH), verb_start):
+            continue
+        taken = m.end()
+        if _PASSIVE.search(sentence, max(0, verb_start - 12), verb_start) \
+                and _TO.match(sentence, m.end("verb")):
             continue    # "Raqqa is said to be hosting": passive, nobody is credited
         sub = _subject_before(sentence, m.start("verb"))
         if sub is None:

@@ -7,6 +7,7 @@ for place cues and aliases, ``boilerplate.toml`` for web-page clutter).
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -19,3 +20,23 @@ def load(name: str) -> dict:
     """The parsed contents of ``<name>.toml`` in this folder."""
     with open(HERE / f"{name}.toml", "rb") as f:
         return tomllib.load(f)
+
+
+# Pre-filters compare the words of a sentence with the first word of each listed phrase: a phrase
+# can only match where its first run of letters stands as a word of its own.
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def words_in(text: str, start: int = 0, end: int | None = None) -> set[str]:
+    """The lower-cased runs of letters in text[start:end]."""
+    return {w.lower() for w in _LETTERS.findall(text, start, len(text) if end is None else end)}
+
+
+def first_words(phrases) -> frozenset[str]:
+    """The first run of letters of each phrase, lower-cased ("according to" -> "according")."""
+    out = set()
+    for p in phrases:
+        m = _LETTERS.search(p)
+        if m:
+            out.add(m.group().lower())
+    return frozenset(out)
