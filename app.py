@@ -9,7 +9,9 @@ import streamlit as st
 
 from app_pages import common
 
-st.set_page_config(page_title="Humanitarian Figures", page_icon=":material/monitoring:",
+# An emoji favicon is drawn in the page (a data: URL); a :material/...: one is fetched from
+# fonts.gstatic.com by every visitor's browser, which the dashboard must never do.
+st.set_page_config(page_title="Humanitarian Figures", page_icon="\N{BAR CHART}",
                    layout="wide")
 
 PAGES = [

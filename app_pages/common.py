@@ -21,12 +21,27 @@ from figures.schema import CATEGORIES, REVIEW_STATUSES
 from figures.store import Filters, Store, StoreError, db_path
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&\"'])")
+# GitHub-flavoured Markdown turns bare addresses (http://…, www.…, a@b.c) into links after the
+# text is parsed, so backslashes cannot stop it; a word holding one is shown as inline code.
+_LINKABLE = re.compile(r"https?://|www\.|[-.\w+]+@[-\w]+\.", re.I)
+_WORD = re.compile(r"[^ \t]+")
+
+
+def _code_span(word: str) -> str:
+    """``word`` as a CommonMark code span: read literally, never a link, whatever it holds."""
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", word)), default=0) + 1)
+    pad = " " if word.startswith("`") or word.endswith("`") else ""
+    return f"{fence}{pad}{word}{pad}{fence}"
 
 
 def md(text) -> str:
-    """Untrusted text made inert for st.markdown/st.caption: every ASCII punctuation character that
-    Markdown or Streamlit's directives (:red[...], $math$) could read is backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text or "")).replace("\n", " ")
+    """Untrusted text made inert for st.markdown/st.caption/labels, shown exactly as written:
+    every ASCII punctuation character that Markdown or Streamlit's directives (:red[...],
+    $math$) could read is backslash-escaped, and words that Markdown would turn into a link
+    become inline code. Line breaks become spaces."""
+    text = re.sub(r"\r\n?|\n", " ", str(text or ""))
+    return _WORD.sub(lambda m: _code_span(m.group()) if _LINKABLE.search(m.group())
+                     else _MD_SPECIAL.sub(r"\\\1", m.group()), text)
 
 
 def safe_url(url: str) -> str:

@@ -5,6 +5,12 @@ from app_pages import common
 from figures import charts, views
 from figures.schema import CATEGORIES
 
+
+def _short(text: str, limit: int) -> str:
+    """Cut before escaping, so an escape or code span is never cut in half."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 store = common.store()
 df, f = common.filtered(store)
 
@@ -27,7 +33,7 @@ for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
             continue
         st.metric(cat.capitalize(), card.number)
         st.caption(f"{common.md(card.place)}  \n{common.md(card.source)}")
-        st.page_link("app_pages/documents.py", label=common.md(card.document_title)[:90],
+        st.page_link("app_pages/documents.py", label=common.md(_short(card.document_title, 90)),
                      icon=":material/article:",
                      query_params={"doc": str(card.document_id), "figure": str(card.figure_id)})
 
