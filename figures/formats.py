@@ -21,7 +21,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from .reading import MAX_BYTES, UnreadableDocument, decode, too_big
+from .reading import MAX_BYTES, UnreadableDocument, decode, looks_binary, too_big
 
 SUPPORTED = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html",
              ".htm": "html", ".pdf": "pdf"}
@@ -71,6 +71,7 @@ _HTML_START = re.compile(
     r"(?:<\?xml[^>]{0,300}>\s*)?(?:<!--.{0,2000}?-->\s*){0,5}<(?:!doctype\s+html|html)\b",
     re.I | re.S)
 _HTML_TAG = re.compile(r"<(?:head|body)[\s>/]", re.I)
+_ANY_TAG = re.compile(r"<[!/?]?[A-Za-z]")
 
 
 def _base_name(name: str) -> str:
@@ -90,7 +91,8 @@ def sniff_format(data: bytes, name: str) -> str:
     """The format of a file (a value of SUPPORTED), from its content first, then its extension.
 
     A PDF or an HTML page is recognised whatever its name says; known binary files (images,
-    archives) are refused, and so is an unknown extension on anything else."""
+    archives) are refused, and so is an unknown extension on anything else. Plain text named
+    .pdf (no PDF header) or .html (not one tag) is read as text."""
     label = _base_name(name) or "document"
     ext = Path(label).suffix.lower()
     if data.lstrip()[:5] == b"%PDF-" or (ext == ".pdf" and b"%PDF-" in data[:1024]):
@@ -101,6 +103,10 @@ def sniff_format(data: bytes, name: str) -> str:
     sample = _sample(data)
     if _HTML_START.match(sample) or _HTML_TAG.search(sample):
         return "html"
+    if ext == ".pdf" and data.strip() and not looks_binary(data):
+        return "txt"      # no PDF header but readable text: a text file with the wrong name
+    if ext in (".html", ".htm") and not _ANY_TAG.search(sample):
+        return "txt"      # not a single tag: plain text saved as .html
     if ext in SUPPORTED:
         return SUPPORTED[ext]
     what = f"'{ext}'" if ext else "(no file extension)"

@@ -24,8 +24,36 @@ def too_big(name: str, size: int, max_bytes: int) -> UnreadableDocument:
     return UnreadableDocument(f"{name}: the file is {_size(size)}, over the {_size(max_bytes, trim=True)} limit")
 
 
+def looks_binary(data: bytes) -> bool:
+    """Whether the start of the data is binary rather than text: a NUL byte, or more than 5%
+    control characters other than tab, line feed, form feed and carriage return."""
+    sample = data[:8192]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return b"\x00" in sample or controls > len(sample) * 0.05
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """The text of UTF-16 written without a byte-order mark, recognised by its NUL bytes: in text
+    that is mostly Latin script every other byte is zero. None when the data is not that."""
+    sample = data[:8192]
+    if len(data) % 2 or len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, others, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.9 * len(zeros) and others.count(0) <= 0.05 * len(others):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            return None if looks_binary(text[:8192].encode("utf-8")) else text
+    return None
+
+
 def decode(data: bytes, name: str = "input") -> str:
-    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16 (with a BOM, or without one when its NUL
+    bytes show it), else Windows-1252. UTF-8 with a few broken bytes (a file cut in the middle of
+    a character, one pasted byte from another encoding) stays UTF-8: each broken byte becomes
+    U+FFFD and the rest of the text is kept as written.
 
     Refuses empty input and binary data (NUL bytes or many control characters)."""
     if not data.strip():
@@ -35,14 +63,21 @@ def decode(data: bytes, name: str = "input") -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as e:
             raise UnreadableDocument(f"{name}: broken UTF-16 text ({e.reason})") from None
-    sample = data[:8192]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
-    if b"\x00" in sample or controls > len(sample) * 0.05:
+    if looks_binary(data):
+        text = _utf16_without_bom(data)
+        if text is not None and text.strip():
+            return text
         raise UnreadableDocument(f"{name}: this is a binary file, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    broken = text.count("\ufffd") - data.count("\ufffd".encode())
+    well_formed = len(text) - len(text.encode("ascii", errors="ignore")) - broken
+    if well_formed > broken:
+        # more characters written correctly in UTF-8 than bytes that are not: UTF-8 with damage
+        return text
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
