@@ -12,6 +12,7 @@ The word lists live in ``lexicon/``; this module holds only the rules that use t
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date as Date
@@ -21,10 +22,17 @@ from . import places as gz
 from .document import Article, Sentence, structure
 from .lexicon import first_words, load, words_in
 from .numbers import NumberPhrase, find_numbers
+from .reading import UnreadableDocument
 from .schema import Figure
-from .sources import Attribution, find_attributions, resolve
+from .sources import Attribution, NameRuns, find_attributions, resolve
 
 EXTRACTOR_VERSION = "0.1.0"
+
+# The backstop against a pathological document: every pattern is bounded (tests/test_regex_safety.py
+# checks it), and the engine also gives up on a document that takes longer than this, with an error
+# for that document alone. Normal text runs at about a second per MB on one core.
+TIME_LIMIT_S = 30.0          # per document, plus TIME_LIMIT_PER_MB_S for each MB of text
+TIME_LIMIT_PER_MB_S = 30.0
 
 WINDOW_WORDS = 14          # how far a trigger may stand from its number
 MAX_SENTENCE = 5_000       # longer "sentences" (tables, run-on text) are read in pieces of this size
@@ -98,14 +106,14 @@ _COMPOUND_BEFORE = re.compile(r"[A-Za-z][-‐]$|\b(?:No|no|Number|number|Resolut
                               r"category|level|Level|Phase|phase|IPC)\s*[-.]?\s*$")
 _NEGATED_NUMBER = re.compile(r"\b(?:no|none\s+of\s+the|none\s+of|not\s+a\s+single|zero)\s*$", re.I)
 _AUX = re.compile(
-    r"^(?:\s+|,\s*(?=(?:who|which|that|all|both|most|mostly|mainly|many|some)\b))*"
+    r"^(?:\s|,(?=\s{0,10}(?:who|which|that|all|both|most|mostly|mainly|many|some)\b))*"
     r"(?:(?:were|was|are|is|be|been|being|have|has|had|reportedly|still|now|also|all|both|believed|"
     r"thought|said|estimated|to|who|which|that|later|already|allegedly|remain|remained|remains|"
     r"left|rendered|made|became|become|got|get|subsequently|so far|confirmed|reported|presumably|"
     r"officially|safely|currently|further|in total|altogether|either|mostly|mainly|newly|"
     r"temporarily|permanently|forcibly|recently|forced|obliged|compelled|feared|more|others|"
     r"being|live|living|lives|of them|of whom|of which|among them|in all|overall|as a result|"
-    r"each|apparently|likely|understood|known|found|now|again|have since|since|[a-z]+ly)\b\s*)*")
+    r"each|apparently|likely|understood|known|found|now|again|have since|since|[a-z]{1,20}ly)\b\s{0,20})*")
 _FUNCTION = re.compile(
     r"^\s*(?:$|[,.;:()\[\]\"“”'’‘—–-]|(?:were|was|are|is|be|been|have|has|had|who|which|that|of|in|"
     r"from|to|and|or|on|at|by|with|across|since|after|during|as|but|while|for|into|near|inside|"
@@ -329,7 +337,7 @@ def _article_date(art: Article, default: str | None) -> str:
     return default[:10] if default else ""
 
 
-def _context(text: str, art: Article, default_date: str | None) -> _Context:
+def _context(text: str, art: Article, default_date: str | None, clock: _Clock) -> _Context:
     mentions: list[tuple[int, gz.PlaceMention]] = []
     score: Counter = Counter()
     countries: Counter = Counter()
@@ -343,6 +351,7 @@ def _context(text: str, art: Article, default_date: str | None) -> _Context:
             continue
         spans.append((i, s.start, s.end, 1))
     for idx, a, b, weight in spans:
+        clock.check()
         for p in gz.find_places(text, a, b):
             mentions.append((idx, p))
             if p.destination or p.adjectival:
@@ -444,23 +453,54 @@ def _may_state_figure(text: str, start: int, end: int) -> bool:
         _DIGIT.search(text, start, end) is not None or not words.isdisjoint(_NUMBER_WORDS))
 
 
-def extract(text: str, doc_id: str = "", date: str | None = None) -> list[Figure]:
+class ExtractionTimeout(UnreadableDocument):
+    """The engine gave up on one document after its time limit; other documents are not affected."""
+
+
+class _Clock:
+    """The time left for one document, checked between sentences."""
+
+    __slots__ = ("deadline", "limit", "doc_id")
+
+    def __init__(self, limit: float, doc_id: str):
+        self.limit, self.doc_id = limit, doc_id
+        self.deadline = time.monotonic() + limit
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise ExtractionTimeout(
+                f"{self.doc_id or 'document'}: extraction stopped after {self.limit:.0f} s, far longer "
+                "than text of this size needs; the document was skipped. Please report it with the "
+                "file attached.")
+
+
+def time_limit_for(text: str) -> float:
+    """The default time limit for a document of this length, in seconds."""
+    return TIME_LIMIT_S + TIME_LIMIT_PER_MB_S * len(text) / 1e6
+
+
+def extract(text: str, doc_id: str = "", date: str | None = None,
+            time_limit: float | None = None) -> list[Figure]:
     """Every figure of people killed, injured, missing, trapped or displaced that ``text`` states.
 
     ``date`` (ISO, optional) is the document's date when the caller knows it: it dates articles
-    without a dateline and gives the year to datelines without one.
+    without a dateline and gives the year to datelines without one. ``time_limit`` (seconds,
+    default ``time_limit_for(text)``) bounds the work: past it ``ExtractionTimeout`` is raised.
     """
     if not isinstance(text, str):
         raise TypeError("extract() needs the document as text (str); decode bytes first")
+    clock = _Clock(time_limit_for(text) if time_limit is None else time_limit, doc_id)
     figures: list[Figure] = []
     if not _may_state_figure(text, 0, len(text)):
         return figures     # no number or no trigger word anywhere: nothing to read closely
     for art in structure(text):
-        figures.extend(_article_figures(text, art, doc_id, date))
+        clock.check()
+        figures.extend(_article_figures(text, art, doc_id, date, clock))
     return figures
 
 
-def _article_figures(text: str, art: Article, doc_id: str, date: str | None) -> list[Figure]:
+def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
+                     clock: _Clock) -> list[Figure]:
     # the pre-filter: only sentences with a number and a trigger word can state a figure
     candidates = [si for si, sent in enumerate(art.sentences)
                   if _may_state_figure(text, sent.start, sent.end)]
@@ -472,17 +512,19 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None) -> 
     seen = set()
     sources_so_far: list[str] = []
     sentence_sources: list[str] = []
+    names = NameRuns(text, art.start, art.end)
     # sentences after the last candidate cannot change a figure: their sources come too late
     for si, sent in enumerate(art.sentences[:candidates[-1] + 1]):
+        clock.check()
         attributions = find_attributions(text, sent.start, sent.end) if sent.end - sent.start < MAX_SENTENCE else []
-        earlier = text[art.start:sent.start]
-        resolved = [(a, resolve(a, sources_so_far, earlier)) for a in attributions]
+        resolved = [(a, resolve(a, sources_so_far, lambda: names.before(sent.start)))
+                    for a in attributions]
         if si not in is_candidate:
             sentence_sources.append(next((s for _, s in resolved if s), ""))
             sources_so_far.extend(s for _, s in resolved if s)
             continue
         if ctx is None:
-            ctx = _context(text, art, date)
+            ctx = _context(text, art, date, clock)
         in_title = art.title is not None and sent.start == art.title[0]
         for fig_args in _sentence_figures(text, sent):
             n, who, unit, combatant, decision, span = fig_args

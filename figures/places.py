@@ -8,6 +8,7 @@ gazetteer are still found from their cue words ("the town of Saida", "in Marea")
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import marshal
 import os
@@ -241,7 +242,7 @@ def display_name(text: str) -> str:
 
 
 # Capitalised name: up to four words, joined by spaces, hyphens or Arabic articles.
-_WORD = r"[A-Z][\w\-]*(?:['‘’](?!s\b)\w[\w\-]*)*(?:\.(?=[A-Z]))?"
+_WORD = r"[A-Z][\w\-]*(?:['‘’](?!s\b)\w[\w\-]*){0,3}(?:\.(?=[A-Z]))?"
 _NAME = (rf"(?:(?:[Aa][lrsdnzt]|[Ee][lzsd])[-‘’' ])?{_WORD}"
          rf"(?:[ \-](?:(?:al|el|ez|es|ad|ar|as|an|de|del|du|da|do|di|la|le)[\- ])?"
          rf"(?:(?:al|el|ez|ed|es|ad|ar|as|an)-)?{_WORD}){{0,3}}")
@@ -282,11 +283,31 @@ def _destination_pattern() -> re.Pattern:
     return re.compile(rf"(?:{alt})$|\b(?:{alt})\s+(?:the\s+)?[\w\-]*\s*$")
 
 
+class _Spans:
+    """(start, end) pairs kept in order, to find those starting in a range without a full scan."""
+
+    def __init__(self):
+        self.items: list[tuple[int, int]] = []
+        self.longest = 0
+
+    def add(self, span: tuple[int, int]) -> None:
+        bisect.insort(self.items, span)
+        self.longest = max(self.longest, span[1] - span[0])
+
+    def remove(self, span: tuple[int, int]) -> None:
+        del self.items[bisect.bisect_left(self.items, span)]
+
+    def starting_in(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The spans whose start is in [lo, hi], in order (a copy: safe to remove while looping)."""
+        return self.items[bisect.bisect_left(self.items, (lo,)):bisect.bisect_right(self.items, (hi, 1 << 62))]
+
+
 def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
     """Every place named in text[start:end] (a sentence or a title), left to right."""
     lex = _lexicon()
     gaz = gazetteer()
     found: dict[tuple[int, int], PlaceMention] = {}
+    spans = _Spans()
 
     def context_before(a: int) -> str:
         return text[max(start, a - 40):a].lower()
@@ -317,11 +338,14 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
             return   # "at Human Rights Watch": an organisation
         if (a, b) in found:
             return
-        for (x, y) in list(found):
+        # the mentions found so far never nest, so only those starting near a can contain it
+        for (x, y) in spans.starting_in(a - spans.longest, b):
             if x <= a and b <= y:
                 return       # inside a longer mention already found
             if a <= x and y <= b:
                 del found[(x, y)]
+                spans.remove((x, y))
+        spans.add((a, b))
         dest, adjectival = flags(a, b)
         iso3 = entries[0].iso3 if entries and len({e.iso3 for e in entries}) == 1 else None
         found[(a, b)] = PlaceMention(a, b, display_name(name), level, iso3, entries, cued, dest,
@@ -379,7 +403,7 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
         name = m["name"]
         s = m.start("name")
         e = _strip_possessive(text, s, m.end("name"))
-        if any(x <= s < y for (x, y) in found):
+        if any(x <= s < y for (x, y) in spans.starting_in(s - spans.longest, s)):
             continue
         if fold(name) in lex["not_places"] or name.lower() in lex["not_places"] \
                 or name.split()[0].lower() in lex["not_places"] or name in lex["demonyms"]:

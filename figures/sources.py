@@ -7,6 +7,7 @@ none, the reference is kept as written, never guessed.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -159,17 +160,45 @@ def _kind(src: str) -> str:
     return "speaker"
 
 
-_NAME_RUN = re.compile(r"(?:[A-Z][\w.'’\-]*)(?:\s+(?:(?:of|for|the|and|de|al|el)\s+)*[A-Z][\w.'’\-]*){0,7}")
+_NAME_RUN = re.compile(r"(?:[A-Z][\w.'’\-]*)(?:\s+(?:(?:of|for|the|and|de|al|el)\s+){0,3}[A-Z][\w.'’\-]*){0,7}")
 
 
-def expand_name(short: str, earlier: str, head_noun: bool = False) -> str:
-    """The fullest name in ``earlier`` text that contains ``short`` ("Abdel Rahman" ->
-    "Rami Abdel Rahman", "Observatory" -> "Syrian Observatory for Human Rights")."""
+class NameRuns:
+    """The runs of capitalised words ("Syrian Observatory for Human Rights") in text[start:end],
+    found once, then asked for those before a position: what ``earlier`` text names, in linear time
+    however long the article. Each name is listed once, where it first appears."""
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text = text
+        self.matches = list(_NAME_RUN.finditer(text, start, end))
+        self.ends = [m.end() for m in self.matches]
+        self._unique: list[str] = []
+        self._seen: set[str] = set()
+        self._unique_after: list[int] = [0]    # len(_unique) after the first i matches
+
+    def before(self, pos: int) -> list[str]:
+        """The distinct cleaned runs of text[start:pos], as a search of that slice alone finds them."""
+        i = bisect.bisect_right(self.ends, pos)
+        while len(self._unique_after) <= i:
+            run = clean_source(self.matches[len(self._unique_after) - 1].group())
+            if run not in self._seen:
+                self._seen.add(run)
+                self._unique.append(run)
+            self._unique_after.append(len(self._unique))
+        runs = self._unique[:self._unique_after[i]]
+        if i < len(self.matches) and self.matches[i].start() < pos:
+            # a run that goes on past pos: the part before pos, as a search of the slice finds it
+            runs.append(clean_source(_NAME_RUN.match(self.text, self.matches[i].start(), pos).group()))
+        return runs
+
+
+def expand_name(short: str, earlier: list[str], head_noun: bool = False) -> str:
+    """The fullest name among the ``earlier`` runs (see ``NameRuns``) that contains ``short``
+    ("Abdel Rahman" -> "Rami Abdel Rahman", "Observatory" -> "Syrian Observatory for Human Rights")."""
     if not short or not short[0].isupper():
         return short
     best = short
-    for m in _NAME_RUN.finditer(earlier):
-        run = clean_source(m.group())
+    for run in earlier:
         if short in run and len(run) > len(best) and len(run.split()) <= 8:
             if head_noun and not re.search(rf"{re.escape(short)}(?:\s+(?:of|for|on)\s+.*)?$", run):
                 continue    # "Observatory chief Rami Abdel Rahman" is a person, not the Observatory
@@ -177,8 +206,10 @@ def expand_name(short: str, earlier: str, head_noun: bool = False) -> str:
     return best
 
 
-def resolve(attribution: Attribution, earlier_sources: list[str], earlier_text: str) -> str:
-    """The source to record for an attribution, given what the article said before it."""
+def resolve(attribution: Attribution, earlier_sources: list[str], earlier_runs) -> str:
+    """The source to record for an attribution, given what the article said before it: the
+    sources credited so far and a callable giving the name runs of the earlier text (called only
+    when a short name needs its fuller form)."""
     src = attribution.source
     if attribution.kind == "pronoun":
         people = [s for s in reversed(earlier_sources) if _looks_like_person(s)]
@@ -187,7 +218,7 @@ def resolve(attribution: Attribution, earlier_sources: list[str], earlier_text: 
         head = src.split()[-1]
         # an organisation named earlier whose head noun this is: "the Observatory" ->
         # "Syrian Observatory for Human Rights"
-        named = expand_name(head[0].upper() + head[1:], earlier_text, head_noun=True)
+        named = expand_name(head[0].upper() + head[1:], earlier_runs(), head_noun=True)
         if named.lower() != head.lower():
             return named
         for s in reversed(earlier_sources):
@@ -196,7 +227,7 @@ def resolve(attribution: Attribution, earlier_sources: list[str], earlier_text: 
         return src
     if len(src.split()) > 3:
         return src
-    full = expand_name(src, earlier_text)
+    full = expand_name(src, earlier_runs())
     # only a fuller form of the same name: "Abdel Rahman" -> "Rami Abdel Rahman", never
     # "United Nations" -> "United Nations Security Council"
     return full if full.endswith(src) else src
