@@ -72,8 +72,15 @@ def open_store() -> Store:
         _run.store = Store(path)
         return _run.store
     except StoreError as e:
-        st.error(f"The figures database cannot be opened. {e}", icon=":material/error:")
+        database_error(e, opening=True)
         st.stop()
+
+
+def database_error(e: StoreError, opening: bool = False) -> None:
+    """The store's own words on what is wrong with the database file and what to do (escaped:
+    the message holds a file path)."""
+    what = "cannot be opened" if opening else "stopped working"
+    st.error(f"The figures database {what}. {md(e)}", icon=":material/error:")
 
 
 def store() -> Store:
@@ -81,10 +88,12 @@ def store() -> Store:
     return _run.store
 
 
-@st.cache_data(show_spinner="Loading figures…", max_entries=2)
+@st.cache_resource(show_spinner="Loading figures…", max_entries=2)
 def _all_figures(path: str, version: tuple) -> pd.DataFrame:
+    # one frame shared by every session, never copied or pickled: pages only read it (filters
+    # make new frames). On disk too, so a restarted dashboard loads it in milliseconds.
     with Store(path) as s:
-        return views.all_figures_frame(s)
+        return views.load_all_figures(s)
 
 
 def all_figures(store: Store) -> pd.DataFrame:

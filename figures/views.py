@@ -5,10 +5,16 @@ page scripts stay layout and widgets only.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+from pyarrow import feather
+
+from .cache import cache_dir, write_atomically
 
 from .schema import CATEGORIES, REVIEW_STATUSES
 from .store import Filters, Store
@@ -43,6 +49,47 @@ def all_figures_frame(store: Store) -> pd.DataFrame:
     """Every stored figure (combatants and rejected ones too): the dashboard loads this once per
     change of the store and filters it in memory, so a filter change needs no query."""
     return figures_frame(store, Filters(include_combatants=True, statuses=()))
+
+
+FRAME_FORMAT = 1     # bump when all_figures_frame's columns or types change
+
+
+def frame_cache_file(store: Store) -> Path | None:
+    """Where the frame of the store's current state is cached: named by the database file (its
+    path and inode) and its data version, so any commit, by any process, names a new file."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = store.path.resolve()
+    try:
+        inode = path.stat().st_ino
+    except OSError:
+        return None
+    db = hashlib.sha256(f"{path}|{inode}".encode()).hexdigest()[:12]
+    state = hashlib.sha256(repr((FRAME_FORMAT, pd.__version__, pa.__version__,
+                                 store.data_version())).encode()).hexdigest()[:12]
+    return folder / "frames" / f"figures-{db}-{state}.arrow"
+
+
+def load_all_figures(store: Store) -> pd.DataFrame:
+    """``all_figures_frame``, read from an Arrow file when this state of the store was loaded
+    before (by any process: a restarted dashboard starts fast), else built and written there.
+    Files of the same database's older states are removed."""
+    path = frame_cache_file(store)
+    if path is not None and path.is_file():
+        try:
+            return feather.read_table(path, memory_map=True).to_pandas()
+        except (OSError, pa.ArrowException):
+            pass
+    df = all_figures_frame(store)
+    if path is not None:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        if write_atomically(path, lambda f: feather.write_feather(table, f, compression="uncompressed")):
+            prefix = path.name.rsplit("-", 1)[0]
+            for old in path.parent.glob(f"{prefix}-*.arrow"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+    return df
 
 
 def apply_filters(df: pd.DataFrame, f: Filters) -> pd.DataFrame:

@@ -1,10 +1,20 @@
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
 sys.path.insert(0, str(ROOT))
+
+# The tests (and the processes they start) use a cache folder of their own, removed at the end:
+# nothing is left in the user's cache, and no earlier run's cache decides a result.
+_CACHE = tempfile.mkdtemp(prefix="figures-test-cache-")
+os.environ["FIGURES_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 def load_cases(name: str) -> list[dict]:

@@ -129,3 +129,34 @@ def test_downloads_hold_exactly_the_filtered_rows(store):
     assert views.download_name(Filters(categories=("trapped",), date_from="2017-01-01",
                                        date_to="2017-12-31")) == \
         "figures-trapped-2017-01-01-to-2017-12-31"
+
+
+def test_the_frame_is_cached_per_store_state_and_rebuilt_after_any_commit(tmp_path, monkeypatch):
+    import pandas as pd
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS[:3]:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        fresh = views.load_all_figures(s)
+        (first,) = (tmp_path / "cache" / "frames").glob("figures-*.arrow")
+        pd.testing.assert_frame_equal(views.load_all_figures(s), fresh)   # read back from the file
+        pd.testing.assert_frame_equal(fresh, views.all_figures_frame(s))
+        # a review is a commit: a new state, a new file, the old one gone
+        s.review(int(fresh["figure_id"].iloc[0]), "rejected", note="duplicate")
+        after = views.load_all_figures(s)
+        (second,) = (tmp_path / "cache" / "frames").glob("figures-*.arrow")
+        assert second != first
+        assert after.loc[after["figure_id"] == fresh["figure_id"].iloc[0], "review_status"].item() \
+            == "rejected"
+        # a damaged file is rebuilt, not trusted
+        second.write_bytes(b"not arrow at all")
+        pd.testing.assert_frame_equal(views.load_all_figures(s), after)
+        assert second.stat().st_size > 1000
+
+
+def test_without_a_cache_folder_the_frame_is_built_each_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIGURES_CACHE_DIR", "-")
+    with Store(tmp_path / "f.db") as s:
+        s.add(load_pasted(DOCS[0][0], title="t"))
+        assert views.frame_cache_file(s) is None
+        assert len(views.load_all_figures(s)) == len(views.all_figures_frame(s)) == 1
