@@ -549,6 +549,36 @@ def _latest_raw(df: pd.DataFrame) -> pd.DataFrame:
     keep = d.groupby(["_loc", "_cty", "_cat"], sort=False).tail(1)
     return keep.drop(columns=["_rank", "_loc", "_cty", "_cat"])
 
+def _top_places_raw(raw: pd.DataFrame, top: int) -> tuple[pd.DataFrame, int | None]:
+    """The rows of the places by_place can show (every place whose largest latest figure is at
+    least the ``top``-th largest, so ties are all kept) and the number of places in all: the same
+    place names and choices as _prepare and _latest make, computed on columns, not rows.
+    (raw, None) for small frames, which by_place reads whole."""
+    if raw is None or len(raw) < 500 or "location" not in raw or "value" not in raw:
+        return raw, None
+    def clean(column: str) -> pd.Series:
+        col = raw[column] if column in raw else pd.Series("", index=raw.index)
+        return col.map({v: _text(v) for v in col.unique()})
+    loc, cty = clean("location"), clean("country")
+    place = loc.where(loc != "", cty.map(
+        {c: (f"{country_name(c)} {PLACE_NOT_STATED}" if c else PLACE_NOT_STATED) for c in cty.unique()}))
+    value = pd.to_numeric(raw["value"], errors="coerce")
+    ok = value.notna() & value.map(lambda v: math.isfinite(v) if v == v else False).astype(bool)
+    cat = clean("category").str.lower()
+    rank = _date_rank(raw)
+    keyed = pd.DataFrame({"_place": place, "_cat": cat, "_rank": rank, "_value": value,
+                          "_date": raw["reported_date"].fillna("").astype(str),
+                          "figure_id": raw["figure_id"]})[ok]
+    keyed = keyed.sort_values(["_rank", "_date", "figure_id"], kind="stable")
+    latest = keyed.groupby(["_place", "_cat"], sort=False).tail(1)
+    place_max = latest.groupby("_place")["_value"].max()
+    if len(place_max) <= top:
+        return raw, len(place_max)
+    threshold = place_max.sort_values(ascending=False).iloc[top - 1]
+    wanted = set(place_max.index[place_max >= threshold])
+    return raw[place.isin(wanted) & ok], len(place_max)
+
+
 # ---------------------------------------------------------------------------------------------
 # The charts
 
@@ -560,12 +590,14 @@ def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
     end of a bar marks an open upper end ("at least"); hatched bars are upper limits ("up to").
     """
     what = "Figures by place and category"
-    d = _prepare(_latest_raw(df))
+    raw, n_places = _top_places_raw(_latest_raw(df), max(int(top), 1))
+    d = _prepare(raw)
     if d.empty:
         return _empty(what)
     latest = _latest(d, ["_place", "category"])
     place_max = latest.groupby("_place")["value"].max().sort_values(ascending=False, kind="stable")
     places = list(place_max.index[: max(int(top), 1)])
+    n_places = len(place_max) if n_places is None else n_places
     shown = latest[latest["_place"].isin(places)].copy()
     pos = {p: i for i, p in enumerate(places)}
     cats_per_place = shown.groupby("_place")["category"].nunique()
@@ -628,7 +660,7 @@ def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
         key.append("hatched bar: up to (could be lower)")
     if quals & {"range", "vague"}:
         key.append("whiskers: range stated")
-    hidden = len(place_max) - len(places)
+    hidden = n_places - len(places)
     notes = ["Latest figure per place and category, labelled as reported"
              + (f" · Top {len(places)} places by size shown, {hidden} more not shown"
                 if hidden > 0 else "")]
