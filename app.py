@@ -8,6 +8,7 @@ corpus in data/ is added, so a new user sees a full dashboard at once.
 import streamlit as st
 
 from app_pages import common
+from figures.store import as_store_error
 
 # An emoji favicon is drawn in the page (a data: URL); a :material/...: one is fetched from
 # fonts.gstatic.com by every visitor's browser, which the dashboard must never do.
@@ -31,5 +32,10 @@ store = common.open_store()
 try:
     common.sidebar_filters(store)
     page.run()
+except Exception as e:       # damage found while reading, a full disk while writing
+    problem = as_store_error(store.path, e)
+    if problem is None:
+        raise
+    common.database_error(problem)
 finally:
     store.close()

@@ -10,8 +10,11 @@
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +33,66 @@ BUSY_TIMEOUT_S = 30.0
 
 class StoreError(Exception):
     """The database cannot be used; the message says why and what to do."""
+
+
+_ELSEWHERE = "choose another file with --db or FIGURES_DB"
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
+def explain(path: Path, e: sqlite3.Error, opening: bool = False) -> StoreError | None:
+    """The StoreError, in words a user can act on, for an SQLite error that comes from the file or
+    the disk (damaged, locked, unreadable, read-only, full); None for errors in the program itself
+    (constraint violations, bad SQL), which are left as they are. ``opening``: nothing has been
+    written yet, so the message can say the file was not changed."""
+    unchanged = " It was not changed." if opening else ""
+    if type(e) not in (sqlite3.DatabaseError, sqlite3.OperationalError):
+        return None
+    code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
+    text = str(e).lower()
+    if code == 13 or "disk is full" in text or (code in (10, 14) and _disk_full(path)):
+        return StoreError(
+            f"the disk holding {path} is full ({e}): what was being written was not stored, and "
+            "everything stored before is intact. Free some space on that disk, or "
+            f"{_ELSEWHERE}, and run the command again.")
+    if code in (5, 6) or "locked" in text or "busy" in text:
+        return StoreError(
+            f"{path} is locked by another program ({e}; waited {BUSY_TIMEOUT_S:g} s). Close the "
+            "program that holds it, or wait for it to finish, and try again"
+            + (". It was not changed." if opening else "; what was being written was not stored."))
+    if code in (11, 26) or "malformed" in text or "not a database" in text \
+            or "encrypted" in text:
+        return StoreError(
+            f"{path} is not a Humanitarian Figures database or is damaged ({e}).{unchanged} "
+            f"Move it aside (or restore it from a backup), or {_ELSEWHERE}.")
+    if code == 8 or "readonly" in text or "read-only" in text:
+        return StoreError(
+            f"cannot write to the database {path}: the file or its folder is read-only ({e}). "
+            f"Make both writable for this user, or {_ELSEWHERE}.{unchanged}")
+    if code in (3, 10, 14, 23) or "unable to open" in text or "i/o error" in text:
+        return StoreError(
+            f"cannot open the database {path} ({e}). Check that this user may read and write the "
+            f"file and its folder, or {_ELSEWHERE}.{unchanged}")
+    return None
+
+
+def as_store_error(path: str | os.PathLike, exc: BaseException) -> StoreError | None:
+    """``exc`` as a StoreError: itself if it is one, else the explained SQLite error found in its
+    chain of causes (pandas and other libraries wrap them); None when it is not about the file."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, StoreError):
+            return exc
+        if isinstance(exc, sqlite3.Error):
+            return explain(Path(path), exc)
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -280,24 +343,39 @@ class Store:
         self.path = db_path(path)
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder; --db needs a file name")
+        if self.path.exists():
+            try:
+                with open(self.path, "rb"):   # SQLite only says "unable to open"
+                    pass
+            except OSError as e:
+                raise StoreError(
+                    f"cannot read the database {self.path} ({e.strerror or e}). Check that this "
+                    f"user may read and write it, or {_ELSEWHERE}. The file was not changed."
+                ) from None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                         check_same_thread=False)
         except (OSError, sqlite3.Error) as e:
-            raise StoreError(f"cannot open the database {self.path}: {e}") from None
+            raise ((explain(self.path, e, opening=True) if isinstance(e, sqlite3.Error) else None)
+                   or StoreError(f"cannot open the database {self.path}: {e}")) from None
         self.conn.row_factory = sqlite3.Row
         try:
+            # read before anything is written: a file that is not ours is left as it is
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0 and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise StoreError(
+                    f"{self.path} is an SQLite database of another program, not a Humanitarian "
+                    f"Figures database. It was not changed: {_ELSEWHERE}.")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             migrate(self.conn)
         except sqlite3.DatabaseError as e:
             self.conn.close()
-            raise StoreError(
+            raise (explain(self.path, e, opening=True) or StoreError(
                 f"{self.path} is not a Humanitarian Figures database or is damaged ({e}). "
-                "It was not changed: move it aside, or choose another file with --db or FIGURES_DB."
-            ) from None
+                f"It was not changed: move it aside, or {_ELSEWHERE}.")) from None
         except StoreError:
             self.conn.close()
             raise
@@ -559,5 +637,53 @@ class _Transaction:
         self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type, exc, tb):
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()          # e.g. the disk filled up while committing
+                raise
+            return False
+        self._rollback()
         return False
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (a full disk does that): the first error is the
+        # one to report, not "cannot rollback - no transaction is active"
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+
+def _explained(method):
+    """The method with SQLite errors about the file or the disk turned into StoreError."""
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except sqlite3.DatabaseError as e:
+                err = explain(self.path, e)
+                if err is None:
+                    raise
+                raise err from e
+        return generator
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as e:
+            err = explain(self.path, e)
+            if err is None:
+                raise
+            raise err from e
+    return wrapper
+
+
+for _name in ("has", "add", "add_many", "reextract", "review", "clear_review", "seed_sample",
+              "figure", "iter_figures", "figures", "documents", "document", "orphan_reviews",
+              "stats", "data_version"):
+    setattr(Store, _name, _explained(getattr(Store, _name)))
