@@ -15,13 +15,15 @@ import argparse
 import csv
 import json
 import sys
+import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
-from .extract import EXTRACTOR_VERSION, extract
-from .formats import SUPPORTED, load_file, load_pasted
+from .extract import EXTRACTOR_VERSION
+from .formats import SUPPORTED, load_pasted
 from .reading import MAX_BYTES, UnreadableDocument
-from .schema import CATEGORIES, CORRECTABLE, FIELDS, REVIEW_STATUSES, to_csv_row
+from .schema import CATEGORIES, CORRECTABLE, FIELDS, REVIEW_STATUSES
 
 
 def _documents(paths: list[str]) -> Iterator[tuple[Path, str | None]]:
@@ -52,47 +54,44 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield e
 
 
-def _progress(iterable, what: str):
-    """A progress bar with rate on a terminal (standard error), nothing when piped."""
-    if not sys.stderr.isatty():
-        return iterable
-    from tqdm import tqdm
-    return tqdm(iterable, unit=" doc", desc=what, file=sys.stderr, dynamic_ncols=True)
-
-
 def _open_output(path: str | None):
     return open(path, "w", newline="", encoding="utf-8") if path else sys.stdout
 
 
+def _count_documents(paths: list[str]):
+    """For the progress bar's total: a second lazy walk over the same paths."""
+    return lambda: _documents(paths)
+
+
 def _cmd_extract(args) -> int:
+    from .batch import ExtractTask, Progress, extract_file, ordered_map
+    task = ExtractTask(format=args.format, max_bytes=args.max_bytes, date=args.date or None)
+    failed = files = figures = 0
+    progress = Progress("extract", _count_documents(args.paths))
     out = _open_output(args.output)
-    failed = 0
     try:
-        writer = None
         if args.format == "csv":
-            writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-            writer.writeheader()
-        for path, problem in _documents(args.paths):
-            doc = None
-            if problem is None:
-                try:
-                    doc = load_file(path, max_bytes=args.max_bytes)
-                except UnreadableDocument as e:
-                    problem = str(e)
-            if problem is not None:
-                print(f"error: {problem}", file=sys.stderr)
-                failed += 1
-                continue
-            figs = extract(doc.text, doc_id=path.stem, date=args.date or doc.published or None)
-            for fig in figs:
-                if doc.pages:
-                    fig.page = doc.page_at(fig.start)
-                if writer is not None:
-                    writer.writerow(to_csv_row(fig))
-                else:
-                    out.write(json.dumps(fig.to_row(), ensure_ascii=False) + "\n")
+            csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n").writeheader()
             out.flush()
+        with ordered_map(partial(extract_file, task), _documents(args.paths),
+                         jobs=args.jobs) as results:
+            progress.start()                 # after the workers are forked
+            for result in results:
+                if result.error is not None:
+                    progress.write(f"error: {result.error}")
+                    failed += 1
+                else:
+                    files, figures = files + 1, figures + result.figures
+                    if result.text:
+                        out.write(result.text)
+                        out.flush()          # rows leave as soon as each file is done
+                progress.update(figures=figures, failed=failed)
+    except KeyboardInterrupt:
+        progress.close()
+        print(f"interrupted: {files} file(s) done, {figures} figure(s) written", file=sys.stderr)
+        return 130
     finally:
+        progress.close()
         if out is not sys.stdout:
             out.close()
     if failed:
@@ -105,32 +104,74 @@ def _store(args):
     return Store(args.db)
 
 
+BATCH_DOCUMENTS = 100       # documents per transaction in ingest ...
+BATCH_SECONDS = 1.0         # ... or fewer, once the oldest waiting document is this old
+BATCH_CHARS = 16_000_000    # ... or once this much text is waiting
+
+
 def _cmd_ingest(args) -> int:
+    from .batch import IngestTask, Progress, ordered_map, prepare_file
+    from .store import db_path
     added = present = 0
     failures: list[str] = []
-    with _store(args) as store:
-        if "-" in args.paths:      # pasted text on standard input, with its optional metadata
-            try:
-                result = store.add(load_pasted(sys.stdin.read(), title=args.title or "",
-                                               url=args.url or "", published=args.date or "",
-                                               max_bytes=args.max_bytes))
-                added, present = added + (result.status == "added"), present + (
-                    result.status == "present")
-            except UnreadableDocument as e:
-                failures.append(f"standard input: {e}")
-        for path, problem in _progress(_documents([p for p in args.paths if p != "-"]), "ingest"):
-            if problem is None:
+    paths = [p for p in args.paths if p != "-"]
+    task = IngestTask(db=str(db_path(args.db)), max_bytes=args.max_bytes)
+    with _store(args):
+        pass            # the file is created and migrated once, before any worker looks at it
+    progress = Progress("ingest", _count_documents(paths))
+    docs, figs, chars, since = [], [], 0, 0.0
+
+    def flush(store) -> None:
+        """One transaction for the waiting documents: each with all its figures, or none."""
+        nonlocal added, present, docs, figs, chars
+        if docs:
+            for r in store.add_many(docs, figs):
+                added, present = added + (r.status == "added"), present + (r.status == "present")
+        docs, figs, chars = [], [], 0
+
+    workers = None
+    try:
+        # several jobs: the workers are forked here, before this process opens the database
+        workers = ordered_map(partial(prepare_file, task), _documents(paths),
+                              jobs=args.jobs) if args.jobs > 1 else None
+        with _store(args) as store, workers or ordered_map(
+                partial(prepare_file, task, store=store), _documents(paths)) as results:
+            if "-" in args.paths:      # pasted text on standard input, with its optional metadata
                 try:
-                    result = store.add(load_file(path, max_bytes=args.max_bytes))
+                    result = store.add(load_pasted(sys.stdin.read(), title=args.title or "",
+                                                   url=args.url or "", published=args.date or "",
+                                                   max_bytes=args.max_bytes))
+                    added, present = added + (result.status == "added"), present + (
+                        result.status == "present")
                 except UnreadableDocument as e:
-                    problem = str(e)
-            if problem is not None:
-                failures.append(problem)
-                continue
-            if result.status == "added":
-                added += 1
-            else:
-                present += 1
+                    failures.append(f"standard input: {e}")
+            progress.start()                   # after the workers are forked
+            for prepared in results:
+                if prepared.error is not None:
+                    failures.append(prepared.error)
+                elif prepared.present:
+                    present += 1
+                else:
+                    if not docs:
+                        since = time.monotonic()
+                    docs.append(prepared.doc)
+                    figs.append(prepared.figures)
+                    chars += len(prepared.doc.text)
+                    if (len(docs) >= BATCH_DOCUMENTS or chars >= BATCH_CHARS
+                            or time.monotonic() - since >= BATCH_SECONDS):
+                        flush(store)
+                progress.update(added=added, present=present, failed=len(failures))
+            flush(store)
+            progress.close(added=added, present=present, failed=len(failures))
+    except KeyboardInterrupt:
+        progress.close()
+        print(f"interrupted: added {added}, already present {present}, failed {len(failures)}; "
+              "documents waiting for their transaction were not stored", file=sys.stderr)
+        return 130
+    finally:
+        progress.close()
+        if workers is not None:
+            workers.close()
     print(f"added {added}, already present {present}, failed {len(failures)}", file=sys.stderr)
     for reason in failures:
         print(f"  failed: {reason}", file=sys.stderr)
@@ -225,12 +266,25 @@ def _max_bytes(value: str) -> int:
     return int(mb * 1024 * 1024)
 
 
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"needs a whole number of processes (1 or more), "
+                                         f"not {value!r}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m figures",
                                      description="Humanitarian figures with their provenance.")
     parser.add_argument("--version", action="version", version=f"figures {EXTRACTOR_VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
     formats = ", ".join(sorted(SUPPORTED))
+    jobs = dict(type=_jobs, default=1, metavar="N",
+                help="extract with N processes (default 1: in this process); output order is kept")
     limit = dict(type=_max_bytes, default=MAX_BYTES, dest="max_bytes", metavar="MB",
                  help=f"refuse files larger than this (default {MAX_BYTES // 2**20} MB)")
 
@@ -241,12 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--date", metavar="YYYY-MM-DD",
                     help="the documents' date, for articles whose dateline has none")
     ex.add_argument("--max-size", **limit)
+    ex.add_argument("--jobs", "-j", **jobs)
     ex.set_defaults(run=_cmd_extract)
 
     ing = sub.add_parser("ingest", help="add files or folders of documents to the store")
     ing.add_argument("paths", nargs="+", metavar="PATH",
                      help="files or folders; '-' reads one pasted document from standard input")
     ing.add_argument("--max-size", **limit)
+    ing.add_argument("--jobs", "-j", **jobs)
     ing.add_argument("--title", help="title of the text read from standard input")
     ing.add_argument("--url", help="address of the text read from standard input")
     ing.add_argument("--date", metavar="YYYY-MM-DD",
