@@ -67,6 +67,7 @@ def open_store() -> Store:
     """Open the database for this script run (app.py does it; it closes it when the run ends).
     One connection per run: sessions never share a connection."""
     path = db_path()
+    _run.frame = None
     try:
         _first_start(str(path))
         _run.store = Store(path)
@@ -97,8 +98,15 @@ def _all_figures(path: str, version: tuple) -> pd.DataFrame:
 
 
 def all_figures(store: Store) -> pd.DataFrame:
-    """Every stored figure; reloaded only when some process has committed a change."""
-    return _all_figures(str(store.path), store.data_version())
+    """Every stored figure; reloaded only when some process has committed a change. One frame per
+    script run: the sidebar's count, the cards, the charts and the table of a page show the same
+    state of the store even when an ingest commits while the page is being drawn."""
+    frame = getattr(_run, "frame", None)
+    if frame is not None and frame[0] is store:
+        return frame[1]
+    df = _all_figures(str(store.path), store.data_version())
+    _run.frame = (store, df)
+    return df
 
 
 # ---------------------------------------------------------------------------------------------
