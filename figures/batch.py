@@ -228,7 +228,7 @@ def prepare_file(task: IngestTask, item: tuple[Path, str | None], store=None) ->
     """Load one file and extract its figures for the store; skip a text the store already has.
 
     ``store`` is the caller's open Store (in-process); workers open their own, once."""
-    from .store import Store, StoreError, doc_id_for, figures_for
+    from .store import Store, StoreError, _first_line, doc_id_for, figures_for
     path, problem = item
     if problem is not None:
         return Prepared(error=problem)
@@ -248,7 +248,11 @@ def prepare_file(task: IngestTask, item: tuple[Path, str | None], store=None) ->
     except StoreError:
         pass   # cannot look: extract it, the main process's store decides
     try:
-        return Prepared(doc=doc, figures=figures_for(doc, doc_id_for(doc)))
+        figs = figures_for(doc, doc_id_for(doc))
+        # the title the store gives an untitled document, worked out here and not in the one
+        # process that writes (it reads the document's structure: most of a write's time)
+        doc.title = doc.title or _first_line(doc.text)
+        return Prepared(doc=doc, figures=figs)
     except UnreadableDocument as e:     # e.g. the engine's time limit for one document
         return Prepared(error=str(e))
     except Exception as e:   # noqa: BLE001 - a bug on one odd file must not stop the batch

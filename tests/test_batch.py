@@ -22,6 +22,9 @@ import pytest
 from conftest import ROOT
 from figures import FIELDS, batch
 from figures.batch import ExtractTask, extract_file, ordered_map
+from figures.cli import _documents
+from figures.formats import load_file
+from figures.store import Store
 
 PLACES = ["Aleppo", "Mosul", "Sanaa", "Kabul", "Goma", "Maiduguri", "Kharkiv", "Juba"]
 SOURCES = ["the UN", "officials", "the Red Cross", "OCHA"]
@@ -264,6 +267,13 @@ def test_ingest_jobs_2_stores_the_same_documents_and_figures_as_jobs_1(tmp_path)
     docs, figs = stored(one)
     assert len(docs) == 24 and len(figs) == sum(1 + (i * 7) % 12 for i in range(24))
     assert stored(two) == (docs, figs)
+    # and the same as the store extracting them itself, one document at a time
+    reference = tmp_path / "reference.db"
+    with Store(reference) as store:
+        for path, _ in _documents([str(corpus)]):
+            if path.name != "empty.txt":
+                store.add(load_file(path))
+    assert stored(reference) == (docs, figs)
     again = run("ingest", str(corpus), "--db", str(two), "--jobs", "2")
     assert "added 0, already present 25, failed 1" in again.stderr
     assert stored(two) == (docs, figs)
