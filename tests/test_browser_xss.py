@@ -60,7 +60,8 @@ FIND_INJECTED = """() => {
   }
   for (const el of document.querySelectorAll('iframe, frame, object, embed, script, link')) {
     const src = el.getAttribute('src') || el.getAttribute('data') || el.getAttribute('href') || '';
-    if (src.includes('evil.example') || (el.tagName === 'SCRIPT' && /alert\\(/.test(el.textContent)))
+    const alerting = el.tagName === 'SCRIPT' && /alert\\(/.test(el.textContent);
+    if (src.includes('evil.example') || alerting)
       out.push(`${el.tagName} ${src || el.textContent.slice(0, 80)}`);
   }
   return out;
