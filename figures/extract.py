@@ -11,6 +11,8 @@ The word lists live in ``lexicon/``; this module holds only the rules that use t
 """
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import re
 import time
 from collections import Counter
@@ -36,6 +38,7 @@ TIME_LIMIT_PER_MB_S = 30.0
 
 WINDOW_WORDS = 14          # how far a trigger may stand from its number
 MAX_SENTENCE = 5_000       # longer "sentences" (tables, run-on text) are read in pieces of this size
+                           # (see _in_pieces)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,16 +222,28 @@ def _trigger_at(segment: str, offset: int) -> _Decision | None:
     return best
 
 
-def _triggers_in(text: str, lo: int, hi: int, side: str):
-    """Every trigger match in text[lo:hi] usable on ``side`` ('left' or 'right' of the number)."""
-    out = []
+def _all_triggers(text: str, lo: int, hi: int) -> list[tuple[str, str, int, int, str]]:
+    """Every trigger match in text[lo:hi], once per sentence: (category, kind, start, end, words);
+    category "" for the words that say people are not a figure ("returned", "were freed")."""
+    found = []
     for cat, kind, rx in _lexicon()["triggers"]:
-        if (side == "left" and kind == "after") or (side == "right" and kind == "before"):
-            continue
         for m in rx.finditer(text, lo, hi):
-            out.append(_Decision(cat, m.group(), m.start(), m.end()))
+            found.append((cat, kind, m.start(), m.end(), m.group()))
     for m in _lexicon()["negative"].finditer(text, lo, hi):
-        out.append(_Decision("", m.group(), m.start(), m.end()))
+        found.append(("", "negative", m.start(), m.end(), m.group()))
+    found.sort(key=lambda t: t[2])
+    return found
+
+
+def _triggers_in(text: str, lo: int, hi: int, side: str, found=None):
+    """Every trigger match in text[lo:hi] usable on ``side`` ('left' or 'right' of the number).
+    ``found``: the sentence's ``_all_triggers``, when text[lo:hi] lies inside that sentence."""
+    if found is None:
+        found = _all_triggers(text, lo, hi)
+    skip = "after" if side == "left" else "before"
+    out = [_Decision(cat, words, a, b) for cat, kind, a, b, words in
+           found[bisect.bisect_left(found, lo, key=lambda t: t[2]):]
+           if a < hi and b <= hi and kind != skip]
     # at one position the longest phrase wins ("lost their homes" over "lost")
     out.sort(key=lambda d: (d.start, -(d.end - d.start)))
     kept = []
@@ -243,7 +258,7 @@ def _word_gap(text: str, a: int, b: int) -> int:
     return len(re.findall(r"\w+", text[a:b])) if b > a else 0
 
 
-def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int):
+def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, found=None):
     """The deciding trigger for a number whose noun phrase ends at np_end, in clause [lo, hi)."""
     # the predicate right after the noun phrase, past auxiliaries, asides and breakdowns
     pos = np_end
@@ -264,8 +279,8 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int):
     d = _trigger_at(text[pos:hi], pos)
     if d is not None:
         return d
-    left = _triggers_in(text, lo, n.start, "left")
-    right = _triggers_in(text, np_end, hi, "right")
+    left = _triggers_in(text, lo, n.start, "left", found)
+    right = _triggers_in(text, np_end, hi, "right", found)
     # the word that governs the number: "killing 12", "the evacuation of 2,000"
     if left:
         last = left[-1]
@@ -495,8 +510,36 @@ def extract(text: str, doc_id: str = "", date: str | None = None,
         return figures     # no number or no trigger word anywhere: nothing to read closely
     for art in structure(text):
         clock.check()
-        figures.extend(_article_figures(text, art, doc_id, date, clock))
+        figures.extend(_article_figures(text, _in_pieces(text, art), doc_id, date, clock))
     return figures
+
+
+_BREAK = re.compile(r"[\s,;]")
+_OVERLAP = 300     # pieces of a long sentence overlap by about this much, so no figure is cut
+
+
+def _in_pieces(text: str, art: Article) -> Article:
+    """The article with every sentence longer than MAX_SENTENCE (a table, a run-on page) cut into
+    overlapping pieces of at most that length, each ending at the last space or comma in its
+    second half, so the rules read all of it in bounded steps. A figure read twice in an overlap
+    is reported once (see _article_figures)."""
+    if all(s.end - s.start <= MAX_SENTENCE for s in art.sentences):
+        return art
+    out = []
+    for s in art.sentences:
+        start = s.start
+        while s.end - start > MAX_SENTENCE:
+            cut = start + MAX_SENTENCE
+            for m in _BREAK.finditer(text[start + MAX_SENTENCE // 2:cut][::-1]):
+                cut -= m.start()
+                break
+            out.append(dataclasses.replace(s, start=start, end=cut,
+                                           first_in_paragraph=s.first_in_paragraph and start == s.start))
+            m = _BREAK.search(text, cut - _OVERLAP, cut)
+            start = m.end() if m else cut
+        out.append(dataclasses.replace(s, start=start,
+                                       first_in_paragraph=s.first_in_paragraph and start == s.start))
+    return dataclasses.replace(art, sentences=out)
 
 
 def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
@@ -529,9 +572,12 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
         for fig_args in _sentence_figures(text, sent):
             n, who, unit, combatant, decision, span = fig_args
             key = (decision.category, n.value, n.value_low, n.value_high, text[sent.start:sent.end])
-            if key in seen or (in_title and _told_in_body(text, art, decision.category, n)):
-                continue    # a repeated sentence, or a headline that repeats the story's figure
+            if key in seen or (decision.category, n.start) in seen \
+                    or (in_title and _told_in_body(text, art, decision.category, n)):
+                continue    # a repeated sentence, the overlap of two pieces of a long one, or a
+                            # headline that repeats the story's figure
             seen.add(key)
+            seen.add((decision.category, n.start))
             source = _pick_source(resolved, n)
             if not source:
                 source = _inherited_source(art, si, sentence_sources)
@@ -609,6 +655,7 @@ def _sentence_figures(text: str, sent: Sentence):
         return m.start() if m else bound
 
     previous: tuple | None = None
+    found = None      # the sentence's trigger matches, found at its first number that needs them
     for i, n in enumerate(counts):
         if is_part[i]:
             continue
@@ -630,7 +677,9 @@ def _sentence_figures(text: str, sent: Sentence):
         if not ok:
             previous = None
             continue
-        decision = _decide(text, n, np_end, inner, left_bound, right_bound)
+        if found is None:
+            found = _all_triggers(text, lo, hi)
+        decision = _decide(text, n, np_end, inner, left_bound, right_bound, found)
         if decision is None and previous is not None and re.fullmatch(
                 r"\s*(?:,\s*)?(?:and|as well as|plus|or|,)\s*", text[previous[1]:n.start]):
             decision = previous[0]     # "26 fighters were killed, as well as nine soldiers"
@@ -640,7 +689,7 @@ def _sentence_figures(text: str, sent: Sentence):
             nxt = counts[i + 1]
             _, nxt_end, nxt_inner, nxt_ok, _ = _noun_phrase(text, nxt, hi)
             if nxt_ok:
-                decision = _decide(text, nxt, nxt_end, nxt_inner, nxt.start, right_of(i + 1))
+                decision = _decide(text, nxt, nxt_end, nxt_inner, nxt.start, right_of(i + 1), found)
         if decision is None or not decision.category:
             previous = None
             continue

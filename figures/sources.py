@@ -77,26 +77,42 @@ def clean_source(text: str) -> str:
     return t
 
 
+_SUBJECT_WINDOW = 600    # a source is at most nine words: its clause boundary is never further back
+
+
+def _last_boundary(sentence: str, end: int) -> int | None:
+    """Where the clause ending at ``end`` starts (after the last boundary before it); 0 when the
+    sentence has none; None when there is none in the last _SUBJECT_WINDOW characters (then the
+    clause is far too long to be a source's name)."""
+    lo = max(0, end - _SUBJECT_WINDOW)
+    cut = None
+    for m in _CLAUSE.finditer(sentence, lo, end):
+        cut = m.end()
+    if cut is None:
+        return 0 if lo == 0 else None
+    return cut
+
+
 def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
     """The noun phrase right before a speech verb, back to the clause boundary."""
-    head = sentence[:verb_start]
-    cut = 0
-    for m in _CLAUSE.finditer(head):
-        cut = m.end()
-    src = head[cut:].strip()
-    if src[:1].islower() and head[:cut].rstrip().endswith(","):
+    cut = _last_boundary(sentence, verb_start)
+    if cut is None:
+        return None
+    src = sentence[cut:verb_start].strip()
+    if src[:1].islower() and sentence[:cut].rstrip().endswith(","):
         # "Ahmed Saleh, director of the main hospital, told Reuters": the name before the aside
-        before = head[:cut].rstrip()[:-1]
-        prev = _CLAUSE.split(before)[-1].strip() if before else ""
+        before_end = len(sentence[:cut].rstrip()) - 1
+        start = _last_boundary(sentence, before_end) if before_end > 0 else None
+        prev = sentence[start:before_end].strip() if start is not None else ""
         m = re.search(r"(?:[A-Z][\w.'’\-]+\s+){0,4}[A-Z][\w.'’\-]+$", prev)
         if m and m.group() == prev:
-            return len(before) - len(prev), prev
+            return before_end - len(prev), prev
     # auxiliaries stay with the verb: "the office is calling", "officials have said"
     src = re.sub(r"\s+(?:is|are|was|were|has|have|had|also|later|previously|earlier|had\s+earlier)$",
                  "", src, flags=re.I)
     if not src or len(src.split()) > 9 or _STOP.search(src):
         return None
-    return cut + (len(head[cut:]) - len(head[cut:].lstrip())), src
+    return cut + (verb_start - cut - len(sentence[cut:verb_start].lstrip())), src
 
 
 def find_attributions(text: str, start: int, end: int) -> list[Attribution]:
