@@ -23,3 +23,12 @@ def test_quote_and_offsets_are_exact_slices():
     (fig,) = extract(text)
     assert text[fig.start:fig.end] in fig.quote and fig.quote in text
     assert fig.category == "injured" and fig.location == "Kharkiv" and fig.country == "UKR"
+
+
+def test_a_sentence_longer_than_a_piece_is_read_whole_and_each_figure_once():
+    for pad in (4_978, 4_986, 4_990, 12_000):          # the figure straddles the first cut, or not
+        text = "x" * pad + " 12 people were killed."
+        assert [(f.value, text[f.start:f.end]) for f in extract(text)] == [(12, "12 people were killed")]
+    text = ("word " * 990 + "12 people were killed, ") * 20      # one 100,000-character sentence
+    figures = extract(text)
+    assert len(figures) == 20 and len({f.start for f in figures}) == 20
