@@ -231,6 +231,8 @@ def test_server_killed_while_reviews_are_written_loses_nothing(tmp_path):
     reported = [f"kill-test {line.split()[0]}" for line in out.splitlines()
                 if re.fullmatch(r"\d+ \d+ \w+", line)]
     assert len(reported) >= 20, out[-500:]        # it was writing all along
+    print(f"\n{len(reported)} reviews reported committed by the writer, {app_clicks + 1} Accept "
+          "clicks in the app, then both killed")
 
     assert integrity(db) == "ok"
     docs, figures = check_reviews(db, reported)
