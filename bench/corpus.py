@@ -323,13 +323,14 @@ def write_corpus(folder: Path, size_mb: float | None = 50, docs: int | None = No
 
 def adversarial(kind: str, size: int = 1_000_000, seed: int = 1) -> str:
     rng = random.Random(seed)
-    if kind == "digits":            # one run of digits and commas, no space
-        out, n = [], 0
+    if kind == "digits":            # one run of digits and commas, no space, then a trigger
+        tail = " civilians were killed in Aleppo."   # so that the engine cannot skip the text
+        out, n = [], len(tail)
         while n < size:
             piece = str(rng.randint(0, 999)) + ("," if rng.random() < 0.8 else "")
             out.append(piece)
             n += len(piece)
-        return "".join(out)[:size]
+        return "".join(out)[:size - len(tail)] + tail
     if kind == "no_full_stop":      # 200,000 words, one sentence
         words = ["civilians", "were", "killed", "and", "at", "least", "displaced", "in", "Aleppo",
                  "people", "the", "UN", "said", "more", "than", "fled", "trapped", "missing",
