@@ -622,8 +622,10 @@ class Store:
 
     def data_version(self) -> tuple:
         """Changes whenever any process commits: a cache key for the dashboard."""
+        # reviews: clear_review deletes a verdict without adding history
         return (self.conn.execute("SELECT count(*), max(id) FROM figures").fetchone()[:]
-                + self.conn.execute("SELECT count(*), max(id) FROM review_history").fetchone()[:])
+                + self.conn.execute("SELECT count(*), max(id) FROM review_history").fetchone()[:]
+                + self.conn.execute("SELECT count(*) FROM reviews").fetchone()[:])
 
 
 class _Transaction:

@@ -75,13 +75,18 @@ def load_all_figures(store: Store) -> pd.DataFrame:
     """``all_figures_frame``, read from an Arrow file when this state of the store was loaded
     before (by any process: a restarted dashboard starts fast), else built and written there.
     Files of the same database's older states are removed."""
-    path = frame_cache_file(store)
-    if path is not None and path.is_file():
-        try:
-            return feather.read_table(path, memory_map=True).to_pandas()
-        except (OSError, pa.ArrowException):
-            pass
-    df = all_figures_frame(store)
+    # one read transaction: the file's name and the frame come from the same state of the store
+    store.conn.execute("BEGIN")
+    try:
+        path = frame_cache_file(store)
+        if path is not None and path.is_file():
+            try:
+                return feather.read_table(path, memory_map=True).to_pandas()
+            except (OSError, pa.ArrowException):
+                pass
+        df = all_figures_frame(store)
+    finally:
+        store.conn.execute("COMMIT")
     if path is not None:
         table = pa.Table.from_pandas(df, preserve_index=False)
         if write_atomically(path, lambda f: feather.write_feather(table, f, compression="uncompressed")):

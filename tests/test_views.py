@@ -152,6 +152,11 @@ def test_the_frame_is_cached_per_store_state_and_rebuilt_after_any_commit(tmp_pa
         second.write_bytes(b"not arrow at all")
         pd.testing.assert_frame_equal(views.load_all_figures(s), after)
         assert second.stat().st_size > 1000
+        # taking a verdict back is a change too
+        s.clear_review(int(fresh["figure_id"].iloc[0]))
+        cleared = views.load_all_figures(s)
+        assert cleared.loc[cleared["figure_id"] == fresh["figure_id"].iloc[0],
+                           "review_status"].item() == "unreviewed"
 
 
 def test_without_a_cache_folder_the_frame_is_built_each_time(tmp_path, monkeypatch):
