@@ -104,9 +104,23 @@ def all_figures(store: Store) -> pd.DataFrame:
     frame = getattr(_run, "frame", None)
     if frame is not None and frame[0] is store:
         return frame[1]
-    df = _all_figures(str(store.path), store.data_version())
-    _run.frame = (store, df)
+    version = store.data_version()
+    df = _all_figures(str(store.path), version)
+    _run.frame = (store, df, version)
     return df
+
+
+def cached(store: Store, key: str, compute):
+    """``compute()`` (a pure function of this run's frame) computed once per state of the store
+    and ``key``: in memory for every session, and on disk for the next server start."""
+    all_figures(store)
+    return _cached(str(store.path), _run.frame[2], key, compute)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _cached(path: str, version: tuple, key: str, _compute):
+    with Store(path) as s:
+        return views.cached_view(s, version, key, _compute)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,9 +293,9 @@ def table_downloads(df: pd.DataFrame, f: Filters, key: str) -> None:
                        disabled=df.empty)
 
 
-def chart(fig, kind: str, df: pd.DataFrame, key: str):
-    """A chart with click-to-select and a server-side PNG at briefing size."""
-    name = charts.chart_filename(kind, df)
+def chart(fig, name: str, df: pd.DataFrame, key: str):
+    """A chart with click-to-select and a server-side PNG at briefing size; ``name`` is its file
+    name (``charts.chart_filename``)."""
     event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", theme=None,
                             config=charts.chart_config(name))
     st.download_button("PNG for a briefing", lambda: charts.to_png(fig), f"{name}.png",

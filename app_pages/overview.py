@@ -23,7 +23,7 @@ if df.empty:
 
 # big numbers that fit five to a row, however long "20,000–99,999" is
 st.html("<style>[data-testid='stMetricValue']{font-size:1.7rem;white-space:normal}</style>")
-cards = views.latest_cards(df)
+cards = common.cached(store, f"cards {f!r}", lambda: views.latest_cards(df))
 for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
     card = cards[cat]
     with col.container(border=True, key=f"card_{cat}"):
@@ -43,9 +43,13 @@ view = st.segmented_control("Chart", list(VIEWS), default="By place", key="chart
                             label_visibility="collapsed") or "By place"
 picked = None
 if VIEWS[view] == "place":
-    picked = common.chart(charts.by_place(df), "by-place", df, "chart_place")
+    fig, name = common.cached(store, f"by-place {f!r}", lambda: (
+        charts.by_place(df), charts.chart_filename("by-place", df)))
+    picked = common.chart(fig, name, df, "chart_place")
 elif VIEWS[view] == "time":
-    picked = common.chart(charts.timeline(df), "timeline", df, "chart_time")
+    fig, name = common.cached(store, f"timeline {f!r}", lambda: (
+        charts.timeline(df), charts.chart_filename("timeline", df)))
+    picked = common.chart(fig, name, df, "chart_time")
 else:
     places = df["location"].replace("", None).dropna().value_counts().index.tolist()
     if places:
@@ -54,8 +58,8 @@ else:
         cats = [c for c in CATEGORIES if ((df["location"] == place) & (df["category"] == c)).any()]
         category = c2.selectbox("Category", cats, key="cmp_category")
         sub = df[(df["location"] == place) & (df["category"] == category)]
-        picked = common.chart(charts.sources_compare(sub, place, category), "sources", sub,
-                              "chart_sources")
+        picked = common.chart(charts.sources_compare(sub, place, category),
+                              charts.chart_filename("sources", sub), sub, "chart_sources")
     else:
         st.info("No figure names its place, so sources cannot be compared by place.")
 

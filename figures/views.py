@@ -6,7 +6,10 @@ page scripts stay layout and widgets only.
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 from dataclasses import dataclass, fields, replace
+from functools import cache
 from datetime import date
 from pathlib import Path
 
@@ -54,21 +57,77 @@ def all_figures_frame(store: Store) -> pd.DataFrame:
 FRAME_FORMAT = 1     # bump when all_figures_frame's columns or types change
 
 
-def frame_cache_file(store: Store) -> Path | None:
-    """Where the frame of the store's current state is cached: named by the database file (its
-    path and inode) and its data version, so any commit, by any process, names a new file."""
-    folder = cache_dir()
-    if folder is None:
-        return None
+def _db_tag(store: Store) -> str | None:
+    """The database file's identity for cache names: its path and inode (a new file at the same
+    path is another store)."""
     path = store.path.resolve()
     try:
         inode = path.stat().st_ino
     except OSError:
         return None
-    db = hashlib.sha256(f"{path}|{inode}".encode()).hexdigest()[:12]
-    state = hashlib.sha256(repr((FRAME_FORMAT, pd.__version__, pa.__version__,
-                                 store.data_version())).encode()).hexdigest()[:12]
+    return hashlib.sha256(f"{path}|{inode}".encode()).hexdigest()[:12]
+
+
+def _state_tag(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
+
+
+def frame_cache_file(store: Store) -> Path | None:
+    """Where the frame of the store's current state is cached: named by the database file (its
+    path and inode) and its data version, so any commit, by any process, names a new file."""
+    folder, db = cache_dir(), _db_tag(store)
+    if folder is None or db is None:
+        return None
+    state = _state_tag(FRAME_FORMAT, pd.__version__, pa.__version__, store.data_version())
     return folder / "frames" / f"figures-{db}-{state}.arrow"
+
+
+VIEW_FORMAT = 1
+VIEWS_KEPT = 200      # computed views kept on disk per database, the most recently used
+
+
+@cache
+def _code_tag() -> str:
+    """Changes when the code that draws the views changes (a new release, a local edit)."""
+    here = Path(__file__).parent
+    return _state_tag(*(hashlib.sha256((here / f).read_bytes()).hexdigest()
+                        for f in ("views.py", "charts.py", "schema.py")))
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def cached_view(store: Store, version: tuple, key: str, compute):
+    """``compute()`` for this state of the store (``version``, its ``data_version()`` when the
+    data were read) and ``key`` (the filters and the view), kept on disk: a restarted dashboard, or
+    a new visitor, gets the Overview of an unchanged store without recomputing it. Pickles in the
+    user's own cache folder; a file that cannot be read is recomputed."""
+    folder, db = cache_dir(), _db_tag(store)
+    if folder is None or db is None:
+        return compute()
+    state = _state_tag(VIEW_FORMAT, _code_tag(), version)
+    path = folder / "views" / f"view-{db}-{state}-{_state_tag(key)}.pickle"
+    try:
+        with open(path, "rb") as f:
+            result = pickle.load(f)
+        os.utime(path)
+        return result
+    except FileNotFoundError:
+        pass
+    except Exception:            # noqa: BLE001 - a damaged or outdated cache file: recompute
+        pass
+    result = compute()
+    data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    if write_atomically(path, lambda f: f.write(data)):
+        mine = sorted(path.parent.glob(f"view-{db}-*.pickle"), key=_mtime, reverse=True)
+        for old in mine:
+            if old != path and (f"-{state}-" not in old.name or mine.index(old) >= VIEWS_KEPT):
+                old.unlink(missing_ok=True)
+    return result
 
 
 def load_all_figures(store: Store) -> pd.DataFrame:

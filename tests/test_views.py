@@ -165,3 +165,32 @@ def test_without_a_cache_folder_the_frame_is_built_each_time(tmp_path, monkeypat
         s.add(load_pasted(DOCS[0][0], title="t"))
         assert views.frame_cache_file(s) is None
         assert len(views.load_all_figures(s)) == len(views.all_figures_frame(s)) == 1
+
+
+def test_a_view_is_computed_once_per_store_state_and_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+
+    def cards(s):
+        calls.append(1)
+        return views.latest_cards(views.all_figures_frame(s))
+
+    with Store(tmp_path / "f.db") as s:
+        s.add(load_pasted(DOCS[0][0], title="t", published=DOCS[0][1]))
+        v1 = s.data_version()
+        first = views.cached_view(s, v1, "cards", lambda: cards(s))
+        again = views.cached_view(s, v1, "cards", lambda: cards(s))    # from the file
+        assert calls == [1] and again == first and first["trapped"].place == "Raqqa"
+        other = views.cached_view(s, v1, "cards killed", lambda: cards(s))   # another key
+        assert calls == [1, 1] and other == first
+        assert len(list((tmp_path / "cache" / "views").glob("view-*.pickle"))) == 2
+        # a new state: computed again, and the files of the old state are removed
+        s.add(load_pasted(DOCS[1][0], title="u", published=DOCS[1][1]))
+        newer = views.cached_view(s, s.data_version(), "cards", lambda: cards(s))
+        assert len(calls) == 3 and newer["trapped"].source.startswith("ICRC")
+        assert len(list((tmp_path / "cache" / "views").glob("view-*.pickle"))) == 1
+        # a damaged file is recomputed
+        (path,) = (tmp_path / "cache" / "views").glob("view-*.pickle")
+        path.write_bytes(b"\x80garbage")
+        assert views.cached_view(s, s.data_version(), "cards", lambda: cards(s)) == newer
+        assert len(calls) == 4
