@@ -145,7 +145,8 @@ def load_all_figures(store: Store) -> pd.DataFrame:
                 pass
         df = all_figures_frame(store)
     finally:
-        store.conn.execute("COMMIT")
+        if store.conn.in_transaction:    # SQLite has already ended it after some errors
+            store.conn.execute("COMMIT")
     if path is not None:
         table = pa.Table.from_pandas(df, preserve_index=False)
         if write_atomically(path, lambda f: feather.write_feather(table, f, compression="uncompressed")):
