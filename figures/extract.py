@@ -67,11 +67,13 @@ def _lexicon():
     groups = load("groups")
     triggers = []   # (category, side, regex)
     every_trigger = set()
+    trigger_words = []     # for each of triggers, the first words of its phrases
     for cat in ("killed", "injured", "missing", "trapped", "displaced"):
         for side in ("terms", "before", "after"):
             words = trig[cat].get(side, [])
             if words:
                 triggers.append((cat, side, re.compile(rf"\b(?:{_alternation(words)})\b", re.I)))
+                trigger_words.append(first_words(words))
                 every_trigger.update(words)
     noun_of = {}
     for key, g in groups.items():
@@ -85,6 +87,8 @@ def _lexicon():
         "triggers": triggers,
         # the pre-filter: a sentence without the first word of any trigger states no figure
         "trigger_words": first_words(every_trigger),
+        "words_of_trigger": trigger_words,
+        "negative_words": first_words(trig["not_a_figure"]["terms"]),
         "negative": re.compile(rf"\b(?:{_alternation(trig['not_a_figure']['terms'])})\b", re.I),
         "hypothetical": re.compile(rf"\b(?:{_alternation(trig['hypothetical']['terms'])})\b", re.I),
         "negation": re.compile(rf"\b(?:{_alternation(trig['negation']['terms'])})\b", re.I),
@@ -225,12 +229,16 @@ def _trigger_at(segment: str, offset: int) -> _Decision | None:
 def _all_triggers(text: str, lo: int, hi: int) -> list[tuple[str, str, int, int, str]]:
     """Every trigger match in text[lo:hi], once per sentence: (category, kind, start, end, words);
     category "" for the words that say people are not a figure ("returned", "were freed")."""
+    lex = _lexicon()
+    words = words_in(text, lo, hi)     # a list whose first words are absent cannot match
     found = []
-    for cat, kind, rx in _lexicon()["triggers"]:
-        for m in rx.finditer(text, lo, hi):
-            found.append((cat, kind, m.start(), m.end(), m.group()))
-    for m in _lexicon()["negative"].finditer(text, lo, hi):
-        found.append(("", "negative", m.start(), m.end(), m.group()))
+    for (cat, kind, rx), firsts in zip(lex["triggers"], lex["words_of_trigger"]):
+        if not words.isdisjoint(firsts):
+            for m in rx.finditer(text, lo, hi):
+                found.append((cat, kind, m.start(), m.end(), m.group()))
+    if not words.isdisjoint(lex["negative_words"]):
+        for m in lex["negative"].finditer(text, lo, hi):
+            found.append(("", "negative", m.start(), m.end(), m.group()))
     found.sort(key=lambda t: t[2])
     return found
 
