@@ -133,7 +133,7 @@ def _cmd_ingest(args) -> int:
     try:
         # several jobs: the workers are forked here, before this process opens the database
         workers = ordered_map(partial(prepare_file, task), _documents(paths),
-                              jobs=args.jobs) if args.jobs > 1 else None
+                              jobs=args.jobs) if args.jobs > 1 and paths else None
         with _store(args) as store, workers or ordered_map(
                 partial(prepare_file, task, store=store), _documents(paths)) as results:
             if "-" in args.paths:      # pasted text on standard input, with its optional metadata
