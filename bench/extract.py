@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -170,8 +171,7 @@ def child_cmd(mode: str, *extra) -> list[str]:
 # The benchmark
 
 
-def bench(args) -> dict:
-    work = Path(tempfile.mkdtemp(prefix="figures-bench-"))
+def bench(args, work: Path) -> dict:
     results: dict = {"machine": machine(), "size_mb": args.size}
     if args.corpus:
         big = Path(args.corpus)
@@ -311,15 +311,14 @@ def report(r: dict) -> str:
     return "\n".join(out)
 
 
-def profile(args) -> None:
-    work = Path(tempfile.mkdtemp(prefix="figures-profile-"))
+def profile(args, work: Path) -> None:
     folder = Path(args.corpus) if args.corpus else work / "corpus"
     if not args.corpus:
         corpus_mod.write_corpus(folder, args.profile, seed=args.seed)
     r = run_child(child_cmd("profile", folder, args.profile, work / "extract.prof"), args.timeout)
     print(f"cProfile of figures.extract on {mb(r['bytes']):.1f} MB ({r['docs']} documents): "
-          f"{r['wall_s']:.1f} s wall under the profiler, {r['profiled_s']:.1f} s profiled; "
-          f"stats in {work / 'extract.prof'}\n")
+          f"{r['wall_s']:.1f} s wall under the profiler, {r['profiled_s']:.1f} s profiled"
+          + (f"; stats in {work / 'extract.prof'}" if args.keep else "") + "\n")
     total = r["profiled_s"]
     for title, key, rows in (("own time", "own_s", r["top_own"]),
                              ("cumulative time (figures/ only)", "cum_s", r["top_cum"])):
@@ -348,6 +347,8 @@ def main(argv=None) -> int:
     p.add_argument("--profile", type=float, metavar="MB",
                    help="only profile the engine (cProfile) on a corpus of this size")
     p.add_argument("--json", help="write every number here")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the temporary folder (corpus, outputs, profile stats)")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -372,13 +373,20 @@ def main(argv=None) -> int:
         args.q_size = min(args.q_size, 0.2)
         args.adv_size = min(args.adv_size, 200_000)
     args.jobs = [int(j) for j in args.jobs.split(",")]
-    if args.profile:
-        profile(args)
-        return 0
-    results = bench(args)
-    print(report(results))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+    work = Path(tempfile.mkdtemp(prefix="figures-bench-"))
+    try:
+        if args.profile:
+            profile(args, work)
+            return 0
+        results = bench(args, work)
+        print(report(results))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+    finally:
+        if args.keep:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

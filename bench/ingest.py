@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -90,8 +91,7 @@ def db_size(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
 
-def bench(args) -> dict:
-    work = Path(tempfile.mkdtemp(prefix="figures-ingest-"))
+def bench(args, work: Path) -> dict:
     kinds = {k: corpus_mod.KINDS[k] for k in args.kinds.split(",")}
     folder = Path(args.corpus) if args.corpus else work / "corpus"
     res: dict = {"machine": machine()}
@@ -170,6 +170,7 @@ def main(argv=None) -> int:
     p.add_argument("--no-store-only", action="store_true")
     p.add_argument("--timeout", type=float, default=3600)
     p.add_argument("--json")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder (corpus, stores)")
     p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -180,10 +181,17 @@ def main(argv=None) -> int:
         args.docs = 2000 if args.docs == 20_000 else args.docs
         args.store_docs = min(args.store_docs, 1000)
     args.jobs = [int(j) for j in args.jobs.split(",")]
-    res = bench(args)
-    print(report(res))
-    if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=2, default=str))
+    work = Path(tempfile.mkdtemp(prefix="figures-ingest-"))
+    try:
+        res = bench(args, work)
+        print(report(res))
+        if args.json:
+            Path(args.json).write_text(json.dumps(res, indent=2, default=str))
+    finally:
+        if args.keep:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
