@@ -133,7 +133,10 @@ class Server:
 
     def start(self, timeout: float = 120) -> float:
         env = dict(os.environ, FIGURES_DB=str(self.db))
-        cmd = [sys.executable, "-m", "streamlit", "run", self.script,
+        # the app starts as ./run starts it (scripts/serve.py); the baseline with plain streamlit
+        launcher = (["scripts/serve.py"] if Path(self.script).resolve() == ROOT / "app.py"
+                    else ["-m", "streamlit", "run", self.script])
+        cmd = [sys.executable, *launcher,
                "--server.port", str(self.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false",
                # others edit app files while we measure: a file change must not rerun the app

@@ -1,0 +1,37 @@
+"""Start the dashboard as ``./run`` does: ``streamlit run app.py [options]``, with the heavy work
+of a first page (importing pandas, pyarrow and plotly, Plotly's validators) started in a thread at
+once, so it overlaps the browser loading Streamlit's frontend instead of delaying the first page.
+
+    python scripts/serve.py [streamlit options, e.g. --server.port 8502]
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def warm() -> None:
+    """Import what every page needs and draw nothing: later imports find it all loaded."""
+    sys.path.insert(0, str(ROOT))
+    import plotly.graph_objects as go
+
+    import app_pages.common  # noqa: F401  (pandas, pyarrow, the store, the views)
+    from figures import charts  # noqa: F401
+    # the first Figure of a process loads Plotly's validators for every property it sets
+    go.Figure(go.Bar(x=[1], y=[1], error_x=dict(array=[0]), marker=dict(pattern=dict(shape=[""]))),
+              layout=dict(template="plotly_white", title=dict(text="warm"))).add_trace(
+        go.Scatter(x=[1], y=[1], mode="markers+text", text=["1"])).to_json()
+
+
+def main() -> int:
+    threading.Thread(target=warm, name="warm-imports", daemon=True).start()
+    from streamlit.web import cli
+    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
