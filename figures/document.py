@@ -120,7 +120,10 @@ _ABBREVIATIONS = re.compile(
     r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Prof|Rev|Brig|Cpl|Pte|vs|etc|approx|est|Inc|Ltd|Co|"
     r"a\.m|p\.m|e\.g|i\.e|U\.S|U\.N|U\.K)\.)$"
 )
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|[.!?]+[\"'”’)\]]*\s*$")
+# a run of end marks is tried once, from its start, and never given back: a page of 100,000 dots
+# costs one pass, not one pass per dot (tests/test_regex_safety.py)
+_SENTENCE_END = re.compile(r"(?<![.!?…])(?:[.!?…]++[\"'”’)\]]*+(?=\s+[\"'“‘(\[]?[A-Z0-9])"
+                           r"|[.!?]++[\"'”’)\]]*+\s*$)")
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
