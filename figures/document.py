@@ -7,7 +7,10 @@ original, so a figure's quote and offsets point at what the document says.
 """
 from __future__ import annotations
 
-import re
+import contextvars
+import time
+
+import regex as re     # the regex module, for its timeout (see structure)
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -82,7 +85,7 @@ def _boilerplate():
 
 def _lines(text: str):
     """(start, end) of every line, long lines cut into MAX_LINE pieces."""
-    for m in re.finditer(r"[^\n]*", text):
+    for m in re.finditer(r"[^\n]*", text, timeout=_time_left()):
         if m.start() == m.end() and m.start() > 0 and text[m.start() - 1] == "\n":
             # the empty match after each line's end; a real blank line still yields one
             if m.start() < len(text) and text[m.start()] != "\n":
@@ -130,7 +133,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside text[start:end]."""
     spans = []
     s = start
-    for m in _SENTENCE_END.finditer(text, start, end):
+    for m in _SENTENCE_END.finditer(text, start, end, timeout=_time_left()):
         head = text[max(s, m.start() - 12):m.end()].rstrip("\"'”’)] \t")
         if _ABBREVIATIONS.search(head) and not text[m.start():m.end()].startswith(("!", "?")):
             # "U.N. Humanitarian Coordinator", "Gen. Smith": not a sentence end
@@ -161,7 +164,29 @@ def _is_heading(line: str) -> bool:
     return len(stripped) < 160 and not re.search(r"[.!?:;\"”]$", stripped)
 
 
-def structure(text: str) -> list[Article]:
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline", default=None)
+
+
+def _time_left() -> float | None:
+    """Seconds left before the caller's deadline, for the patterns that run over a whole document."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else max(deadline - time.monotonic(), 0.001)
+
+
+def structure(text: str, deadline: float | None = None) -> list[Article]:
+    """The articles of a document, with their paragraphs and sentences.
+
+    ``deadline`` (a ``time.monotonic()`` value): the patterns that read the whole document stop
+    there with ``TimeoutError`` (the regex module's timeout), a backstop behind the bounded
+    patterns, so no text can hold the engine for ever."""
+    token = _DEADLINE.set(deadline)
+    try:
+        return _structure(text)
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _structure(text: str) -> list[Article]:
     """Split a document into articles of paragraphs and sentences, leaving out the clutter."""
     ends, teasers, starts, labels, norm = _boilerplate()
     articles: list[Article] = []

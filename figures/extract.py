@@ -516,7 +516,13 @@ def extract(text: str, doc_id: str = "", date: str | None = None,
     figures: list[Figure] = []
     if not _may_state_figure(text, 0, len(text)):
         return figures     # no number or no trigger word anywhere: nothing to read closely
-    for art in structure(text):
+    try:
+        articles = structure(text, deadline=clock.deadline)
+    except TimeoutError:       # the regex module's timeout, inside the whole-document patterns
+        clock.deadline = float("-inf")
+        clock.check()
+        raise
+    for art in articles:
         clock.check()
         figures.extend(_article_figures(text, _in_pieces(text, art), doc_id, date, clock))
     return figures

@@ -124,6 +124,20 @@ def test_a_long_run_of_one_mark_costs_one_pass(run):
         assert {f.value for f in figures} >= {12}
 
 
+def test_a_runaway_whole_document_pattern_is_stopped_by_the_regex_timeout(monkeypatch):
+    """The backstop: were a sentence-end pattern quadratic again (this is the old one, which took
+    40 s on 40,000 dots), the regex module's timeout stops it at the document's deadline."""
+    import regex
+    document = sys.modules["figures.document"]
+    old = regex.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|[.!?]+[\"'”’)\]]*\s*$")
+    monkeypatch.setattr(document, "_SENTENCE_END", old)
+    text = "12 people were killed in Mosul. " + "." * 200_000 + "x"
+    started = time.monotonic()
+    with pytest.raises(ExtractionTimeout, match="dots.txt: extraction stopped after 1 s"):
+        extract(text, doc_id="dots.txt", time_limit=1)
+    assert time.monotonic() - started < 5
+
+
 def test_past_its_time_limit_a_document_fails_alone_with_a_clear_message(tmp_path, monkeypatch):
     with pytest.raises(ExtractionTimeout, match=r"slow\.txt: extraction stopped after 0 s"):
         extract(NORMAL * 10, doc_id="slow.txt", time_limit=0)
