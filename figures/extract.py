@@ -347,6 +347,29 @@ class _Context:
     countries: list[str]
     date: str
     mentions: list[tuple[int, gz.PlaceMention]]   # (sentence index or -1 for title), place
+    _by_sentence: dict[int, list[gz.PlaceMention]] | None = None
+    _usable: dict[tuple, list[gz.PlaceMention]] = dataclasses.field(default_factory=dict)
+
+    def mentions_in(self, si: int) -> list[gz.PlaceMention]:
+        """The places named in sentence ``si``, in order (an index, so a long article with many
+        figures does not rescan every mention for each one)."""
+        if self._by_sentence is None:
+            self._by_sentence = {}
+            for i, p in self.mentions:
+                self._by_sentence.setdefault(i, []).append(p)
+        return self._by_sentence.get(si, [])
+
+    def usable(self, si: int, exclude: list[tuple[int, int]]) -> list[gz.PlaceMention]:
+        """The places of sentence ``si`` that can be where a figure happened: not a destination
+        ("fled to Turkey"), not adjectival ("US-backed"), not inside an excluded span (a source's
+        name, the dateline). Kept per sentence and exclusion list: every figure of a sentence asks."""
+        key = (si, tuple(exclude))
+        found = self._usable.get(key)
+        if found is None:
+            found = self._usable[key] = [
+                p for p in self.mentions_in(si) if not p.destination and not p.adjectival
+                and not any(a <= p.start < b for a, b in exclude)]
+        return found
 
 
 def _article_date(art: Article, default: str | None) -> str:
@@ -429,8 +452,7 @@ def _resolve_country(p: gz.PlaceMention, context: list[str]) -> None:
 def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
                exclude: list[tuple[int, int]]) -> tuple[str, str]:
     sent = art.sentences[si]
-    here = [p for i, p in ctx.mentions if i == si and not p.destination and not p.adjectival
-            and not any(a <= p.start < b for a, b in exclude)]
+    here = ctx.usable(si, exclude)
     if here:
         p = max(here, key=lambda p: (p.level, -abs(p.start - n.start)))
         return p.name, p.iso3 or ctx.country
@@ -445,8 +467,7 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
             return (base if ctx.place.level == gz.REGION else f"{base} {kind}"), ctx.place.iso3 or ctx.country
     # the sentence before in the same paragraph, then the article
     if si > 0 and art.sentences[si - 1].paragraph == sent.paragraph:
-        prev = [p for i, p in ctx.mentions if i == si - 1 and not p.destination and not p.adjectival
-                and p.level > gz.COUNTRY and not any(a <= p.start < b for a, b in exclude)]
+        prev = [p for p in ctx.usable(si - 1, exclude) if p.level > gz.COUNTRY]
         if prev:
             p = max(prev, key=lambda p: p.level)
             return p.name, p.iso3 or ctx.country
