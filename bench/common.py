@@ -94,3 +94,22 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+
+
+def in_work_folder(args, prefix: str, measure, report) -> int:
+    """``measure(args, folder)`` in a new temporary folder, its ``report`` printed and its numbers
+    written to ``args.json``; the folder (corpora of hundreds of MB) removed unless ``args.keep``."""
+    import shutil
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        results = measure(args, work)
+        if report is not None:
+            print(report(results))
+        if args.json and results is not None:
+            Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+    finally:
+        if args.keep:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0

@@ -27,9 +27,7 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -40,7 +38,7 @@ for p in (str(ROOT), str(BENCH)):
         sys.path.insert(0, p)
 
 import corpus as corpus_mod  # noqa: E402
-from common import Timeout, log, machine, mb, run_child, table  # noqa: E402
+from common import Timeout, in_work_folder, log, machine, mb, run_child, table  # noqa: E402
 
 PY = sys.executable
 
@@ -373,21 +371,9 @@ def main(argv=None) -> int:
         args.q_size = min(args.q_size, 0.2)
         args.adv_size = min(args.adv_size, 200_000)
     args.jobs = [int(j) for j in args.jobs.split(",")]
-    work = Path(tempfile.mkdtemp(prefix="figures-bench-"))
-    try:
-        if args.profile:
-            profile(args, work)
-            return 0
-        results = bench(args, work)
-        print(report(results))
-        if args.json:
-            Path(args.json).write_text(json.dumps(results, indent=2, default=str))
-    finally:
-        if args.keep:
-            log(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return 0
+    if args.profile:
+        return in_work_folder(args, "figures-bench-", profile, None)
+    return in_work_folder(args, "figures-bench-", bench, report)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +33,7 @@ for p in (str(ROOT), str(BENCH)):
         sys.path.insert(0, p)
 
 import corpus as corpus_mod  # noqa: E402
-from common import log, machine, mb, run_child, table  # noqa: E402
+from common import in_work_folder, log, machine, mb, run_child, table  # noqa: E402
 
 PY = sys.executable
 
@@ -181,18 +179,7 @@ def main(argv=None) -> int:
         args.docs = 2000 if args.docs == 20_000 else args.docs
         args.store_docs = min(args.store_docs, 1000)
     args.jobs = [int(j) for j in args.jobs.split(",")]
-    work = Path(tempfile.mkdtemp(prefix="figures-ingest-"))
-    try:
-        res = bench(args, work)
-        print(report(res))
-        if args.json:
-            Path(args.json).write_text(json.dumps(res, indent=2, default=str))
-    finally:
-        if args.keep:
-            log(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return in_work_folder(args, "figures-ingest-", bench, report)
 
 
 if __name__ == "__main__":
