@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -659,29 +660,31 @@ class _Transaction:
                 pass
 
 
+@contextlib.contextmanager
+def _explaining(path: Path):
+    """SQLite errors about the file or the disk, raised inside, become StoreError."""
+    try:
+        yield
+    except sqlite3.DatabaseError as e:
+        err = explain(path, e)
+        if err is None:
+            raise
+        raise err from e
+
+
 def _explained(method):
     """The method with SQLite errors about the file or the disk turned into StoreError."""
     if inspect.isgeneratorfunction(method):
         @functools.wraps(method)
         def generator(self, *args, **kwargs):
-            try:
+            with _explaining(self.path):
                 yield from method(self, *args, **kwargs)
-            except sqlite3.DatabaseError as e:
-                err = explain(self.path, e)
-                if err is None:
-                    raise
-                raise err from e
         return generator
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        try:
+        with _explaining(self.path):
             return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as e:
-            err = explain(self.path, e)
-            if err is None:
-                raise
-            raise err from e
     return wrapper
 
 
