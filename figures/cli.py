@@ -111,7 +111,7 @@ BATCH_CHARS = 16_000_000    # ... or once this much text is waiting
 
 def _cmd_ingest(args) -> int:
     from .batch import IngestTask, Progress, ordered_map, prepare_file
-    from .store import db_path
+    from .store import StoreError, db_path
     added = present = 0
     failures: list[str] = []
     paths = [p for p in args.paths if p != "-"]
@@ -168,6 +168,12 @@ def _cmd_ingest(args) -> int:
         print(f"interrupted: added {added}, already present {present}, failed {len(failures)}; "
               "documents waiting for their transaction were not stored", file=sys.stderr)
         return 130
+    except StoreError as e:    # a full disk, a damaged file: say so, then what was done before
+        progress.close()
+        print(f"error: {e}", file=sys.stderr)
+        print(f"stopped: added {added}, already present {present}, failed {len(failures)} before "
+              "the error; documents waiting for their transaction were not stored", file=sys.stderr)
+        return 1
     finally:
         progress.close()
         if workers is not None:

@@ -326,6 +326,7 @@ def test_disk_full_simulated_in_the_command_line(tmp_path, monkeypatch, capsys):
     assert calls, "the write was never reached"
     assert err.startswith("error: ") and "Traceback" not in err
     _assert_disk_full_message(err, db)
+    assert "stopped: added 0, already present 2, failed 0 before the error" in err, err
     assert stored(db) == before
 
 
