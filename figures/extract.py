@@ -510,12 +510,15 @@ class _Clock:
         self.limit, self.doc_id = limit, doc_id
         self.deadline = time.monotonic() + limit
 
+    def expired(self) -> ExtractionTimeout:
+        return ExtractionTimeout(
+            f"{self.doc_id or 'document'}: extraction stopped after {self.limit:.0f} s, far longer "
+            "than text of this size needs; the document was skipped. Please report it with the "
+            "file attached.")
+
     def check(self) -> None:
         if time.monotonic() > self.deadline:
-            raise ExtractionTimeout(
-                f"{self.doc_id or 'document'}: extraction stopped after {self.limit:.0f} s, far longer "
-                "than text of this size needs; the document was skipped. Please report it with the "
-                "file attached.")
+            raise self.expired()
 
 
 def time_limit_for(text: str) -> float:
@@ -540,9 +543,7 @@ def extract(text: str, doc_id: str = "", date: str | None = None,
     try:
         articles = structure(text, deadline=clock.deadline)
     except TimeoutError:       # the regex module's timeout, inside the whole-document patterns
-        clock.deadline = float("-inf")
-        clock.check()
-        raise
+        raise clock.expired() from None
     for art in articles:
         clock.check()
         figures.extend(_article_figures(text, _in_pieces(text, art), doc_id, date, clock))
