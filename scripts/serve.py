@@ -27,8 +27,11 @@ def warm() -> None:
 
 
 def main() -> int:
-    threading.Thread(target=warm, name="warm-imports", daemon=True).start()
+    # Streamlit first: its import configures a Plotly theme, and Plotly's validators look pandas
+    # up in sys.modules without importing it, so a pandas half-imported by the thread would be
+    # found there ("partially initialized module 'pandas'") and the server would not start.
     from streamlit.web import cli
+    threading.Thread(target=warm, name="warm-imports", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
     return cli.main()
 
