@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import time
 
+import re as std_re    # the standard module, for the small patterns on one line or sentence
 import regex as re     # the regex module, for its timeout (see structure)
 from dataclasses import dataclass, field
 from functools import cache
@@ -70,10 +71,19 @@ DATELINE = re.compile(
 )
 
 
+# Patterns used on one line or one sentence at a time, compiled once: the regex module looks a
+# pattern given as a string up at every call, which costs more than the match itself here.
+_NOT_KEY = std_re.compile(r"[^a-z0-9 ]+")
+_HEADING_END = std_re.compile(r"[.!?:;\"”]$")
+_WRAPS_END = std_re.compile(r"[.!?:;\"”’)]$")
+_ENDS_SENTENCE = std_re.compile(r"[.!?…\"”’)]$")
+_LINE = re.compile(r"[^\n]*")
+
+
 @cache
 def _boilerplate():
     data = load("boilerplate")
-    norm = lambda s: re.sub(r"[^a-z0-9 ]+", "", s.lower()).strip()  # noqa: E731
+    norm = lambda s: _NOT_KEY.sub("", s.lower()).strip()  # noqa: E731
     return (
         {norm(x) for x in data["article_end"]},
         {norm(x) for x in data["teasers"]},
@@ -85,7 +95,7 @@ def _boilerplate():
 
 def _lines(text: str):
     """(start, end) of every line, long lines cut into MAX_LINE pieces."""
-    for m in re.finditer(r"[^\n]*", text, timeout=_time_left()):
+    for m in _LINE.finditer(text, timeout=_time_left()):
         if m.start() == m.end() and m.start() > 0 and text[m.start() - 1] == "\n":
             # the empty match after each line's end; a real blank line still yields one
             if m.start() < len(text) and text[m.start()] != "\n":
@@ -161,7 +171,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _is_heading(line: str) -> bool:
     """A short line with no sentence punctuation at its end: a headline or a section label."""
     stripped = line.strip()
-    return len(stripped) < 160 and not re.search(r"[.!?:;\"”]$", stripped)
+    return len(stripped) < 160 and not _HEADING_END.search(stripped)
 
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline", default=None)
@@ -253,7 +263,7 @@ def _structure(text: str) -> list[Article]:
             paragraphs[-1].append((a, b))
         else:
             paragraphs.append([(a, b)])
-        prev_line_wraps = not re.search(r"[.!?:;\"”’)]$", stripped)
+        prev_line_wraps = not _WRAPS_END.search(stripped)
         current.end = b
     close()
     return articles
@@ -274,7 +284,7 @@ def _fill(text: str, article: Article, paragraphs: list[list[tuple[int, int]]]) 
         # a line that does not end a sentence runs on into the next one: join them
         merged: list[tuple[int, int]] = []
         for a, b in pieces:
-            if merged and not re.search(r"[.!?…\"”’)]$", text[merged[-1][0]:merged[-1][1]]) \
+            if merged and not _ENDS_SENTENCE.search(text, merged[-1][0], merged[-1][1]) \
                     and text[a:a + 1].islower():
                 merged[-1] = (merged[-1][0], b)
             else:

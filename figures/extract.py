@@ -22,7 +22,7 @@ from functools import cache
 
 from . import places as gz
 from .document import Article, Sentence, structure
-from .lexicon import first_words, load, words_in
+from .lexicon import first_words, load, word_starts, words_in
 from .numbers import NumberPhrase, find_numbers
 from .reading import UnreadableDocument
 from .schema import Figure
@@ -226,18 +226,39 @@ def _trigger_at(segment: str, offset: int) -> _Decision | None:
     return best
 
 
-def _all_triggers(text: str, lo: int, hi: int) -> list[tuple[str, str, int, int, str]]:
+def _all_triggers(text: str, lo: int, hi: int,
+                  words: set[str] | None = None) -> list[tuple[str, str, int, int, str]]:
     """Every trigger match in text[lo:hi], once per sentence: (category, kind, start, end, words);
-    category "" for the words that say people are not a figure ("returned", "were freed")."""
+    category "" for the words that say people are not a figure ("returned", "were freed").
+    ``words``: ``words_in(text, lo, hi)`` when the caller has it already.
+
+    A phrase can only start where its first word stands, so each list's pattern is tried at
+    those words alone (what ``finditer`` finds, without scanning every character)."""
     lex = _lexicon()
-    words = words_in(text, lo, hi)     # a list whose first words are absent cannot match
+    if words is None:
+        words = words_in(text, lo, hi)     # a list whose first words are absent cannot match
+    at: dict[str, list[int]] | None = None
     found = []
+
+    def matches(rx: re.Pattern, firsts: frozenset[str]):
+        nonlocal at
+        if at is None:
+            at = word_starts(text, lo, hi)
+        starts = sorted(p for w in firsts.intersection(at) for p in at[w])
+        end = lo
+        for p in starts:
+            if p >= end:
+                m = rx.match(text, p, hi)
+                if m:
+                    end = m.end()
+                    yield m
+
     for (cat, kind, rx), firsts in zip(lex["triggers"], lex["words_of_trigger"]):
         if not words.isdisjoint(firsts):
-            for m in rx.finditer(text, lo, hi):
+            for m in matches(rx, firsts):
                 found.append((cat, kind, m.start(), m.end(), m.group()))
     if not words.isdisjoint(lex["negative_words"]):
-        for m in lex["negative"].finditer(text, lo, hi):
+        for m in matches(lex["negative"], lex["negative_words"]):
             found.append(("", "negative", m.start(), m.end(), m.group()))
     found.sort(key=lambda t: t[2])
     return found
@@ -383,7 +404,10 @@ def _article_date(art: Article, default: str | None) -> str:
     return default[:10] if default else ""
 
 
-def _context(text: str, art: Article, default_date: str | None, clock: _Clock) -> _Context:
+def _context(text: str, art: Article, default_date: str | None, clock: _Clock,
+             words: list[set[str]] | None = None) -> _Context:
+    """The article's place, country and date. ``words``: each sentence's ``words_in``, when the
+    caller has them already."""
     mentions: list[tuple[int, gz.PlaceMention]] = []
     score: Counter = Counter()
     countries: Counter = Counter()
@@ -391,14 +415,14 @@ def _context(text: str, art: Article, default_date: str | None, clock: _Clock) -
     best: dict[str, gz.PlaceMention] = {}
     spans = []
     if art.title:
-        spans.append((-1, art.title[0], art.title[1], 3))
+        spans.append((-1, art.title[0], art.title[1], 3, None))
     for i, s in enumerate(art.sentences):
         if art.title and s.start == art.title[0]:
             continue
-        spans.append((i, s.start, s.end, 1))
-    for idx, a, b, weight in spans:
+        spans.append((i, s.start, s.end, 1, words[i] if words else None))
+    for idx, a, b, weight, span_words in spans:
         clock.check()
-        for p in gz.find_places(text, a, b):
+        for p in gz.find_places(text, a, b, span_words):
             mentions.append((idx, p))
             if p.destination or p.adjectival:
                 continue
@@ -488,11 +512,13 @@ _NUMBER_WORDS = frozenset(
                          "lakh lac crore billion").split() for plural in ("", "s"))
 
 
-def _may_state_figure(text: str, start: int, end: int) -> bool:
+def _may_state_figure(text: str, start: int, end: int, words: set[str] | None = None) -> bool:
     """The pre-filter: can text[start:end] state a figure at all? It needs a number (digits or a
     number word) and the first word of some trigger. One pass of a cheap tokenizer; every sentence
-    that fails it is skipped by the rules, so it must never say no to a sentence they would read."""
-    words = words_in(text, start, end)
+    that fails it is skipped by the rules, so it must never say no to a sentence they would read.
+    ``words``: ``words_in(text, start, end)`` when the caller has it already."""
+    if words is None:
+        words = words_in(text, start, end)
     return bool(words & _lexicon()["trigger_words"]) and (
         _DIGIT.search(text, start, end) is not None or not words.isdisjoint(_NUMBER_WORDS))
 
@@ -580,12 +606,22 @@ def _in_pieces(text: str, art: Article) -> Article:
 
 def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                      clock: _Clock) -> list[Figure]:
-    # the pre-filter: only sentences with a number and a trigger word can state a figure
+    # the pre-filter: only sentences with a number and a trigger word can state a figure; each
+    # sentence is split into words once, for the pre-filter, the attributions and the triggers
+    words = [words_in(text, sent.start, sent.end) for sent in art.sentences]
     candidates = [si for si, sent in enumerate(art.sentences)
-                  if _may_state_figure(text, sent.start, sent.end)]
+                  if _may_state_figure(text, sent.start, sent.end, words[si])]
     if not candidates:
         return []
     is_candidate = set(candidates)
+    figures_of: dict[int, list] = {}     # a sentence's figures, read once (see _told_in_body)
+
+    def sentence_figures(si: int) -> list:
+        if si not in figures_of:
+            figures_of[si] = list(_sentence_figures(text, art.sentences[si], words[si])) \
+                if si in is_candidate else []
+        return figures_of[si]
+
     ctx: _Context | None = None
     out: list[Figure] = []
     seen = set()
@@ -595,7 +631,8 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
     # sentences after the last candidate cannot change a figure: their sources come too late
     for si, sent in enumerate(art.sentences[:candidates[-1] + 1]):
         clock.check()
-        attributions = find_attributions(text, sent.start, sent.end) if sent.end - sent.start < MAX_SENTENCE else []
+        attributions = (find_attributions(text, sent.start, sent.end, words[si])
+                        if sent.end - sent.start < MAX_SENTENCE else [])
         resolved = [(a, resolve(a, sources_so_far, lambda: names.before(sent.start)))
                     for a in attributions]
         if si not in is_candidate:
@@ -603,13 +640,14 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             sources_so_far.extend(s for _, s in resolved if s)
             continue
         if ctx is None:
-            ctx = _context(text, art, date, clock)
+            ctx = _context(text, art, date, clock, words)
         in_title = art.title is not None and sent.start == art.title[0]
-        for fig_args in _sentence_figures(text, sent):
+        for fig_args in sentence_figures(si):
             n, who, unit, combatant, decision, span = fig_args
             key = (decision.category, n.value, n.value_low, n.value_high, text[sent.start:sent.end])
             if key in seen or (decision.category, n.start) in seen \
-                    or (in_title and _told_in_body(text, art, decision.category, n)):
+                    or (in_title and _told_in_body(art, candidates, sentence_figures,
+                                                   decision.category, n)):
                 continue    # a repeated sentence, the overlap of two pieces of a long one, or a
                             # headline that repeats the story's figure
             seen.add(key)
@@ -641,15 +679,13 @@ def _quote_start(art: Article, sent: Sentence) -> int:
     return sent.start
 
 
-def _told_in_body(text: str, art: Article, category: str, n: NumberPhrase,
-                  _memo: dict = {}) -> bool:
-    # the body's (category, value) pairs, read once per article rather than once per headline figure
-    key = (id(text), art.start, art.end)
-    if key not in _memo:
-        _memo.clear()
-        _memo[key] = {(f[4].category, f[0].value) for s in art.sentences if s.start != art.title[0]
-                      for f in _sentence_figures(text, s)}
-    return (category, n.value) in _memo[key]
+def _told_in_body(art: Article, candidates: list[int], sentence_figures, category: str,
+                  n: NumberPhrase) -> bool:
+    """Does the body of the article state the headline's figure too? ``sentence_figures(si)``
+    gives a sentence's figures, read once per sentence for the headline and the body alike."""
+    return any(f[4].category == category and f[0].value == n.value
+               for si in candidates if art.sentences[si].start != art.title[0]
+               for f in sentence_figures(si))
 
 
 def _pick_source(resolved: list[tuple[Attribution, str]], n: NumberPhrase) -> str:
@@ -672,8 +708,9 @@ def _inherited_source(art: Article, si: int, sentence_sources: list[str]) -> str
     return sentence_sources[si - 1] if (same_paragraph or wire_style) else ""
 
 
-def _sentence_figures(text: str, sent: Sentence):
-    """(number, who, unit, combatant, decision, span) for every figure in one sentence."""
+def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
+    """(number, who, unit, combatant, decision, span) for every figure in one sentence.
+    ``words``: ``words_in`` of the sentence when the caller has it already."""
     lo, hi = sent.start, min(sent.end, sent.start + MAX_SENTENCE)
     numbers = [n for n in find_numbers(text[lo:hi])]
     numbers = [NumberPhrase(n.start + lo, n.end + lo, n.text, n.value, n.value_low, n.value_high,
@@ -714,7 +751,7 @@ def _sentence_figures(text: str, sent: Sentence):
             previous = None
             continue
         if found is None:
-            found = _all_triggers(text, lo, hi)
+            found = _all_triggers(text, lo, hi, words if hi == sent.end else None)
         decision = _decide(text, n, np_end, inner, left_bound, right_bound, found)
         if decision is None and previous is not None and re.fullmatch(
                 r"\s*(?:,\s*)?(?:and|as well as|plus|or|,)\s*", text[previous[1]:n.start]):

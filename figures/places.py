@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cache import cache_dir, write_atomically
-from .lexicon import load
+from .lexicon import first_words, load, words_in
 
 COUNTRY, REGION, DISTRICT, TOWN = 0, 1, 2, 3   # how specific a place is: higher is more specific
 PART_OF_COUNTRY = 0.5                           # "northern Syria"
@@ -241,6 +241,14 @@ NAME = re.compile(_NAME)
 
 
 @cache
+def _kind_words() -> frozenset[str]:
+    """The words a cued name needs next to it ("province", "provinces", "sub"): a sentence with
+    none of them skips the kind patterns."""
+    firsts = first_words(_lexicon()["kinds"])
+    return firsts | {w + "s" for w in firsts}
+
+
+@cache
 def _cue_patterns():
     lex = _lexicon()
     kinds = "|".join(re.escape(k) for k in lex["kinds"])
@@ -263,8 +271,12 @@ _KIND_LEVEL = {"province": REGION, "governorate": REGION, "region": REGION, "sta
 
 
 def _strip_possessive(text: str, start: int, end: int) -> int:
-    m = re.search(r"(?:['’]s|['’])$", text[start:end])
-    return end - len(m.group()) if m else end
+    """Where text[start:end] ends without its possessive ("Aleppo's", "Forces'")."""
+    if end - start >= 2 and text[end - 1] == "s" and text[end - 2] in "'’":
+        return end - 2
+    if end > start and text[end - 1] in "'’":
+        return end - 1
+    return end
 
 
 @cache
@@ -293,8 +305,43 @@ class _Spans:
         return self.items[bisect.bisect_left(self.items, (lo,)):bisect.bisect_right(self.items, (hi, 1 << 62))]
 
 
-def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
-    """Every place named in text[start:end] (a sentence or a title), left to right."""
+_LOWER_WORD = re.compile(r"[a-z][a-z\-]*")
+_TOWARDS_OF = re.compile(r"\b(?:to|towards|toward|into)\s+(?:the\s+)?(?:[\w\-']+\s+){0,3}of\s+$")
+_ADJECTIVAL = re.compile(r"-(?:backed|based|led|made|born|trained|allied|supported|run|"
+                         r"controlled|held|affiliated|linked|aligned)\b")
+_TOKEN = re.compile(r"[^\s]+")
+_LAST_WORD = re.compile(r"\b([A-Za-z\-]+)\s+$")
+
+
+@lru_cache(maxsize=16384)
+def _name_reading(name: str) -> tuple[int, int, str, tuple, int] | None:
+    """What a capitalised run (a match of NAME) names, read from the run alone: (start, end) of
+    the place inside it, its spelling, its gazetteer entries and the number of words kept; None
+    when it names no place the gazetteer knows. Cached: the same names recur in every article."""
+    lex = _lexicon()
+    tokens = [(t.start(), t.end()) for t in _TOKEN.finditer(name)]
+    # leading directions ("Eastern Ghouta") and trailing kinds ("Hainan Province") may be left
+    while len(tokens) > 1 and (name[tokens[0][0]:tokens[0][1]].lower() in lex["directions"]
+                               or name[tokens[0][0]:tokens[0][1]].lower() in lex["not_places"]):
+        tokens = tokens[1:]
+    if name[tokens[0][0]:tokens[-1][1]] in lex["demonyms"]:
+        return None    # "Somali", "Syrian": a people, not a place
+    s, e = tokens[0][0], _strip_possessive(name, tokens[0][0], tokens[-1][1])
+    piece = name[s:e].rstrip(".,")
+    e = s + len(piece)
+    key = fold(piece)
+    if key in lex["not_places"] or piece.lower() in lex["not_places"]:
+        return None
+    entries = gazetteer().get(key)
+    if not entries:
+        return None    # part of a longer name ("Lise Grande", "Human Rights Watch"): not a place
+    return s, e, piece, entries, len(tokens)
+
+
+def find_places(text: str, start: int, end: int,
+                words: set[str] | None = None) -> list[PlaceMention]:
+    """Every place named in text[start:end] (a sentence or a title), left to right.
+    ``words``: ``words_in(text, start, end)`` when the caller has it already."""
     lex = _lexicon()
     gaz = gazetteer()
     found: dict[tuple[int, int], PlaceMention] = {}
@@ -305,7 +352,7 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
 
     def flags(a: int, b: int) -> tuple[bool, bool]:
         before = context_before(a)
-        words = re.findall(r"[a-z][a-z\-]*", before)
+        words = _LOWER_WORD.findall(before)
         # walk back over articles, adjectives and directions to the governing word
         dest = False
         for w in reversed(words[-5:]):
@@ -316,11 +363,10 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
                 "in", "at", "across", "inside", "of")
             break
         # "heading towards the stronghold of Tabqa", "fled to the city of Gaziantep"
-        if re.search(r"\b(?:to|towards|toward|into)\s+(?:the\s+)?(?:[\w\-']+\s+){0,3}of\s+$", before):
+        if _TOWARDS_OF.search(before):
             dest = True
         after = text[b:b + 12]
-        adjectival = bool(re.match(r"-(?:backed|based|led|made|born|trained|allied|supported|run|"
-                                   r"controlled|held|affiliated|linked|aligned)\b", after))
+        adjectival = bool(_ADJECTIVAL.match(after))
         return dest, adjectival
 
     def add(a: int, b: int, name: str, level: int, entries: tuple, cued: bool) -> None:
@@ -344,7 +390,9 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
 
     # Cued names first: they carry their kind and may be too small for the gazetteer.
     kind_pat, suffix_pat, prep_pat = _cue_patterns()
-    for pat in (kind_pat, suffix_pat):
+    if words is None:
+        words = words_in(text, start, end)
+    for pat in ((kind_pat, suffix_pat) if not words.isdisjoint(_kind_words()) else ()):
         for m in pat.finditer(text, start, end):
             name = m["name"]
             if fold(name) in lex["not_places"] or name.lower() in lex["not_places"]:
@@ -365,29 +413,17 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
                     tuple(e for e in entries if e.level != COUNTRY) or entries, True)
     sentence_start = len(text[start:end]) - len(text[start:end].lstrip(" \t\"“‘'(–—-"))
     for m in NAME.finditer(text, start, end):
-        a, b = m.start(), m.end()
-        tokens = [(a + t.start(), a + t.end()) for t in re.finditer(r"[^\s]+", m.group())]
-        # leading directions ("Eastern Ghouta") and trailing kinds ("Hainan Province") may be left
-        while len(tokens) > 1 and (text[tokens[0][0]:tokens[0][1]].lower() in lex["directions"]
-                                   or text[tokens[0][0]:tokens[0][1]].lower() in lex["not_places"]):
-            tokens = tokens[1:]
-        if text[tokens[0][0]:tokens[-1][1]] in lex["demonyms"]:
-            continue    # "Somali", "Syrian": a people, not a place
-        s, e = tokens[0][0], _strip_possessive(text, tokens[0][0], tokens[-1][1])
-        piece = text[s:e].rstrip(".,")
-        e = s + len(piece)
-        key = fold(piece)
-        if key in lex["not_places"] or piece.lower() in lex["not_places"]:
+        reading = _name_reading(m.group())
+        if reading is None:
             continue
-        entries = gaz.get(key)
-        if not entries:
-            continue    # part of a longer name ("Lise Grande", "Human Rights Watch"): not a place
+        s, e, piece, entries, n_tokens = reading
+        s, e = s + m.start(), e + m.start()
         opens_sentence = s == start + sentence_start
         top = entries[0]
         if top.level == TOWN and not any(x.level == REGION for x in entries):
             big = max(x.population for x in entries) >= UNCUED_MIN_POPULATION
             main = any(x.main for x in entries) or piece.lower() in lex["aliases"]
-            if opens_sentence and len(tokens) == 1 and not (main and big) or not (main or big):
+            if opens_sentence and n_tokens == 1 and not (main and big) or not (main or big):
                 continue
         add(s, e, piece, top.level, entries, False)
     for m in prep_pat.finditer(text, start, end):
@@ -409,7 +445,7 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
     # Directions before a place belong to it: "northern Syria", "southeast Brazil".
     out = []
     for p in sorted(found.values(), key=lambda p: p.start):
-        d = re.search(r"\b([A-Za-z\-]+)\s+$", text[max(start, p.start - 20):p.start])
+        d = _LAST_WORD.search(text[max(start, p.start - 20):p.start])
         if d and d.group(1).lower() in lex["directions"]:
             p.start = p.start - len(d.group(0))
             p.name = f"{d.group(1)} {p.name}"

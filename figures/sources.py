@@ -48,6 +48,9 @@ def _patterns():
             rf"(?P<src>{phrase})\s*(?=[.,;]|$)", re.IGNORECASE),
         # the pre-filter: a sentence with none of these words credits nobody
         "cue_words": first_words([*data["before_source"], *data["speech_verbs"], *_INVERTED]),
+        "according_words": first_words(data["before_source"]),
+        "speaker_words": first_words(data["speech_verbs"]),
+        "inverted_words": first_words(_INVERTED),
         "descriptors": {d.lower() for d in data["descriptors"]},
         "pronouns": {p.lower() for p in data["pronouns"]},
         "not_sources": {n.lower() for n in data["not_sources"]},
@@ -115,23 +118,31 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
     return cut + (verb_start - cut - len(sentence[cut:verb_start].lstrip())), src
 
 
-def find_attributions(text: str, start: int, end: int) -> list[Attribution]:
-    """Every attribution in the sentence text[start:end]."""
+def find_attributions(text: str, start: int, end: int,
+                      words: set[str] | None = None) -> list[Attribution]:
+    """Every attribution in the sentence text[start:end]. ``words``: ``words_in(text, start, end)``
+    when the caller has it already."""
     p = _patterns()
-    if words_in(text, start, end).isdisjoint(p["cue_words"]):
+    if words is None:
+        words = words_in(text, start, end)
+    if words.isdisjoint(p["cue_words"]):
         return []
     sentence = text[start:end]
     found: list[Attribution] = []
-    for m in p["according"].finditer(sentence):
+    # each pattern runs only when the first word of one of its phrases is in the sentence
+    for m in (p["according"].finditer(sentence)
+              if not words.isdisjoint(p["according_words"]) else ()):
         src = clean_source(m["src"])
         if src and src.lower() not in p["not_sources"]:
             found.append(Attribution(start + m.start(), start + m.end(), src, _kind(src)))
-    for m in p["inverted"].finditer(sentence):
+    for m in (p["inverted"].finditer(sentence)
+              if not words.isdisjoint(p["inverted_words"]) else ()):
         src = clean_source(m["src"])
         if src and src[0].isupper() and src.lower() not in p["not_sources"] and len(src.split()) <= 9:
             found.append(Attribution(start + m.start("src"), start + m.end("src"), src, _kind(src)))
     taken = 0     # a subject starts after the previous speech verb
-    for m in p["speaker"].finditer(sentence):
+    for m in (p["speaker"].finditer(sentence)
+              if not words.isdisjoint(p["speaker_words"]) else ()):
         verb_start = m.start("verb")
         if m.start() < taken or not _SUBJECT_TAIL.search(
                 sentence, max(taken, verb_start - _SUBJECT_REACH), verb_start):

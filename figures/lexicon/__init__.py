@@ -32,6 +32,15 @@ def words_in(text: str, start: int = 0, end: int | None = None) -> set[str]:
     return {w.lower() for w in _LETTERS.findall(text, start, len(text) if end is None else end)}
 
 
+def word_starts(text: str, start: int = 0, end: int | None = None) -> dict[str, list[int]]:
+    """Where each lower-cased run of letters of text[start:end] starts: a phrase can only match
+    where its first word (see ``first_words``) stands."""
+    at: dict[str, list[int]] = {}
+    for m in _LETTERS.finditer(text, start, len(text) if end is None else end):
+        at.setdefault(m.group().lower(), []).append(m.start())
+    return at
+
+
 def first_words(phrases) -> frozenset[str]:
     """The first run of letters of each phrase, lower-cased ("according to" -> "according")."""
     out = set()
