@@ -712,7 +712,7 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
     """(number, who, unit, combatant, decision, span) for every figure in one sentence.
     ``words``: ``words_in`` of the sentence when the caller has it already."""
     lo, hi = sent.start, min(sent.end, sent.start + MAX_SENTENCE)
-    numbers = [n for n in find_numbers(text[lo:hi])]
+    numbers = find_numbers(text[lo:hi], words if hi == sent.end else None)
     numbers = [NumberPhrase(n.start + lo, n.end + lo, n.text, n.value, n.value_low, n.value_high,
                             n.qualifier, n.core_start + lo, n.is_vague, n.is_word, n.bare_digits)
                for n in numbers]

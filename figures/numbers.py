@@ -6,11 +6,12 @@ value with its bounds and qualifier (see ``figures.schema.QUALIFIERS``). The wor
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import cache
 
-from .lexicon import load
+from .lexicon import first_words, load, words_in
 
 
 @dataclass(slots=True, frozen=True)
@@ -187,13 +188,46 @@ def _mention(m: re.Match, offset: int = 0) -> NumberPhrase | None:
                         core_start + offset, False, is_word, bare)
 
 
-def find_numbers(text: str) -> list[NumberPhrase]:
-    """Every number phrase in ``text``, left to right, without overlaps."""
+@cache
+def _first_words() -> frozenset[str]:
+    """The words a number phrase can start with ("up", "tens", "seven", "between"): every phrase
+    starts with one of them or with a digit."""
+    t = _tables()
+    return first_words([*t["qualifier_of"], *t["vague"], *t["phrases"], *t["units"], *t["tens"],
+                        "between"])
+
+
+_DIGIT_START = re.compile(r"(?<![\w.,$£€])\d")
+
+
+@cache
+def _word_at(word: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w.,$£€]){re.escape(word)}(?![^\W\d_])", re.IGNORECASE)
+
+
+def _starts(text: str, words: set[str] | None) -> list[int]:
+    """Where a number phrase may start in ``text``: a digit, or a word that opens one. The full
+    pattern is then tried at these places alone instead of at every character."""
+    starts = [m.start() for m in _DIGIT_START.finditer(text)]
+    for w in (words_in(text) if words is None else words) & _first_words():
+        starts.extend(m.start() for m in _word_at(w).finditer(text))
+    starts.sort()
+    return starts
+
+
+def find_numbers(text: str, words: set[str] | None = None) -> list[NumberPhrase]:
+    """Every number phrase in ``text``, left to right, without overlaps. ``words``:
+    ``words_in(text)`` when the caller has it already."""
     found = []
     pat = pattern()
+    starts = _starts(text, words)
     pos = 0
     while True:
-        m = pat.search(text, pos)
+        m = None      # what pat.search(text, pos) finds: the first start from pos that matches
+        for p in starts[bisect.bisect_left(starts, pos):]:
+            m = pat.match(text, p)
+            if m:
+                break
         if not m:
             break
         mention = _mention(m)

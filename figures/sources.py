@@ -41,7 +41,7 @@ def _patterns():
             rf"\b(?:{_alt(data['before_source'])})\s+(?P<src>{phrase})"
             rf"(?=\s*(?:[,.;:)\"”]|$|\s+(?:on|in|at|as|which|who|that|and|while|since|after|"
             rf"last|this|earlier|from|with|for)\b))", re.IGNORECASE),
-        # a speech verb right after a word; the words before it are checked by _SUBJECT_TAIL
+        # a speech verb right after a word; the words before it are checked by _has_subject_tail
         "speaker": re.compile(rf"(?<=[\w.'’\-&])\s+(?P<verb>{verbs})\b", re.IGNORECASE),
         "inverted": re.compile(
             rf"(?:[,\"”’]|^)\s*(?:{'|'.join(_INVERTED)})\s+"
@@ -57,9 +57,16 @@ def _patterns():
     }
 
 
-# up to ten words (the first starting with a letter) ending right before a speech verb
-_SUBJECT_TAIL = re.compile(r"[A-Za-z\u00c0-\u024f][\w.'’\-&]*(?:\s+[\w.'’\-&]+){0,9}\s+$")
+# up to ten words (the first starting with a letter) ending right before a speech verb: the text
+# before the verb is read backwards, so the pattern is tried once instead of at every character
+_SUBJECT_TAIL_REVERSED = re.compile(r"\s+(?:[\w.'’\-&]+\s+){0,9}[\w.'’\-&]*[A-Za-z\u00c0-\u024f]")
 _SUBJECT_REACH = 400
+
+
+def _has_subject_tail(sentence: str, lo: int, verb_start: int) -> bool:
+    """Does sentence[lo:verb_start] end with up to ten words, the first starting with a letter,
+    and the space before the verb?"""
+    return _SUBJECT_TAIL_REVERSED.match(sentence[lo:verb_start][::-1]) is not None
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|been|be)\s+$", re.I)
 _TO = re.compile(r"\s+to\b")
 _LEADING = re.compile(r"^(?:the|a|an)\s+", re.I)
@@ -144,7 +151,7 @@ def find_attributions(text: str, start: int, end: int,
     for m in (p["speaker"].finditer(sentence)
               if not words.isdisjoint(p["speaker_words"]) else ()):
         verb_start = m.start("verb")
-        if m.start() < taken or not _SUBJECT_TAIL.search(
+        if m.start() < taken or not _has_subject_tail(
                 sentence, max(taken, verb_start - _SUBJECT_REACH), verb_start):
             continue
         taken = m.end()

@@ -25,19 +25,39 @@ def load(name: str) -> dict:
 # Pre-filters compare the words of a sentence with the first word of each listed phrase: a phrase
 # can only match where its first run of letters stands as a word of its own.
 _LETTERS = re.compile(r"[^\W\d_]+")
+# Letters that case-insensitive patterns read as an ASCII letter but lower() does not turn into
+# it; the only others (the Kelvin sign) lower() handles. A word holding one is also listed with
+# it replaced, so a pre-filter never says no to a word a pattern would match.
+_ODD_CASE = re.compile("[\u0130\u0131\u017f]")
+_ODD_CASE_TABLE = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    low = word.lower()
+    return (low, word.translate(_ODD_CASE_TABLE).lower()) if _ODD_CASE.search(word) else (low,)
 
 
 def words_in(text: str, start: int = 0, end: int | None = None) -> set[str]:
     """The lower-cased runs of letters in text[start:end]."""
-    return {w.lower() for w in _LETTERS.findall(text, start, len(text) if end is None else end)}
+    end = len(text) if end is None else end
+    words = {w.lower() for w in _LETTERS.findall(text, start, end)}
+    if _ODD_CASE.search(text, start, end):
+        words.update(f for w in _LETTERS.findall(text, start, end) for f in _forms(w))
+    return words
 
 
 def word_starts(text: str, start: int = 0, end: int | None = None) -> dict[str, list[int]]:
     """Where each lower-cased run of letters of text[start:end] starts: a phrase can only match
     where its first word (see ``first_words``) stands."""
+    end = len(text) if end is None else end
     at: dict[str, list[int]] = {}
-    for m in _LETTERS.finditer(text, start, len(text) if end is None else end):
-        at.setdefault(m.group().lower(), []).append(m.start())
+    if _ODD_CASE.search(text, start, end):
+        for m in _LETTERS.finditer(text, start, end):
+            for form in _forms(m.group()):
+                at.setdefault(form, []).append(m.start())
+    else:
+        for m in _LETTERS.finditer(text, start, end):
+            at.setdefault(m.group().lower(), []).append(m.start())
     return at
 
 

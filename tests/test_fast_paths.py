@@ -1,0 +1,110 @@
+"""The engine's shortcuts find exactly what the plain patterns find.
+
+To be fast, the engine tries its big patterns only where a match can start (the first word of a
+phrase, a digit) and reads the text before a speech verb backwards. Each shortcut is compared here
+with the straightforward search it replaces, on text assembled from the words those patterns react
+to, with the letters that case-insensitive patterns treat specially (dotted and dotless i, long s,
+the Kelvin sign).
+"""
+import importlib
+import re
+
+from conftest import ROOT  # noqa: F401  (puts the repo root on sys.path)
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from figures import numbers, places, sources
+from figures.lexicon import word_starts, words_in
+
+ex = importlib.import_module("figures.extract")   # the module (the package exports the function)
+SETTINGS = settings(max_examples=300, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+PIECES = [
+    "killed", "KILLED", "Killed", "were killed", "died", "injured", "wounded", "missing", "trapped",
+    "displaced", "fled their homes", "returned", "kılled", "İnjured", "ſeven", "\u212aILLED",
+    "seven", "Seven", "twenty-five", "a dozen", "tens of thousands", "dozens of", "between",
+    "up to", "more than", "at least", "some", "about", "nearly", "one", "1,200", "3.5", "2014",
+    "$5", "40%", "_7", "x9", "people", "civilians", "the UN said", "according to the UN",
+    "officials said", "said", "told Reuters", "he added", "Raqqa province", "the town of Saida",
+    "in Mosul", "Aleppo's", "Forces'", "al-Bab", "Eastern Ghouta", "Syrian", "Human Rights Watch",
+    ",", ".", ";", "(", ")", "-", "–", "’", "'", "\"", "&", " ", "  ", "\n", "\t",
+]
+text_from_pieces = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=3)),
+                            max_size=30).map(" ".join)
+
+
+def _plain_numbers(text: str) -> list[numbers.NumberPhrase]:
+    """find_numbers as it was written first: the pattern searched from each position."""
+    found, pat, pos = [], numbers.pattern(), 0
+    while (m := pat.search(text, pos)) is not None:
+        mention = numbers._mention(m)
+        if mention is None and m["n2"]:
+            short = pat.match(text, m.start(), m.end("n1"))
+            mention = numbers._mention(short) if short and not short["n2"] else None
+            if mention is not None and m["between"]:
+                mention = None
+            pos = m.end("n1")
+        else:
+            pos = m.end()
+        if mention is not None:
+            found.append(mention)
+    return found
+
+
+def _plain_triggers(text: str) -> list[tuple]:
+    lex = ex._lexicon()
+    found = [(cat, kind, m.start(), m.end(), m.group())
+             for cat, kind, rx in lex["triggers"] for m in rx.finditer(text)]
+    found += [("", "negative", m.start(), m.end(), m.group()) for m in lex["negative"].finditer(text)]
+    return sorted(found, key=lambda t: t[2])
+
+
+_SUBJECT_TAIL = re.compile(r"[A-Za-z\u00c0-\u024f][\w.'’\-&]*(?:\s+[\w.'’\-&]+){0,9}\s+$")
+
+
+@SETTINGS
+@given(text_from_pieces)
+@example("at least 1,200 civilians and between 3 and 5 children, ſeven of them")
+def test_numbers_found_from_their_starts_are_those_of_a_full_search(text):
+    assert numbers.find_numbers(text) == _plain_numbers(text)
+    assert numbers.find_numbers(text, words_in(text)) == _plain_numbers(text)
+
+
+@SETTINGS
+@given(text_from_pieces)
+@example("Seven were kılled and İnjured; \u212aILLED, killed killed were killed")
+def test_triggers_tried_at_their_first_words_are_those_of_finditer(text):
+    assert ex._all_triggers(text, 0, len(text)) == _plain_triggers(text)
+
+
+@SETTINGS
+@given(text_from_pieces, st.integers(0, 40))
+@example("U.N. Humanitarian Coordinator Lise Grande  ", 0)
+@example("1 2 3 4 5 6 7 8 9 10 11 x ", 0)
+def test_subject_read_backwards_is_the_subject_found_forwards(text, lo):
+    lo = min(lo, len(text))
+    assert sources._has_subject_tail(text, lo, len(text)) == bool(
+        _SUBJECT_TAIL.search(text, lo, len(text)))
+
+
+@SETTINGS
+@given(text_from_pieces)
+def test_word_lists_cover_every_case_insensitive_reading(text):
+    """Every word a case-insensitive pattern could match is in words_in, at its word_starts."""
+    words, at = words_in(text), word_starts(text)
+    for w in ["killed", "seven", "injured", "said"]:
+        for m in re.finditer(rf"(?<![^\W\d_]){w}(?![^\W\d_])", text, re.I):
+            assert w in words and m.start() in at[w]
+
+
+@SETTINGS
+@given(text_from_pieces)
+def test_places_with_kind_words_skipped_only_when_absent(text):
+    """find_places gives the same places whether it splits the words itself or is given them."""
+    a = places.find_places(text, 0, len(text))
+    b = places.find_places(text, 0, len(text), words_in(text))
+    assert [(p.start, p.end, p.name, p.level) for p in a] == [(p.start, p.end, p.name, p.level) for p in b]
+    for pat in places._cue_patterns()[:2]:
+        if list(pat.finditer(text)):
+            assert not words_in(text).isdisjoint(places._kind_words())
