@@ -352,21 +352,20 @@ def find_places(text: str, start: int, end: int,
 
     def flags(a: int, b: int) -> tuple[bool, bool]:
         before = context_before(a)
-        words = _LOWER_WORD.findall(before)
         # walk back over articles, adjectives and directions to the governing word
         dest = False
-        for w in reversed(words[-5:]):
+        for w in reversed(_LOWER_WORD.findall(before)[-5:]):
             if w in ("the", "a") or w in lex["directions"] or w.endswith(("-held", "-occupied", "-controlled")):
                 continue
-            tail = before.rstrip()
-            dest = bool(_destination_pattern().search(tail)) and w not in (
-                "in", "at", "across", "inside", "of")
+            dest = w not in ("in", "at", "across", "inside", "of") and bool(
+                _destination_pattern().search(before.rstrip()))
             break
-        # "heading towards the stronghold of Tabqa", "fled to the city of Gaziantep"
-        if _TOWARDS_OF.search(before):
+        # "heading towards the stronghold of Tabqa", "fled to the city of Gaziantep" (the
+        # pattern needs "of" and a space at the end: checked first, as it is rare)
+        if not dest and before[-1:].isspace() and before.rstrip().endswith("of") \
+                and _TOWARDS_OF.search(before):
             dest = True
-        after = text[b:b + 12]
-        adjectival = bool(_ADJECTIVAL.match(after))
+        adjectival = text[b:b + 1] == "-" and bool(_ADJECTIVAL.match(text[b:b + 12]))
         return dest, adjectival
 
     def add(a: int, b: int, name: str, level: int, entries: tuple, cued: bool) -> None:
@@ -384,7 +383,7 @@ def find_places(text: str, start: int, end: int,
                 spans.remove((x, y))
         spans.add((a, b))
         dest, adjectival = flags(a, b)
-        iso3 = entries[0].iso3 if entries and len({e.iso3 for e in entries}) == 1 else None
+        iso3 = entries[0].iso3 if entries and all(e.iso3 == entries[0].iso3 for e in entries) else None
         found[(a, b)] = PlaceMention(a, b, display_name(name), level, iso3, entries, cued, dest,
                                      adjectival)
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from .lexicon import first_words, load, words_in
+from .lexicon import first_words, load, where_words, words_in
 
 
 @dataclass(slots=True)
@@ -70,8 +70,14 @@ def _has_subject_tail(sentence: str, lo: int, verb_start: int) -> bool:
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|been|be)\s+$", re.I)
 _TO = re.compile(r"\s+to\b")
 _LEADING = re.compile(r"^(?:the|a|an)\s+", re.I)
-_CLAUSE = re.compile(r"[,;:“”\"(—–]|\b(?:that|and|but|while|as|after|because|when|which|who|"
-                     r"where|if|though|although|since|so)\b", re.I)
+_CLAUSE_MARKS = "[,;:“”\"(—–]"
+_CLAUSE_WORDS = ("that", "and", "but", "while", "as", "after", "because", "when", "which", "who",
+                 "where", "if", "though", "although", "since", "so")
+_CLAUSE = re.compile(rf"{_CLAUSE_MARKS}|\b(?:{'|'.join(_CLAUSE_WORDS)})\b", re.I)
+# the same pattern for the text read backwards (each word spelt backwards): the last boundary
+# before a verb is then the first match, found without reading the whole clause
+_CLAUSE_REVERSED = re.compile(rf"{_CLAUSE_MARKS}|\b(?:{'|'.join(w[::-1] for w in _CLAUSE_WORDS)})\b",
+                              re.I)
 _STOP = re.compile(r"\d|%", re.I)
 
 
@@ -95,12 +101,12 @@ def _last_boundary(sentence: str, end: int) -> int | None:
     sentence has none; None when there is none in the last _SUBJECT_WINDOW characters (then the
     clause is far too long to be a source's name)."""
     lo = max(0, end - _SUBJECT_WINDOW)
-    cut = None
-    for m in _CLAUSE.finditer(sentence, lo, end):
-        cut = m.end()
-    if cut is None:
+    # one character more on the left, so a word starting at lo sees what stands before it
+    ext = max(0, lo - 1)
+    m = _CLAUSE_REVERSED.search(sentence[ext:end][::-1])
+    if m is None or end - m.end() < lo:
         return 0 if lo == 0 else None
-    return cut
+    return end - m.start()
 
 
 def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
@@ -148,8 +154,7 @@ def find_attributions(text: str, start: int, end: int,
         if src and src[0].isupper() and src.lower() not in p["not_sources"] and len(src.split()) <= 9:
             found.append(Attribution(start + m.start("src"), start + m.end("src"), src, _kind(src)))
     taken = 0     # a subject starts after the previous speech verb
-    for m in (p["speaker"].finditer(sentence)
-              if not words.isdisjoint(p["speaker_words"]) else ()):
+    for m in _speech_verbs(sentence, words & p["speaker_words"]):
         verb_start = m.start("verb")
         if m.start() < taken or not _has_subject_tail(
                 sentence, max(taken, verb_start - _SUBJECT_REACH), verb_start):
@@ -173,6 +178,24 @@ def find_attributions(text: str, start: int, end: int,
             continue   # "the fighting reported" is not a source; "officials said" is
         found.append(Attribution(start + offset, start + m.end("verb"), src, kind))
     return sorted(found, key=lambda a: a.start)
+
+
+def _speech_verbs(sentence: str, firsts: set[str]):
+    """What ``_patterns()["speaker"].finditer(sentence)`` finds, tried only at the words in
+    ``firsts`` (the sentence's words that open a speech verb): a match starts where the spaces
+    before such a word start."""
+    speaker = _patterns()["speaker"]
+    end = 0
+    for p in where_words(firsts, sentence):
+        q = p
+        while q > 0 and sentence[q - 1].isspace():
+            q -= 1
+        if q == p or q < end:
+            continue
+        m = speaker.match(sentence, q)
+        if m:
+            end = m.end()
+            yield m
 
 
 def _generic_source(low: str) -> bool:

@@ -108,3 +108,33 @@ def test_places_with_kind_words_skipped_only_when_absent(text):
     for pat in places._cue_patterns()[:2]:
         if list(pat.finditer(text)):
             assert not words_in(text).isdisjoint(places._kind_words())
+
+
+def _plain_last_boundary(sentence: str, end: int):
+    lo = max(0, end - sources._SUBJECT_WINDOW)
+    cut = None
+    for m in sources._CLAUSE.finditer(sentence, lo, end):
+        cut = m.end()
+    return (0 if lo == 0 else None) if cut is None else cut
+
+
+CLAUSE_PIECES = PIECES + ["that", "And", "so", "also", "although", "though", "who", "whom", "as",
+                          "“", "”", ":", "—", "x" * 200, "word " * 40]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(CLAUSE_PIECES), max_size=40).map(" ".join), st.integers(0, 2000))
+@example("band" + " y" * 400, 601)    # "and" starts the window, but inside a word
+def test_clause_boundary_read_backwards_is_the_last_one_found_forwards(sentence, end):
+    end = min(end, len(sentence))
+    assert sources._last_boundary(sentence, end) == _plain_last_boundary(sentence, end)
+
+
+@SETTINGS
+@given(text_from_pieces)
+@example("the UN said  said, officials   told Reuters; he added")
+def test_speech_verbs_tried_at_their_words_are_those_of_finditer(sentence):
+    p = sources._patterns()
+    fast = [m.span() + m.span("verb") for m in sources._speech_verbs(
+        sentence, words_in(sentence) & p["speaker_words"])]
+    assert fast == [m.span() + m.span("verb") for m in p["speaker"].finditer(sentence)]

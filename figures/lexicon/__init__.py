@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -59,6 +59,17 @@ def word_starts(text: str, start: int = 0, end: int | None = None) -> dict[str, 
         for m in _LETTERS.finditer(text, start, end):
             at.setdefault(m.group().lower(), []).append(m.start())
     return at
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(word: str) -> re.Pattern:
+    return re.compile(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", re.IGNORECASE)
+
+
+def where_words(words, text: str) -> list[int]:
+    """Where any of ``words`` (lower case) stands as a whole run of letters in ``text``, in any
+    case, in order: the only places a phrase starting with one of them can match."""
+    return sorted(m.start() for w in words for m in _whole_word(w).finditer(text))
 
 
 def first_words(phrases) -> frozenset[str]:
