@@ -22,7 +22,7 @@ from functools import cache
 
 from . import places as gz
 from .document import Article, Sentence, structure
-from .lexicon import first_words, load, word_starts, words_in
+from .lexicon import first_words, load, word_positions, words_in
 from .numbers import NumberPhrase, find_numbers
 from .reading import UnreadableDocument
 from .schema import Figure
@@ -237,14 +237,13 @@ def _all_triggers(text: str, lo: int, hi: int,
     lex = _lexicon()
     if words is None:
         words = words_in(text, lo, hi)     # a list whose first words are absent cannot match
-    at: dict[str, list[int]] | None = None
+    at: dict[str, list[int]] = {}     # where each word of the sentence stands, found when asked
     found = []
 
     def matches(rx: re.Pattern, firsts: frozenset[str]):
-        nonlocal at
-        if at is None:
-            at = word_starts(text, lo, hi)
-        starts = sorted(p for w in firsts.intersection(at) for p in at[w])
+        for w in firsts.intersection(words).difference(at):
+            at[w] = word_positions(w, text, lo, hi)
+        starts = sorted(p for w in firsts.intersection(words) for p in at[w])
         end = lo
         for p in starts:
             if p >= end:

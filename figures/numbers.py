@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .lexicon import first_words, load, words_in
 
@@ -117,6 +117,7 @@ def word_value(text: str) -> float | None:
 _SCALE_SUFFIX = re.compile(r"^(?P<num>[\d.,\s\u00a0\u202f]+?)\s*(?P<scale>[a-z]+)?$", re.I)
 
 
+@lru_cache(maxsize=16384)
 def number_value(text: str) -> tuple[float, bool] | None:
     """The value of one number (no qualifier, no range) and whether it carried a scale word."""
     raw = text.strip()
@@ -159,7 +160,7 @@ def _mention(m: re.Match, offset: int = 0) -> NumberPhrase | None:
         return None
     n1, scaled1 = first
     is_word = not m["n1"][0].isdigit()
-    bare = not is_word and bool(re.fullmatch(r"\d+", m["n1"]))
+    bare = not is_word and m["n1"].isdecimal()      # what \d+ matches, in full
     if m["n2"]:
         second = number_value(m["n2"])
         join = m["join"].strip().lower()

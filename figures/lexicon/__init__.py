@@ -40,10 +40,12 @@ def _forms(word: str) -> tuple[str, ...]:
 def words_in(text: str, start: int = 0, end: int | None = None) -> set[str]:
     """The lower-cased runs of letters in text[start:end]."""
     end = len(text) if end is None else end
-    words = {w.lower() for w in _LETTERS.findall(text, start, end)}
     if _ODD_CASE.search(text, start, end):
-        words.update(f for w in _LETTERS.findall(text, start, end) for f in _forms(w))
-    return words
+        return {f for w in _LETTERS.findall(text, start, end) for f in _forms(w)}
+    # lower() turns every other letter into one letter and no other character into a letter, so
+    # the runs of the lower-cased text are the lower-cased runs (Greek final sigma aside, which
+    # no word list holds)
+    return set(_LETTERS.findall(text[start:end].lower()))
 
 
 def word_starts(text: str, start: int = 0, end: int | None = None) -> dict[str, list[int]]:
@@ -66,10 +68,16 @@ def _whole_word(word: str) -> re.Pattern:
     return re.compile(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", re.IGNORECASE)
 
 
+def word_positions(word: str, text: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Where ``word`` (lower case) stands as a whole run of letters in text[start:end], in any
+    case: the only places a phrase starting with it can match."""
+    return [m.start() for m in
+            _whole_word(word).finditer(text, start, len(text) if end is None else end)]
+
+
 def where_words(words, text: str) -> list[int]:
-    """Where any of ``words`` (lower case) stands as a whole run of letters in ``text``, in any
-    case, in order: the only places a phrase starting with one of them can match."""
-    return sorted(m.start() for w in words for m in _whole_word(w).finditer(text))
+    """``word_positions`` of any of ``words`` in ``text``, in order."""
+    return sorted(p for w in words for p in word_positions(w, text))
 
 
 def first_words(phrases) -> frozenset[str]:
