@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from .lexicon import first_words, load, words_in
+from .lexicon import first_words, load, word_positions, words_in
 
 
 @dataclass(slots=True, frozen=True)
@@ -201,17 +201,12 @@ def _first_words() -> frozenset[str]:
 _DIGIT_START = re.compile(r"(?<![\w.,$£€])\d")
 
 
-@cache
-def _word_at(word: str) -> re.Pattern:
-    return re.compile(rf"(?<![\w.,$£€]){re.escape(word)}(?![^\W\d_])", re.IGNORECASE)
-
-
 def _starts(text: str, words: set[str] | None) -> list[int]:
     """Where a number phrase may start in ``text``: a digit, or a word that opens one. The full
     pattern is then tried at these places alone instead of at every character."""
     starts = [m.start() for m in _DIGIT_START.finditer(text)]
     for w in (words_in(text) if words is None else words) & _first_words():
-        starts.extend(m.start() for m in _word_at(w).finditer(text))
+        starts.extend(word_positions(w, text))
     starts.sort()
     return starts
 

@@ -48,21 +48,6 @@ def words_in(text: str, start: int = 0, end: int | None = None) -> set[str]:
     return set(_LETTERS.findall(text[start:end].lower()))
 
 
-def word_starts(text: str, start: int = 0, end: int | None = None) -> dict[str, list[int]]:
-    """Where each lower-cased run of letters of text[start:end] starts: a phrase can only match
-    where its first word (see ``first_words``) stands."""
-    end = len(text) if end is None else end
-    at: dict[str, list[int]] = {}
-    if _ODD_CASE.search(text, start, end):
-        for m in _LETTERS.finditer(text, start, end):
-            for form in _forms(m.group()):
-                at.setdefault(form, []).append(m.start())
-    else:
-        for m in _LETTERS.finditer(text, start, end):
-            at.setdefault(m.group().lower(), []).append(m.start())
-    return at
-
-
 @lru_cache(maxsize=4096)
 def _whole_word(word: str) -> re.Pattern:
     return re.compile(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", re.IGNORECASE)
