@@ -59,7 +59,7 @@ _MONTH = r"(?i:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 # "London, 14 Jun –", "AMMAN, July 4 (Reuters) -", "Daraa (Syria) : –", "Vienna, July 5 (IANS)",
 # "GENEVA, 3 March 2024 -". Bounded everywhere: no part can run away on a long line.
-DATELINE = re.compile(
+DATELINE = std_re.compile(     # read on at most 160 characters
     rf"(?:[A-Z][\w&.' ]{{0,30}}:\s+)?"                       # "Iran Focus: " (outlet prefix)
     rf"(?P<place>[A-Z][A-Za-z'.\-]{{1,25}}(?:[ \-][A-Z][A-Za-z'.\-]{{1,25}}){{0,3}})"
     rf"(?:\s*\((?P<paren>[A-Za-z .]{{2,30}})\))?"
@@ -128,7 +128,7 @@ def parse_dateline(text: str, start: int, end: int) -> Dateline | None:
     return Dateline(m.start("place"), m.end("place"), month, day, year, m.end())
 
 
-_ABBREVIATIONS = re.compile(
+_ABBREVIATIONS = std_re.compile(     # read on the 12 characters before a full stop
     r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Maj|Gov|Sen|Rep|St|No|Nos|Jan|Feb|"
     r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Prof|Rev|Brig|Cpl|Pte|vs|etc|approx|est|Inc|Ltd|Co|"
     r"a\.m|p\.m|e\.g|i\.e|U\.S|U\.N|U\.K)\.)$"
