@@ -91,12 +91,15 @@ class ordered_map:
     or databases of its own) and stop when it is closed: at the end of the ``with`` block, also
     on an exception or Ctrl-C, in which case they are terminated at once. ``func`` must be
     picklable (a module-level function or a functools.partial of one) when jobs > 1.
-    ``start_method`` forces "fork" or "spawn" (default: fork where the system has it)."""
+    ``start_method`` forces "fork" or "spawn" (default: fork where the system has it).
+    ``idle``: called in this process while a slow item holds back the results (every POLL_S),
+    so the caller can finish work on the results it already has (ingest commits them)."""
 
     def __init__(self, func: Callable, items: Iterable, jobs: int = 1,
                  chunksize: int = CHUNKSIZE, window: int | None = None,
-                 start_method: str | None = None):
+                 start_method: str | None = None, idle: Callable[[], None] | None = None):
         self.func, self.items, self.jobs = func, items, max(1, jobs)
+        self.idle = idle      # called every POLL_S while the next result is not ready
         self.chunksize = max(1, chunksize)
         self.window = window or self.jobs * WINDOW_PER_JOB
         self.pool, self.workers, self.done, self.forked = None, [], False, False
@@ -126,6 +129,8 @@ class ordered_map:
             result = pending.popleft()
             while not result.ready():
                 result.wait(POLL_S)
+                if self.idle is not None and not result.ready():
+                    self.idle()
                 dead = [p for p in self.workers if p.exitcode is not None]
                 if dead and not result.ready():
                     raise WorkerDied(f"a worker process stopped unexpectedly (exit code "

@@ -129,11 +129,18 @@ def _cmd_ingest(args) -> int:
                 added, present = added + (r.status == "added"), present + (r.status == "present")
         docs, figs, chars = [], [], 0
 
+    store = None
+
+    def waiting() -> None:
+        """While a slow document holds back the results, commit those already in hand."""
+        if docs and store is not None and time.monotonic() - since >= BATCH_SECONDS:
+            flush(store)
+
     workers = None
     try:
         # several jobs: the workers are forked here, before this process opens the database
         workers = ordered_map(partial(prepare_file, task), _documents(paths),
-                              jobs=args.jobs) if args.jobs > 1 and paths else None
+                              jobs=args.jobs, idle=waiting) if args.jobs > 1 and paths else None
         with _store(args) as store, workers or ordered_map(
                 partial(prepare_file, task, store=store), _documents(paths)) as results:
             if "-" in args.paths:      # pasted text on standard input, with its optional metadata

@@ -24,6 +24,7 @@ from figures import FIELDS, batch
 from figures.batch import ExtractTask, extract_file, ordered_map
 from figures.cli import _documents
 from figures.formats import load_file
+from figures import store as store_module
 from figures.store import Store
 
 PLACES = ["Aleppo", "Mosul", "Sanaa", "Kabul", "Goma", "Maiduguri", "Kharkiv", "Juba"]
@@ -359,3 +360,53 @@ def test_spawned_workers_give_the_same_results(tmp_path):
                      start_method="spawn") as m:
         spawned = list(m)
     assert spawned == here and all(r.figures for r in here)
+
+
+def _slow_extract(text, doc_id="", date=None, real=store_module.extract):
+    if "SLOW" in text:
+        import time
+        time.sleep(3)
+    return real(text, doc_id=doc_id, date=date)
+
+
+def test_ingest_jobs_2_commits_what_it_has_while_a_slow_document_holds_back_the_rest(
+        tmp_path, monkeypatch):
+    """The documents before a slow one are committed while it is being read (after
+    BATCH_SECONDS), not held until it is done: a kill then loses only the documents in flight."""
+    from figures import cli
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(8):
+        body = sentences(i, 2) + ("SLOW\n" if i == 4 else "")
+        (corpus / f"d{i}.txt").write_text(body, encoding="utf-8")
+    monkeypatch.setattr(store_module, "extract", _slow_extract)   # forked workers inherit it
+    monkeypatch.setattr(cli, "BATCH_SECONDS", 0.2)
+    commits = []
+    real_add_many = Store.add_many
+
+    def add_many(self, docs, figures=None):
+        docs = list(docs)
+        commits.append(sorted(d.file_name for d in docs))
+        return real_add_many(self, docs, figures)
+
+    monkeypatch.setattr(Store, "add_many", add_many)
+    db = tmp_path / "f.db"
+    assert cli.main(["ingest", str(corpus), "--db", str(db), "--jobs", "2"]) == 0
+    # chunks of 4 in order: d0-d3 come back at once, then d4 takes 3 s
+    assert commits[0] == ["d0.txt", "d1.txt", "d2.txt", "d3.txt"], commits
+    assert sorted(sum(commits, [])) == [f"d{i}.txt" for i in range(8)]
+    with Store(db) as s:
+        assert s.stats()["documents"] == 8
+
+
+def test_ordered_map_calls_idle_while_a_slow_item_holds_back_the_results():
+    calls = []
+    with ordered_map(_sleepy, [0, 1, 0, 0], jobs=2, chunksize=1, idle=lambda: calls.append(1)) as m:
+        assert list(m) == [0, 1, 0, 0]
+    assert len(calls) >= 2      # 1.2 s of waiting, checked every POLL_S
+
+
+def _sleepy(x):
+    import time
+    time.sleep(1.2 * x)
+    return x
