@@ -22,7 +22,7 @@ from functools import cache
 
 from . import places as gz
 from .document import Article, Sentence, structure
-from .lexicon import first_words, load, word_positions, words_in
+from .lexicon import LETTERS, first_words, load, word_forms, word_positions, words_in
 from .numbers import NumberPhrase, find_numbers
 from .reading import UnreadableDocument
 from .schema import Figure
@@ -54,6 +54,17 @@ def _alternation(phrases) -> str:
     return "|".join(_phrase_regex(p) for p in sorted(set(phrases), key=len, reverse=True))
 
 
+def _by_first_word(phrases) -> dict[str, re.Pattern]:
+    """The pattern of a word list split by the first word of its phrases: at a place where a
+    given word stands, only the phrases that start with it can match, in the same order."""
+    groups: dict[str, list[str]] = {}
+    for p in phrases:
+        m = LETTERS.search(p)
+        if m:
+            groups.setdefault(m.group().lower(), []).append(p)
+    return {w: re.compile(rf"\b(?:{_alternation(ps)})\b", re.I) for w, ps in groups.items()}
+
+
 @dataclass(frozen=True)
 class _Group:
     who: str
@@ -68,12 +79,14 @@ def _lexicon():
     triggers = []   # (category, side, regex)
     every_trigger = set()
     trigger_words = []     # for each of triggers, the first words of its phrases
+    trigger_index = []     # for each of triggers, its pattern split by first word
     for cat in ("killed", "injured", "missing", "trapped", "displaced"):
         for side in ("terms", "before", "after"):
             words = trig[cat].get(side, [])
             if words:
                 triggers.append((cat, side, re.compile(rf"\b(?:{_alternation(words)})\b", re.I)))
                 trigger_words.append(first_words(words))
+                trigger_index.append(_by_first_word(words))
                 every_trigger.update(words)
     noun_of = {}
     for key, g in groups.items():
@@ -88,7 +101,9 @@ def _lexicon():
         # the pre-filter: a sentence without the first word of any trigger states no figure
         "trigger_words": first_words(every_trigger),
         "words_of_trigger": trigger_words,
+        "trigger_index": trigger_index,
         "negative_words": first_words(trig["not_a_figure"]["terms"]),
+        "negative_index": _by_first_word(trig["not_a_figure"]["terms"]),
         "negative": re.compile(rf"\b(?:{_alternation(trig['not_a_figure']['terms'])})\b", re.I),
         "hypothetical": re.compile(rf"\b(?:{_alternation(trig['hypothetical']['terms'])})\b", re.I),
         "negation": re.compile(rf"\b(?:{_alternation(trig['negation']['terms'])})\b", re.I),
@@ -216,13 +231,20 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
 
 def _trigger_at(segment: str, offset: int) -> _Decision | None:
     """A trigger (any side) that starts exactly at the start of ``segment``."""
+    first = LETTERS.match(segment)
+    if first is None:
+        return None        # every phrase starts with a letter
+    forms = word_forms(first.group())
+    lex = _lexicon()
     best = None
-    for cat, side, rx in _lexicon()["triggers"]:
+    for (cat, side, _), index in zip(lex["triggers"], lex["trigger_index"]):
         if side == "before":
             continue
-        m = rx.match(segment)
-        if m and (best is None or m.end() > best.end - offset):
-            best = _Decision(cat, m.group(), offset + m.start(), offset + m.end())
+        for form in forms:       # only the phrases that start with this word can match here
+            rx = index.get(form)
+            m = rx.match(segment) if rx is not None else None
+            if m and (best is None or m.end() > best.end - offset):
+                best = _Decision(cat, m.group(), offset + m.start(), offset + m.end())
     return best
 
 
@@ -232,32 +254,34 @@ def _all_triggers(text: str, lo: int, hi: int,
     category "" for the words that say people are not a figure ("returned", "were freed").
     ``words``: ``words_in(text, lo, hi)`` when the caller has it already.
 
-    A phrase can only start where its first word stands, so each list's pattern is tried at
-    those words alone (what ``finditer`` finds, without scanning every character)."""
+    A phrase can only start where its first word stands, so at each such word the phrases of
+    each list that start with it are tried (what ``finditer`` finds, without scanning every
+    character or trying every phrase)."""
     lex = _lexicon()
     if words is None:
         words = words_in(text, lo, hi)     # a list whose first words are absent cannot match
     at: dict[str, list[int]] = {}     # where each word of the sentence stands, found when asked
     found = []
 
-    def matches(rx: re.Pattern, firsts: frozenset[str]):
-        for w in firsts.intersection(words).difference(at):
+    def matches(index: dict[str, re.Pattern], firsts: frozenset[str]):
+        hits = firsts.intersection(words)
+        for w in hits.difference(at):
             at[w] = word_positions(w, text, lo, hi)
-        starts = sorted(p for w in firsts.intersection(words) for p in at[w])
         end = lo
-        for p in starts:
+        for p, w in sorted((p, w) for w in hits for p in at[w]):
             if p >= end:
-                m = rx.match(text, p, hi)
+                m = index[w].match(text, p, hi)
                 if m:
                     end = m.end()
                     yield m
 
-    for (cat, kind, rx), firsts in zip(lex["triggers"], lex["words_of_trigger"]):
+    for (cat, kind, _), firsts, index in zip(lex["triggers"], lex["words_of_trigger"],
+                                            lex["trigger_index"]):
         if not words.isdisjoint(firsts):
-            for m in matches(rx, firsts):
+            for m in matches(index, firsts):
                 found.append((cat, kind, m.start(), m.end(), m.group()))
     if not words.isdisjoint(lex["negative_words"]):
-        for m in matches(lex["negative"], lex["negative_words"]):
+        for m in matches(lex["negative_index"], lex["negative_words"]):
             found.append(("", "negative", m.start(), m.end(), m.group()))
     found.sort(key=lambda t: t[2])
     return found

@@ -149,3 +149,22 @@ def test_words_in_holds_every_lower_cased_run(text):
     run (Greek final sigma aside: no word list holds a Greek word)."""
     if "Σ" not in text:
         assert {w.lower() for w in re.findall(r"[^\W\d_]+", text)} <= words_in(text)
+
+
+def _plain_trigger_at(segment: str, offset: int):
+    best = None
+    for cat, side, rx in ex._lexicon()["triggers"]:
+        if side == "before":
+            continue
+        m = rx.match(segment)
+        if m and (best is None or m.end() > best.end - offset):
+            best = ex._Decision(cat, m.group(), offset + m.start(), offset + m.end())
+    return best
+
+
+@SETTINGS
+@given(text_from_pieces, st.integers(0, 500))
+@example("kılled in the strike", 7)
+@example("lost their homes", 0)
+def test_trigger_at_a_place_tries_only_the_phrases_of_its_word(segment, offset):
+    assert ex._trigger_at(segment, offset) == _plain_trigger_at(segment, offset)

@@ -24,7 +24,7 @@ def load(name: str) -> dict:
 
 # Pre-filters compare the words of a sentence with the first word of each listed phrase: a phrase
 # can only match where its first run of letters stands as a word of its own.
-_LETTERS = re.compile(r"[^\W\d_]+")
+LETTERS = re.compile(r"[^\W\d_]+")
 # Letters that case-insensitive patterns read as an ASCII letter but lower() does not turn into
 # it; the only others (the Kelvin sign) lower() handles. A word holding one is also listed with
 # it replaced, so a pre-filter never says no to a word a pattern would match.
@@ -32,7 +32,9 @@ _ODD_CASE = re.compile("[\u0130\u0131\u017f]")
 _ODD_CASE_TABLE = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
 
-def _forms(word: str) -> tuple[str, ...]:
+def word_forms(word: str) -> tuple[str, ...]:
+    """A run of letters as the word lists spell it: lower-cased, and also with a dotted or
+    dotless i or a long s read as i or s (as case-insensitive patterns read them)."""
     low = word.lower()
     return (low, word.translate(_ODD_CASE_TABLE).lower()) if _ODD_CASE.search(word) else (low,)
 
@@ -41,11 +43,11 @@ def words_in(text: str, start: int = 0, end: int | None = None) -> set[str]:
     """The lower-cased runs of letters in text[start:end]."""
     end = len(text) if end is None else end
     if _ODD_CASE.search(text, start, end):
-        return {f for w in _LETTERS.findall(text, start, end) for f in _forms(w)}
+        return {f for w in LETTERS.findall(text, start, end) for f in word_forms(w)}
     # lower() turns every other letter into one letter and no other character into a letter, so
     # the runs of the lower-cased text are the lower-cased runs (Greek final sigma aside, which
     # no word list holds)
-    return set(_LETTERS.findall(text[start:end].lower()))
+    return set(LETTERS.findall(text[start:end].lower()))
 
 
 @lru_cache(maxsize=4096)
@@ -69,7 +71,7 @@ def first_words(phrases) -> frozenset[str]:
     """The first run of letters of each phrase, lower-cased ("according to" -> "according")."""
     out = set()
     for p in phrases:
-        m = _LETTERS.search(p)
+        m = LETTERS.search(p)
         if m:
             out.add(m.group().lower())
     return frozenset(out)
