@@ -168,3 +168,12 @@ def test_selecting_a_table_row_opens_its_provenance(db):
     at.run()
     html = "".join(h.proto.body for h in at.get("html"))
     assert "<mark" in html and table.value.iloc[0]["number_text"] in html
+
+
+def test_no_full_garbage_collection_after_each_run():
+    # Streamlit's runner.postScriptGC holds the GIL for a gc.collect(2) after queueing "script
+    # finished", so every filter change in the browser waited for it (tens of ms at 100,000
+    # figures). ./run and the benchmarks start in the project folder and read this file.
+    import tomllib
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
