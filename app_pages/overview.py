@@ -12,18 +12,19 @@ def _short(text: str, limit: int) -> str:
 
 
 store = common.store()
-df, f = common.filtered(store)
+# counted at once; the rows are copied out only if the cards or the chart must be computed
+sel, f = common.selection(store)
 
 st.title("Humanitarian figures")
-st.caption(f"{len(df):,} figures · {common.md(views.describe_filters(f))}")
+st.caption(f"{len(sel):,} figures · {common.md(views.describe_filters(f))}")
 
-if df.empty:
+if sel.empty:
     common.say_empty(f)
     st.stop()
 
 # big numbers that fit five to a row, however long "20,000–99,999" is
 st.html("<style>[data-testid='stMetricValue']{font-size:1.7rem;white-space:normal}</style>")
-cards = common.cached(store, f"cards {f!r}", lambda: views.latest_cards(df))
+cards = common.cached(store, f"cards {f!r}", lambda: views.latest_cards(sel.rows))
 for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
     card = cards[cat]
     with col.container(border=True, key=f"card_{cat}"):
@@ -44,13 +45,14 @@ view = st.segmented_control("Chart", list(VIEWS), default="By place", key="chart
 picked = None
 if VIEWS[view] == "place":
     fig, name = common.cached(store, f"by-place {f!r}", lambda: (
-        charts.by_place(df), charts.chart_filename("by-place", df)))
-    picked = common.chart(fig, name, df, "chart_place")
+        charts.by_place(sel.rows), charts.chart_filename("by-place", sel.rows)))
+    picked = common.chart(fig, name, sel.empty, "chart_place")
 elif VIEWS[view] == "time":
     fig, name = common.cached(store, f"timeline {f!r}", lambda: (
-        charts.timeline(df), charts.chart_filename("timeline", df)))
-    picked = common.chart(fig, name, df, "chart_time")
+        charts.timeline(sel.rows), charts.chart_filename("timeline", sel.rows)))
+    picked = common.chart(fig, name, sel.empty, "chart_time")
 else:
+    df = sel.rows
     places = df["location"].replace("", None).dropna().value_counts().index.tolist()
     if places:
         c1, c2 = st.columns(2)
@@ -59,7 +61,7 @@ else:
         category = c2.selectbox("Category", cats, key="cmp_category")
         sub = df[(df["location"] == place) & (df["category"] == category)]
         picked = common.chart(charts.sources_compare(sub, place, category),
-                              charts.chart_filename("sources", sub), sub, "chart_sources")
+                              charts.chart_filename("sources", sub), sub.empty, "chart_sources")
     else:
         st.info("No figure names its place, so sources cannot be compared by place.")
 

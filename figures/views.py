@@ -159,6 +159,37 @@ def load_all_figures(store: Store) -> pd.DataFrame:
 
 def apply_filters(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
     """The rows of ``df`` that ``f`` selects: the same rule as ``Filters.where`` in SQL."""
+    return df[filter_mask(df, f)]
+
+
+class Selection:
+    """The rows of ``df`` that ``f`` selects, counted at once but copied out of ``df`` only when
+    ``rows`` is read. Copying is most of a filter's cost (0.07 s for 95,000 of 100,000 figures,
+    26 text columns), and a page whose cards and chart for these filters are already computed
+    needs only the count."""
+
+    def __init__(self, df: pd.DataFrame, f: Filters):
+        self.frame, self.filters = df, f
+        self.mask = filter_mask(df, f)
+        self.count = int(self.mask.sum())
+        self._rows: pd.DataFrame | None = None
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def empty(self) -> bool:
+        return self.count == 0
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        if self._rows is None:
+            self._rows = self.frame[self.mask]
+        return self._rows
+
+
+def filter_mask(df: pd.DataFrame, f: Filters) -> pd.Series:
+    """True for each row of ``df`` that ``f`` selects (see ``apply_filters``)."""
     keep = pd.Series(True, index=df.index)
     for column, values in (("category", f.categories), ("country", f.countries),
                            ("location", f.places), ("source", f.sources),
@@ -178,7 +209,7 @@ def apply_filters(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
         keep &= df["quote"].str.lower().str.contains(f.search.strip().lower(), regex=False)
     if f.document_id is not None:
         keep &= df["document_id"] == f.document_id
-    return df[keep]
+    return keep
 
 
 def choices(store: Store) -> dict[str, list[str]]:

@@ -52,6 +52,16 @@ def test_in_memory_filters_select_what_sql_selects(store, f):
     assert got == expected
 
 
+@pytest.mark.parametrize("f", FILTERS, ids=lambda f: views.describe_filters(f))
+def test_a_selection_counts_at_once_and_copies_rows_only_when_read(store, f):
+    df = views.all_figures_frame(store)
+    sel = views.Selection(df, f)
+    expected = views.apply_filters(df, f)
+    assert len(sel) == len(expected) and sel.empty == expected.empty
+    assert sel._rows is None                   # nothing copied for the count
+    assert sel.rows.equals(expected) and sel.rows is sel.rows
+
+
 def test_cards_take_the_most_recent_civilian_figure(store):
     cards = views.latest_cards(views.apply_filters(views.all_figures_frame(store), Filters()))
     trapped = cards["trapped"]
