@@ -668,7 +668,19 @@ def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
         notes.append("Key: " + " · ".join(key))
     title = _title(f"{_what(shown)}, by place", shown)
     height = max(460, min(1400, 260 + len(places) * max(40, 24 * slots)))
-    return _layout(fig, title, notes, shown, height=height)
+    fig = _layout(fig, title, notes, shown, height=height)
+    # room for the longest place name from the start: with a left margin too small, Plotly's
+    # automargin draws the whole chart a second time after widening it (in the browser on every
+    # filter change); automargin stays on in case a name is wider than this estimate
+    fig.update_layout(margin_l=_label_room([_text(p)[:40] for p in places], size=14, standoff=8))
+    return fig
+
+
+def _label_room(labels: Iterable[str], size: int, standoff: int = 0) -> int:
+    """Pixels that the longest of ``labels`` needs at font ``size``, a little generously (0.58 em
+    per character: wider than the average letter of Liberation Sans or Arial)."""
+    longest = max((len(t) for t in labels), default=0)
+    return int(0.58 * size * longest) + standoff + 16
 
 
 def timeline(df: pd.DataFrame) -> go.Figure:

@@ -219,6 +219,18 @@ def test_by_place_places_and_top(df):
     assert "Top 2 places by size shown, 4 more not shown" in footnote(small)
 
 
+def test_by_place_leaves_room_for_the_longest_place_name(df):
+    # a margin that fits the names from the start spares the browser the second drawing that
+    # Plotly's automargin makes after widening it; automargin stays on for names wider than this
+    fig = by_place(df)
+    longest = max(len(t) for t in fig.layout.yaxis.ticktext)        # "(place not stated)"
+    assert fig.layout.margin.l >= 0.55 * 14 * longest + fig.layout.yaxis.ticklabelstandoff
+    assert fig.layout.yaxis.automargin
+    wide = df.assign(location=df["location"].where(df["location"] != "Daraa", "X" * 80))
+    assert by_place(wide).layout.margin.l > fig.layout.margin.l     # names cut at 40 characters
+    assert by_place(wide).layout.margin.l < 0.6 * 14 * 41 + 30
+
+
 # --- timeline -----------------------------------------------------------------------------------
 
 def test_timeline_drops_rows_without_full_date(df):
