@@ -36,6 +36,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -322,16 +323,23 @@ _TEXT_COLUMNS = ("category", "qualifier", "number_text", "unit", "location", "co
                  "reported_date", "quote", "document_title", "review_status")
 
 
+_NUMBER_COLUMNS = ("value", "value_low", "value_high", "extracted_value")
+#: What value_label reads.
+_LABEL_COLUMNS = ["qualifier", "value", "value_low", "value_high", "number_text",
+                  "extracted_value", "unit"]
+
+
 def _prepare(df: pd.DataFrame | None) -> pd.DataFrame:
-    """A copy with every column the charts read, cleaned, plus helper columns prefixed with '_'."""
+    """A copy of the columns the charts read, cleaned, plus helper columns prefixed with '_'."""
     if df is None:
         df = pd.DataFrame()
-    d = df.copy()
+    d = df[[c for c in ("figure_id", "document_id", *_TEXT_COLUMNS, *_NUMBER_COLUMNS, "combatant")
+            if c in df.columns]]
     if "figure_id" not in d.columns:
         d["figure_id"] = range(len(d))
     for col in _TEXT_COLUMNS:
         d[col] = [_text(v) for v in d[col]] if col in d.columns else [""] * len(d)
-    for col in ("value", "value_low", "value_high", "extracted_value"):
+    for col in _NUMBER_COLUMNS:
         d[col] = [_num(v) for v in d[col]] if col in d.columns else [None] * len(d)
     d["combatant"] = ([bool(_num(v)) for v in d["combatant"]] if "combatant" in d.columns
                       else [False] * len(d))
@@ -346,7 +354,7 @@ def _prepare(df: pd.DataFrame | None) -> pd.DataFrame:
                                     else PLACE_NOT_STATED)
                    for loc, c in zip(d["location"], d["country"])]
     d["_end"] = [max(v, h) if h is not None else v for v, h in zip(d["value"], d["value_high"])]
-    d["_label"] = [value_label(r) for r in d.to_dict("records")]
+    d["_label"] = [value_label(r) for r in d[_LABEL_COLUMNS].to_dict("records")]
     return d
 
 
@@ -526,35 +534,79 @@ def _latest(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 #: The timeline draws at most this many points (the most recent); the footnote says so.
 TIMELINE_MAX_POINTS = 2_000
+#: Frames with at least this many rows are reduced to the rows a chart can show before _prepare
+#: (by_place), or to what a file name needs (chart_filename, above _NAME_REDUCE_ROWS).
+_REDUCE_ROWS = 500
+_NAME_REDUCE_ROWS = 2_000
+_FULL_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+_PARTIAL_DATE_RE = r"^--\d{2}-\d{2}$"
+
+
+def sort_codes(values: pd.Series) -> np.ndarray:
+    """Integers that order the rows as ``sort_values`` orders ``values`` (missing values last),
+    for ``np.lexsort``: the distinct values are sorted, not the rows."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
+
+
+def group_codes(*columns: pd.Series) -> np.ndarray:
+    """One integer per row naming its combination of ``columns`` (-1 where one is missing)."""
+    codes = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for col in columns:
+        c, uniques = pd.factorize(col)
+        codes = np.where((codes < 0) | (c < 0), -1, codes * max(len(uniques), 1) + c)
+    return codes
+
+
+def last_per_group(groups: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """Positions of the rows that ``d.sort_values(keys, kind="stable").groupby(groups,
+    sort=False).tail(1)`` keeps, in that order: the last row of each group (groups < 0 left out,
+    as groupby leaves out missing keys) when the rows are sorted stably by ``keys``, first key
+    first. ``keys`` are numeric arrays, e.g. from ``sort_codes``."""
+    order = np.lexsort(keys[::-1]) if keys else np.arange(len(groups))   # lexsort is stable
+    g = groups[order]
+    last = ~pd.Series(g).duplicated(keep="last").to_numpy() & (g >= 0)
+    return order[last]
+
+
+def _date_keys(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(rank, order) of each row's ``reported_date``: rank 2 for a full date, 1 for a partial one
+    ("--06-14"), 0 for none, as _prepare ranks them; order as ``sort_codes`` (missing last).
+    The patterns are matched once per distinct date, with the column's own string engine."""
+    if "reported_date" not in df:
+        return np.zeros(len(df), dtype=np.int64), np.zeros(len(df), dtype=np.int64)
+    codes, uniques = pd.factorize(df["reported_date"], sort=True)
+    text = pd.Series(uniques).astype(str)
+    full = text.str.match(_FULL_DATE_RE).to_numpy(dtype=bool)
+    partial = text.str.match(_PARTIAL_DATE_RE).to_numpy(dtype=bool)
+    rank = np.append(np.where(full, 2, np.where(partial, 1, 0)), 0)   # last: a missing date
+    return rank[codes], np.where(codes < 0, len(uniques), codes)
 
 
 def _date_rank(df: pd.DataFrame) -> pd.Series:
     """2 for a full date, 1 for a partial one ("--06-14"), 0 for none, as _prepare ranks them."""
-    s = df["reported_date"].fillna("").astype(str) if "reported_date" in df else pd.Series(
-        "", index=df.index)
-    full = s.str.match(r"^\d{4}-\d{2}-\d{2}$")
-    partial = s.str.match(r"^--\d{2}-\d{2}$")
-    return full.astype(int) * 2 + (partial & ~full).astype(int)
+    return pd.Series(_date_keys(df)[0], index=df.index)
 
 
 def _latest_raw(df: pd.DataFrame) -> pd.DataFrame:
-    """The rows _latest could pick per (place, category), found without touching each row."""
-    if df is None or df.empty or len(df) < 500 or "category" not in df:
+    """The rows _latest could pick per (place, category), found without touching each row: the
+    newest per location, country and category (full dates first, then partial, then undated;
+    then the date as written, then figure_id). Only the key columns are sorted; the chosen rows
+    are taken at the end."""
+    if df is None or df.empty or len(df) < _REDUCE_ROWS or "category" not in df:
         return df
-    d = df.assign(_rank=_date_rank(df),
-                  _loc=df["location"].fillna("") if "location" in df else "",
-                  _cty=df["country"].fillna("") if "country" in df else "",
-                  _cat=df["category"].fillna("").astype(str).str.lower())
-    d = d.sort_values(["_rank", "reported_date", "figure_id"], kind="stable")
-    keep = d.groupby(["_loc", "_cty", "_cat"], sort=False).tail(1)
-    return keep.drop(columns=["_rank", "_loc", "_cty", "_cat"])
+    rank, dates = _date_keys(df)
+    groups = group_codes(*(df[c].fillna("") if c in df else pd.Series("", index=df.index)
+                           for c in ("location", "country")),
+                         df["category"].fillna("").astype(str).str.lower())
+    return df.iloc[last_per_group(groups, [rank, dates, sort_codes(df["figure_id"])])]
 
 def _top_places_raw(raw: pd.DataFrame, top: int) -> tuple[pd.DataFrame, int | None]:
     """The rows of the places by_place can show (every place whose largest latest figure is at
     least the ``top``-th largest, so ties are all kept) and the number of places in all: the same
     place names and choices as _prepare and _latest make, computed on columns, not rows.
     (raw, None) for small frames, which by_place reads whole."""
-    if raw is None or len(raw) < 500 or "location" not in raw or "value" not in raw:
+    if raw is None or len(raw) < _REDUCE_ROWS or "location" not in raw or "value" not in raw:
         return raw, None
     def clean(column: str) -> pd.Series:
         col = raw[column] if column in raw else pd.Series("", index=raw.index)
@@ -904,6 +956,23 @@ def slugify(text: Any, max_len: int = 100) -> str:
     return s.strip("-")
 
 
+def _name_rows(df: pd.DataFrame | None) -> pd.DataFrame:
+    """The columns chart_filename reads, as _prepare cleans them (category, location, country,
+    _date), of the rows _prepare keeps (those with a value)."""
+    df = pd.DataFrame() if df is None else df
+
+    def text(column: str) -> list[str]:
+        return [_text(v) for v in df[column]] if column in df.columns else [""] * len(df)
+
+    d = pd.DataFrame({"category": [c.lower() for c in text("category")],
+                      "location": text("location"), "country": text("country"),
+                      "_date": [_full_date(s) for s in text("reported_date")],
+                      "value": ([_num(v) for v in df["value"]] if "value" in df.columns
+                                else [None] * len(df))})
+    # as in _prepare: a column of floats holds a missing value as NaN, which "is not None"
+    return d[np.array([v is not None for v in d["value"]], dtype=bool)]
+
+
 def chart_filename(kind: str, df: pd.DataFrame | None, place: str | None = None,
                    category: str | None = None) -> str:
     """A safe file name (no extension) saying what the chart shows, from the data.
@@ -911,16 +980,19 @@ def chart_filename(kind: str, df: pd.DataFrame | None, place: str | None = None,
     e.g. "trapped-displaced-by-place-syria-2017-06-to-2017-09",
     "trapped-raqqa-by-source-syria-2017-09".
     """
-    if df is not None and len(df) > 2000 and {"category", "location", "country",
-                                               "reported_date"} <= set(df.columns):
-        # a big frame: the name needs only its categories, places, countries and date span
+    if df is not None and len(df) > _NAME_REDUCE_ROWS and {"category", "location", "country",
+                                                          "reported_date"} <= set(df.columns):
+        # a big frame: the name needs only its categories, places, countries and date span, so
+        # each combination of them once, plus the rows of the first and the last full date
         cols = df[["category", "location", "country", "reported_date"]].fillna("")
-        cols = cols.assign(value=1.0)      # _prepare keeps only rows with a value
-        full = cols[cols["reported_date"].astype(str).str.match(r"^\d{4}-\d{2}-\d{2}$")]
-        full = full.sort_values("reported_date", kind="stable")
+        rank, order = _date_keys(df)
+        full = np.flatnonzero(rank == 2)
+        ends = ([full[np.argmin(order[full])],                      # the first of the earliest
+                 full[len(full) - 1 - np.argmax(order[full][::-1])]]   # the last of the latest
+                if len(full) else [])
         df = pd.concat([cols.drop_duplicates(["category", "location", "country"]),
-                        full.head(1), full.tail(1)])
-    d = _prepare(df)
+                        cols.iloc[ends]]).assign(value=1.0)      # _prepare keeps only rows with a value
+    d = _name_rows(df)
     if place is not None or category is not None:
         if category:
             d = d[d["category"] == _text(category).lower()]

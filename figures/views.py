@@ -13,11 +13,13 @@ from functools import cache
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyarrow import feather
 
 from .cache import cache_dir, write_atomically
+from .charts import group_codes, last_per_group, sort_codes
 
 from .schema import CATEGORIES, REVIEW_STATUSES
 from .store import Filters, Store
@@ -280,22 +282,31 @@ class Card:
 
 
 def latest_cards(df: pd.DataFrame) -> dict[str, Card | None]:
-    """One card per category: its most recent civilian figure under the current filter."""
+    """One card per category: its most recent civilian figure under the current filter (full
+    dates first, then the newest date, then the highest figure_id; see ``latest_card_rows``)."""
     cards: dict[str, Card | None] = {c: None for c in CATEGORIES}
     if df.empty:
         return cards
-    civilians = df[df["combatant"] == 0]
-    dates = civilians["reported_date"].fillna("")
-    # one sort for all categories: full dates first, then newest, then the latest figure
-    order = civilians.assign(_dated=~dates.str.startswith("--") & (dates != ""), _d=dates)
-    order = order.sort_values(["_dated", "_d", "figure_id"], kind="stable")
-    for _, row in order.groupby("category", sort=False).tail(1).iterrows():
+    for _, row in latest_card_rows(df).iterrows():
         cat = row["category"]
         cards[cat] = Card(cat, number_words(row), row["location"] or "place not stated",
                           source_line(row), int(row["figure_id"]), int(row["document_id"]),
                           row["document_title"] or row["doc_id"], row["document_url"] or "")
     return cards
 
+
+def latest_card_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The row of each category's card: of the civilian figures, those with a full date first,
+    then by the date as written, then by figure_id, the last (ties: the later row). The same rows
+    as ``civilians.sort_values([dated, date, "figure_id"], kind="stable").groupby("category",
+    sort=False).tail(1)``, found by sorting the three key columns only."""
+    civilian = (df["combatant"] == 0).to_numpy(dtype=bool)
+    keys = df[["category", "reported_date", "figure_id"]][civilian]
+    dates = keys["reported_date"].fillna("")
+    dated = (~dates.str.startswith("--") & (dates != "")).to_numpy(dtype=bool)
+    picked = last_per_group(group_codes(keys["category"]),
+                            [dated, sort_codes(dates), sort_codes(keys["figure_id"])])
+    return df.iloc[np.flatnonzero(civilian)[picked]]
 
 # ---------------------------------------------------------------------------------------------
 # Filters in the address bar: a link reproduces the view

@@ -9,6 +9,7 @@ import shutil
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from figures import charts
@@ -435,6 +436,102 @@ def test_chart_config():
     opts = cfg["toImageButtonOptions"]
     assert opts == {"format": "png", "filename": "trapped-by-place", "width": 1600,
                     "height": 900, "scale": 1}
+
+
+# --- large frames: reduced with column operations, same charts ----------------------------------
+
+def big_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    """Many figures with ties everywhere: few dates (full, partial, none), repeated figure ids,
+    blank and missing places, a category written two ways, combatants."""
+    import random
+
+    rnd = random.Random(seed)
+    quals = [("exact", 1, 1), ("at_most", None, 1), ("at_least", 1, None), ("approx", 1, 1),
+             ("range", 0.5, 2), ("vague", 1, 10)]
+    rows = []
+    for i in range(n):
+        q, lo, hi = rnd.choice(quals)
+        value = float(rnd.choice([7, 12, 150, 3000, 25000, 320000]) * rnd.randint(1, 3))
+        place, country = rnd.choice([("Raqqa", "SYR"), ("Aleppo", "SYR"), ("Mosul", "IRQ"),
+                                     ("", "SYR"), ("", ""), (None, "YEM"), ("Sindh", "PAK"),
+                                     ("Kharkiv", "UKR"), ("Idlib", None), ("Goma", "COD")])
+        r = row(rnd.randint(1, n // 3), rnd.choice(["killed", "injured", "displaced", "trapped",
+                                                     "missing", "Killed "]),
+                value, None if lo is None else value * lo, None if hi is None else value * hi,
+                q, f"{value:,.0f}", place, country, rnd.choice(["UN", "ICRC", ""]),
+                rnd.choice(["2017-09-20", "2017-09-25", "2018-01-02", "--09-20", "", None]),
+                combatant=rnd.choice([0, 0, 1]))
+        rows.append(r)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def test_last_per_group_is_sort_then_last_of_each_group():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    groups = rng.integers(-1, 6, 400)
+    keys = [rng.integers(0, 3, 400), rng.integers(0, 5, 400), rng.integers(0, 4, 400)]
+    d = pd.DataFrame({"g": groups, "a": keys[0], "b": keys[1], "c": keys[2]})
+    d = d.assign(g=d["g"].where(d["g"] >= 0))                  # -1: missing, left out
+    expected = d.sort_values(["a", "b", "c"], kind="stable").groupby("g", sort=False).tail(1)
+    assert list(charts.last_per_group(groups, keys)) == list(expected.index)
+
+
+def test_date_rank_and_order_as_the_patterns_say():
+    dates = ["2017-09-20", "--09-20", "", None, "2017-9-20", "2017-09-20\n", "x", "2017-09-20"]
+    for column in (pd.Series(dates), pd.Series(dates, dtype=object)):
+        rank, order = charts._date_keys(pd.DataFrame({"reported_date": column}))
+        text = column.fillna("").astype(str)          # matched row by row, by the same engine
+        expected_rank = (text.str.match(r"^\d{4}-\d{2}-\d{2}$").astype(int) * 2
+                         + text.str.match(r"^--\d{2}-\d{2}$").astype(int))
+        assert list(rank) == list(expected_rank)
+        assert list(rank[[0, 1, 2, 3, 4, 6, 7]]) == [2, 1, 0, 0, 0, 0, 2]
+        expected = column.sort_values(kind="stable").index       # missing last
+        assert list(pd.Series(order).sort_values(kind="stable").index) == list(expected)
+
+
+def test_latest_raw_keeps_the_newest_row_per_place_country_and_category():
+    big = big_frame(3000)
+    got = charts._latest_raw(big)
+    # the straightforward way: every column sorted, then the last row of each group
+    rank = big["reported_date"].fillna("").str.match(r"^\d{4}-\d{2}-\d{2}$").astype(int) * 2 + (
+        big["reported_date"].fillna("").str.match(r"^--\d{2}-\d{2}$").astype(int))
+    d = big.assign(_rank=rank, _loc=big["location"].fillna(""), _cty=big["country"].fillna(""),
+                   _cat=big["category"].str.lower())
+    d = d.sort_values(["_rank", "reported_date", "figure_id"], kind="stable")
+    expected = d.groupby(["_loc", "_cty", "_cat"], sort=False).tail(1)[big.columns]
+    assert got.equals(expected) and list(got.index) == list(expected.index)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_big_frames_draw_the_same_charts_as_without_the_reductions(monkeypatch, seed):
+    big = big_frame(2500, seed)
+    subsets = [big, big[big["category"] == "killed"], big[big["combatant"] == 0].iloc[::-1]]
+
+    def draw():      # as JSON: the whiskers' NaN never equal themselves in a dict
+        return [(pio.to_json(by_place(d)), pio.to_json(by_place(d, top=3)),
+                 pio.to_json(timeline(d))) for d in subsets]
+
+    fast = draw()
+    monkeypatch.setattr(charts, "_REDUCE_ROWS", 10**9)
+    monkeypatch.setattr(charts, "TIMELINE_MAX_POINTS", 10**9)
+    assert draw() == fast
+    assert len(json.loads(fast[0][0])["data"]) > 4 and "more not shown" in fast[0][1]
+
+
+def test_file_names_read_the_columns_as_the_charts_clean_them():
+    big = big_frame(600)
+    big.loc[big.index[:20], "value"] = NAN                 # kept: NaN "is not None" in _prepare
+    cases = [big, big.drop(columns=["value"]), big.assign(value=None), big.head(0),
+             big.astype({"location": object, "category": object})]
+    for d in cases:
+        expected = charts._prepare(d)[["category", "location", "country", "_date"]]
+        got = charts._name_rows(d)[["category", "location", "country", "_date"]]
+        assert got.to_dict("records") == expected.to_dict("records")
+        assert len(got) == (0 if "value" not in d or d["value"].isna().all() else len(d))
+    # a big frame: the dates of the name are the first and last full dates, never a partial one
+    name = chart_filename("by-place", big_frame(2500))
+    assert name.endswith("2017-09-to-2018-01") and name.startswith("all-categories-by-place-")
 
 
 # --- PNG ----------------------------------------------------------------------------------------

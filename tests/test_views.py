@@ -72,6 +72,39 @@ def test_cards_take_the_most_recent_civilian_figure(store):
     assert cards["displaced"].number == "12,000"
 
 
+def test_card_rows_are_those_a_full_sort_picks():
+    """The cards' rows, found by sorting three key columns, are the rows the straightforward
+    way picks: civilians sorted by (full date?, date, figure_id), the last of each category,
+    ties (same date and id) going to the later row; undated and partial dates lose to full ones."""
+    import random
+
+    import pandas as pd
+
+    rnd = random.Random(3)
+    rows = [{"figure_id": rnd.randint(1, 40), "combatant": rnd.choice([0, 0, 1]),
+             "category": rnd.choice(["killed", "injured", "trapped", "other", None]),
+             "reported_date": rnd.choice(["2017-09-20", "2017-09-25", "--09-30", "", None]),
+             "location": rnd.choice(["Raqqa", ""]), "qualifier": "exact", "value": 5.0,
+             "value_low": 5.0, "value_high": 5.0, "source": "UN", "document_outlet": "",
+             "document_id": i, "document_title": "", "doc_id": f"d{i}",
+             "document_url": ""} for i in range(300)]
+    df = pd.DataFrame(rows, index=[f"r{i}" for i in range(300)])
+    for frame in (df, df.iloc[::-1], df.iloc[:7], df[df["reported_date"].isna()]):
+        civilians = frame[frame["combatant"] == 0]
+        dates = civilians["reported_date"].fillna("")
+        expected = (civilians.assign(_dated=~dates.str.startswith("--") & (dates != ""), _d=dates)
+                    .sort_values(["_dated", "_d", "figure_id"], kind="stable")
+                    .groupby("category", sort=False).tail(1))
+        got = views.latest_card_rows(frame)
+        assert list(got.index) == list(expected.index)
+        assert got.equals(expected[frame.columns])
+        cards = views.latest_cards(frame.fillna({"reported_date": ""}))   # as the store has it
+        assert list(cards)[:5] == list(views.CATEGORIES)
+        assert {c: (x.document_id if x else None) for c, x in cards.items()} == {
+            **{c: None for c in views.CATEGORIES},
+            **dict(zip(expected["category"], expected["document_id"]))}
+
+
 def test_number_words_keep_the_qualifier():
     row = dict(qualifier="at_most", value=25000.0, value_low=None, value_high=25000.0)
     assert views.number_words(row) == "up to 25,000"
