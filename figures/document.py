@@ -189,11 +189,21 @@ def structure(text: str, deadline: float | None = None) -> list[Article]:
     ``deadline`` (a ``time.monotonic()`` value): the patterns that read the whole document stop
     there with ``TimeoutError`` (the regex module's timeout), a backstop behind the bounded
     patterns, so no text can hold the engine for ever."""
+    global _last
+    last = _last
+    if last is not None and last[0] is text:
+        return last[1]      # the same text again (ingest asks for a title after extracting)
     token = _DEADLINE.set(deadline)
     try:
-        return _structure(text)
+        articles = _structure(text)
     finally:
         _DEADLINE.reset(token)
+    _last = (text, articles)
+    return articles
+
+
+# the last text structured and its articles (nobody changes an Article once it is made)
+_last: tuple[str, list[Article]] | None = None
 
 
 def _structure(text: str) -> list[Article]:

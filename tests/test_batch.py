@@ -410,3 +410,21 @@ def _sleepy(x):
     import time
     time.sleep(1.2 * x)
     return x
+
+
+def test_ingest_reads_a_documents_structure_once_for_its_figures_and_its_title(
+        tmp_path, monkeypatch):
+    """An untitled document gets its headline as title; the structure the engine read is reused
+    for it, not read a second time (most of a title's cost)."""
+    from figures import document
+    from figures.batch import IngestTask, prepare_file
+    calls = []
+    real = document._structure
+    monkeypatch.setattr(document, "_structure", lambda text: calls.append(1) or real(text))
+    path = tmp_path / "untitled.txt"
+    path.write_text("Floods in Sindh\n\n" + sentences(3, 3), encoding="utf-8")
+    with Store(tmp_path / "f.db") as store:
+        prepared = prepare_file(IngestTask(db=str(tmp_path / "f.db")), (path, None), store=store)
+    assert prepared.error is None and prepared.figures
+    assert prepared.doc.title == "Floods in Sindh"
+    assert len(calls) == 1
