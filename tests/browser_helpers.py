@@ -37,7 +37,8 @@ class ServerDidNotStart(RuntimeError):
 
 
 class StreamlitServer:
-    """``streamlit run app.py`` on 127.0.0.1:<free port> with FIGURES_DB=db; output to log_path.
+    """The dashboard as ``./run`` starts it (``scripts/serve.py``, which runs ``streamlit run
+    app.py``) on 127.0.0.1:<free port> with FIGURES_DB=db; output to log_path.
 
     Use as a context manager (stopped on exit, killed if it does not stop) or call start()/stop().
     kill() sends SIGKILL, for the fault tests."""
@@ -53,7 +54,8 @@ class StreamlitServer:
     def start(self, timeout: float = 90) -> "StreamlitServer":
         self._log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+            # scripts/serve.py is what ./run starts: the tests go through the same launcher
+            [sys.executable, "scripts/serve.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
