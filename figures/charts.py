@@ -458,11 +458,22 @@ def _sources_line(d: pd.DataFrame) -> str:
 def _layout(fig: go.Figure, title: str, notes: list[str], d: pd.DataFrame, *, height: int,
             legend: bool = True) -> go.Figure:
     """Title, footnote (notes then sources, under the plot), fonts and margins."""
+    layout = _layout_props(title, notes, d, height=height, legend=legend)
+    footnote = layout.pop("annotations")[0]
+    fig.update_layout(**layout)
+    fig.add_annotation(**footnote)
+    return fig
+
+
+def _layout_props(title: str, notes: list[str], d: pd.DataFrame, *, height: int,
+                  legend: bool = True) -> dict:
+    """What _layout sets, as a layout dict (with the footnote as its one annotation), for a
+    figure built in one go: Plotly validates each property once, not once per update."""
     # short lines: the footnote does not wrap by itself and a dashboard column can be narrow
     lines = [ln for n in [*notes, _sources_line(d)] if n for ln in _wrap_note(n, 100)]
     axis_space = 58  # x tick labels and the x axis title sit above the footnote
     bottom = axis_space + 17 * len(lines) + 16
-    fig.update_layout(
+    return dict(
         template="plotly_white",
         font=dict(family=_FONT, size=13, color=_INK),
         title=dict(text=title, x=0.01, xanchor="left", xref="container",
@@ -474,13 +485,12 @@ def _layout(fig: go.Figure, title: str, notes: list[str], d: pd.DataFrame, *, he
         showlegend=legend,
         legend=dict(orientation="h", x=0, xanchor="left", y=1.01, yanchor="bottom",
                     title=None, font=dict(size=13)),
+        annotations=[dict(
+            text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, xanchor="left",
+            yanchor="top", yshift=-axis_space, showarrow=False, align="left",
+            font=dict(size=12, color=_MUTED), name="footnote",
+        )],
     )
-    fig.add_annotation(
-        text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, xanchor="left",
-        yanchor="top", yshift=-axis_space, showarrow=False, align="left",
-        font=dict(size=12, color=_MUTED), name="footnote",
-    )
-    return fig
 
 
 def _empty(what: str, message: str = NO_DATA_MESSAGE, d: pd.DataFrame | None = None) -> go.Figure:
@@ -506,12 +516,16 @@ def _legend_entries(fig: go.Figure, categories: Iterable[str], symbol: str) -> N
     The swatches are empty traces in the category's legend group, so clicking one still hides or
     shows that category's marks.
     """
-    for cat in categories:
-        fig.add_trace(go.Scatter(
-            x=[None], y=[None], mode="markers", name=_esc(cat.capitalize()), legendgroup=cat,
-            marker=dict(symbol=symbol, size=13, color=_colour(cat)), hoverinfo="skip",
-            showlegend=True, meta={"category": cat, "role": "legend"},
-        ))
+    for trace in _legend_traces(categories, symbol):
+        fig.add_trace(go.Scatter(**{k: v for k, v in trace.items() if k != "type"}))
+
+
+def _legend_traces(categories: Iterable[str], symbol: str) -> list[dict]:
+    """The swatches of _legend_entries as trace dicts."""
+    return [dict(type="scatter", x=[None], y=[None], mode="markers", name=_esc(cat.capitalize()),
+                 legendgroup=cat, marker=dict(symbol=symbol, size=13, color=_colour(cat)),
+                 hoverinfo="skip", showlegend=True, meta={"category": cat, "role": "legend"})
+            for cat in categories]
 
 
 def _log_axis(values: Iterable[float | None]) -> bool:
@@ -663,18 +677,18 @@ def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
             ypos[(place, cat)] = pos[place] + (k - (len(cats) - 1) / 2) * width
     shown["_y"] = [ypos[(p, c)] for p, c in zip(shown["_place"], shown["category"])]
 
-    fig = go.Figure()
-    _legend_entries(fig, _category_sort(shown["category"]), "square")
-    for cat in _category_sort(shown["category"]):
+    cats = _category_sort(shown["category"])
+    traces = _legend_traces(cats, "square")
+    for cat in cats:
         g = shown[shown["category"] == cat]
-        colour = _colour(cat)
         custom = _customdata(g)
         plus, minus, any_bar = _whiskers(g)
-        fig.add_trace(go.Bar(
-            x=list(g["value"]), y=list(g["_y"]), orientation="h", width=width * 0.92,
+        y = list(g["_y"])
+        traces.append(dict(
+            type="bar", x=list(g["value"]), y=y, orientation="h", width=width * 0.92,
             name=_esc(cat.capitalize()), legendgroup=cat, showlegend=False, customdata=custom,
             hovertemplate=HOVERTEMPLATE,
-            marker=dict(color=colour, line=dict(width=0),
+            marker=dict(color=_colour(cat), line=dict(width=0),
                         pattern=dict(shape=["/" if q == "at_most" else "" for q in g["qualifier"]],
                                      fillmode="overlay", fgcolor="white", solidity=0.35)),
             error_x=dict(type="data", symmetric=False, array=plus, arrayminus=minus,
@@ -682,8 +696,8 @@ def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
             meta={"chart": "by_place", "category": cat, "role": "bars"},
         ))
         # labels (and the ▶ of an open upper end) just past the end of each bar or whisker
-        fig.add_trace(go.Scatter(
-            x=list(g["_end"]), y=list(g["_y"]), mode="markers+text",
+        traces.append(dict(
+            type="scatter", x=list(g["_end"]), y=y, mode="markers+text",
             text=[_esc(t) for t in g["_label"]], textposition="middle right",
             textfont=dict(size=13 if len(shown) <= 24 else 11, color=_INK), cliponaxis=False,
             # every label sits one marker away from the end; only "at least" shows its marker
@@ -693,16 +707,6 @@ def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
             customdata=custom, hovertemplate=HOVERTEMPLATE,
             meta={"chart": "by_place", "category": cat, "role": "labels"},
         ))
-    xmax = max(shown["_end"]) or 1.0
-    households = (shown["unit"] == "households").any()
-    fig.update_xaxes(title_text="People" + (" (or households where labelled)" if households else ""),
-                     range=[0, xmax * 1.22], rangemode="tozero", tickformat=",~s",
-                     showgrid=True, gridcolor="#E6E6E6", zeroline=True, zerolinecolor="#999")
-    fig.update_yaxes(tickvals=list(range(len(places))),
-                     ticktext=[_esc(p, 40) for p in places],
-                     range=[len(places) - 0.5, -0.5], showgrid=False, zeroline=False,
-                     tickfont=dict(size=14), ticks="", ticklabelstandoff=8, automargin=True)
-    fig.update_layout(barmode="overlay", bargap=0.1)
 
     key = []
     quals = set(shown["qualifier"])
@@ -720,11 +724,25 @@ def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
         notes.append("Key: " + " · ".join(key))
     title = _title(f"{_what(shown)}, by place", shown)
     height = max(460, min(1400, 260 + len(places) * max(40, 24 * slots)))
-    fig = _layout(fig, title, notes, shown, height=height)
+    layout = _layout_props(title, notes, shown, height=height)
+    xmax = max(shown["_end"]) or 1.0
+    households = (shown["unit"] == "households").any()
+    layout.update(
+        xaxis=dict(title=dict(text="People" + (" (or households where labelled)"
+                                               if households else "")),
+                   range=[0, xmax * 1.22], rangemode="tozero", tickformat=",~s",
+                   showgrid=True, gridcolor="#E6E6E6", zeroline=True, zerolinecolor="#999"),
+        yaxis=dict(tickvals=list(range(len(places))), ticktext=[_esc(p, 40) for p in places],
+                   range=[len(places) - 0.5, -0.5], showgrid=False, zeroline=False,
+                   tickfont=dict(size=14), ticks="", ticklabelstandoff=8, automargin=True),
+        barmode="overlay", bargap=0.1)
     # room for the longest place name from the start: with a left margin too small, Plotly's
     # automargin draws the whole chart a second time after widening it (in the browser on every
     # filter change); automargin stays on in case a name is wider than this estimate
-    fig.update_layout(margin_l=_label_room([_text(p)[:40] for p in places], size=14, standoff=8))
+    layout["margin"]["l"] = _label_room([_text(p)[:40] for p in places], size=14, standoff=8)
+    # one construction: Plotly validates each property once (each update_* validates again)
+    fig = go.Figure(data=traces, layout=layout)
+    fig.update_layout(legend_title=None)    # as _layout leaves it: an empty title object
     return fig
 
 
