@@ -125,7 +125,15 @@ def chromium():
             b.close()
 
 
-IDLE_JS = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+# Streamlit is idle when the app says its script is not running, no element of the run before
+# is still shown as stale, and the status widget is gone (it only appears after a delay, so it
+# alone can say "idle" in the middle of a run)
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"]')
+    && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
 
 
 def wait_idle(page, timeout=60_000):
