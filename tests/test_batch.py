@@ -129,13 +129,19 @@ def test_an_engine_error_on_one_file_is_reported_by_the_worker_and_the_rest_goes
     assert all(r.figures > 0 for r in results if r.error is None)
 
 
+def _default_sigint() -> None:
+    # Ctrl-C as a terminal's shell leaves it: a test run started in the background (nohup, a
+    # CI step without job control) ignores SIGINT, and its children would inherit that
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run_until_first_row(args: list[str], stderr: Path):
     """Start the CLI with its output on a pipe we stop reading after the header and first row:
     once the pipe is full the process blocks in its next write."""
     with open(stderr, "w") as err:
         proc = subprocess.Popen([sys.executable, "-m", "figures", *args], cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=err, text=True,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=_default_sigint)
     header, first = proc.stdout.readline(), proc.stdout.readline()
     assert header.startswith("doc_id,") and first.startswith("a000,"), (header, first)
     return proc, header + first
