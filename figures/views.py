@@ -260,13 +260,18 @@ def _present(x) -> bool:
     return x is not None and not pd.isna(x)
 
 
+def _str(x) -> str:
+    """A text cell as a string: '' for a missing one (None, NaN, pd.NA)."""
+    return str(x) if _present(x) else ""
+
+
 def source_line(row) -> str:
     """'UN via Reuters · 20 Sep 2017': who says so, the outlet carrying it, and when."""
-    src = row.get("source") or "source not stated"
-    outlet = row.get("document_outlet") or ""
+    src = _str(row.get("source")) or "source not stated"
+    outlet = _str(row.get("document_outlet"))
     if outlet and outlet.lower() not in src.lower():
         src = f"{src} via {outlet}"
-    return f"{src} · {format_date(row.get('reported_date') or '')}"
+    return f"{src} · {format_date(_str(row.get('reported_date')))}"
 
 
 @dataclass

@@ -237,3 +237,13 @@ def test_a_view_is_computed_once_per_store_state_and_key(tmp_path, monkeypatch):
         path.write_bytes(b"\x80garbage")
         assert views.cached_view(s, s.data_version(), "cards", lambda: cards(s)) == newer
         assert len(calls) == 4
+
+
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_source_line_says_what_is_missing_instead_of_failing(missing):
+    """A card's "source · date" line from a row whose text cells are missing (None, or NaN as a
+    pandas frame holds them after a merge): the words for unknown, never an exception."""
+    row = {"source": missing, "document_outlet": missing, "reported_date": missing}
+    assert views.source_line(row) == "source not stated · date unknown"
+    row = {"source": "UN", "document_outlet": "Reuters", "reported_date": "2017-09-20"}
+    assert views.source_line(row) == "UN via Reuters · 20 Sep 2017"
