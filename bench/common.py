@@ -13,6 +13,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every script here imports this module first (bench/ is on the path of a script run from it), so
+# this one line makes the project's own packages importable for all of them.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 class Timeout(Exception):

@@ -47,11 +47,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(__file__).resolve().parent
-for p in (str(ROOT), str(BENCH)):
-    if p not in sys.path:
-        sys.path.insert(0, p)
+from common import ROOT  # noqa: I001  (first: puts the project on the import path)
 
 import make_store  # noqa: E402
 

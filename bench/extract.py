@@ -31,14 +31,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(__file__).resolve().parent
-for p in (str(ROOT), str(BENCH)):
-    if p not in sys.path:
-        sys.path.insert(0, p)
+from common import ROOT, Timeout, in_work_folder, log, machine, mb, run_child, table  # noqa: I001
 
-import corpus as corpus_mod  # noqa: E402
-from common import Timeout, in_work_folder, log, machine, mb, run_child, table  # noqa: E402
+import corpus as corpus_mod
 
 PY = sys.executable
 

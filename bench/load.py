@@ -49,10 +49,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-for p in (str(ROOT), str(ROOT / "tests")):
-    if p not in sys.path:
-        sys.path.insert(0, p)
+from common import ROOT  # noqa: I001  (first: puts the project on the import path)
+
+if str(ROOT / "tests") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests"))     # the browser helpers the tests use
 
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 from figures import views  # noqa: E402

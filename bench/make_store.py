@@ -23,9 +23,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import common  # noqa: F401,I001  (first: puts the project on the import path)
 
 from figures import EXTRACTOR_VERSION  # noqa: E402
 from figures.schema import FIELDS  # noqa: E402
