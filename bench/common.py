@@ -107,8 +107,9 @@ def in_work_folder(args, prefix: str, measure, report) -> int:
     work = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         results = measure(args, work)
-        if report is not None:
-            print(report(results))
+        text = report(results) if report is not None else None
+        if text is not None:      # a report may also print as it goes and return None
+            print(text)
         if args.json and results is not None:
             Path(args.json).write_text(json.dumps(results, indent=2, default=str))
     finally:

@@ -36,18 +36,16 @@ import os
 import platform
 import pstats
 import re
-import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-from common import ROOT  # noqa: I001  (first: puts the project on the import path)
+from common import ROOT, in_work_folder  # noqa: I001  (first: puts the project on the import path)
 
 import make_store  # noqa: E402
 
@@ -779,57 +777,53 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGHUP, _on_signal)
 
-    info = machine_info()
-    tmp = Path(tempfile.mkdtemp(prefix="figures-bench-"))
-    try:
-        db = a.db or tmp / "figures.db"
-        if db.exists():
-            import sqlite3
-            conn = sqlite3.connect(db)
-            store = {"path": str(db), "bytes": db.stat().st_size,
-                     "documents": conn.execute("SELECT count(*) FROM documents").fetchone()[0],
-                     "figures": conn.execute("SELECT count(*) FROM figures").fetchone()[0],
-                     "reviews": conn.execute("SELECT count(*) FROM reviews").fetchone()[0]}
-            conn.close()
-            log(f"reusing {db}: {store['figures']:,} figures")
-        else:
-            log(f"building a store with {a.figures:,} figures in {db}…")
-            store = make_store.build(db, a.figures, a.seed)
-        places = busiest_places(db)
-        actions = [("Category", "killed"), ("Category", "displaced"), ("Place", places[0]),
-                   ("Category", None), ("Place", places[1])]
+    return in_work_folder(a, "figures-bench-", _measure, _report)
 
-        b = base = None
-        if not a.no_browser:
-            b = browser_bench(db, tmp, actions, a.cold_runs)
-            if not a.no_baseline:
-                log("baseline: a trivial app with five metrics and one small chart…")
-                base = baseline_bench(tmp)
-        at = None
-        if not a.no_apptest:
-            at = apptest_bench(db, [["killed"], ["displaced"], ["killed", "displaced"],
-                                    ["injured"], ["trapped"], []], places,
-                               profile=not a.no_profile)
-        comps = None
-        if not a.no_components:
-            log("timing the building blocks directly, in a new process…")
-            res = tmp / "components.json"
-            subprocess.run([sys.executable, __file__, "--db", str(db), "--components-to",
-                            str(res)], cwd=ROOT, check=True, timeout=3600)
-            comps = json.loads(res.read_text())
-        report(info, store, b, at, comps, base)
-        if a.json:
-            a.json.write_text(json.dumps({"machine": info, "store": store, "browser": b,
-                                          "baseline": base, "apptest": at,
-                                          "components": comps}, indent=1,
-                                         default=str))
-            log(f"numbers written to {a.json}")
-    finally:
-        if a.keep:
-            log(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+
+def _measure(a, tmp: Path) -> dict:
+    """Every measure the options ask for, with the store in ``tmp`` unless --db names one."""
+    info = machine_info()
+    db = a.db or tmp / "figures.db"
+    if db.exists():
+        import sqlite3
+        conn = sqlite3.connect(db)
+        store = {"path": str(db), "bytes": db.stat().st_size,
+                 "documents": conn.execute("SELECT count(*) FROM documents").fetchone()[0],
+                 "figures": conn.execute("SELECT count(*) FROM figures").fetchone()[0],
+                 "reviews": conn.execute("SELECT count(*) FROM reviews").fetchone()[0]}
+        conn.close()
+        log(f"reusing {db}: {store['figures']:,} figures")
+    else:
+        log(f"building a store with {a.figures:,} figures in {db}…")
+        store = make_store.build(db, a.figures, a.seed)
+    places = busiest_places(db)
+    actions = [("Category", "killed"), ("Category", "displaced"), ("Place", places[0]),
+               ("Category", None), ("Place", places[1])]
+
+    b = base = None
+    if not a.no_browser:
+        b = browser_bench(db, tmp, actions, a.cold_runs)
+        if not a.no_baseline:
+            log("baseline: a trivial app with five metrics and one small chart…")
+            base = baseline_bench(tmp)
+    at = None
+    if not a.no_apptest:
+        at = apptest_bench(db, [["killed"], ["displaced"], ["killed", "displaced"],
+                                ["injured"], ["trapped"], []], places,
+                           profile=not a.no_profile)
+    comps = None
+    if not a.no_components:
+        log("timing the building blocks directly, in a new process…")
+        res = tmp / "components.json"
+        subprocess.run([sys.executable, __file__, "--db", str(db), "--components-to",
+                        str(res)], cwd=ROOT, check=True, timeout=3600)
+        comps = json.loads(res.read_text())
+    return {"machine": info, "store": store, "browser": b, "baseline": base, "apptest": at,
+            "components": comps}
+
+
+def _report(r: dict) -> None:
+    report(r["machine"], r["store"], r["browser"], r["apptest"], r["components"], r["baseline"])
 
 
 if __name__ == "__main__":
