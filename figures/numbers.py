@@ -214,18 +214,27 @@ def _starts(text: str, words: set[str] | None) -> list[int]:
 def find_numbers(text: str, words: set[str] | None = None) -> list[NumberPhrase]:
     """Every number phrase in ``text``, left to right, without overlaps. ``words``:
     ``words_in(text)`` when the caller has it already."""
-    found = []
     pat = pattern()
     starts = _starts(text, words)
-    pos = 0
-    while True:
-        m = None      # what pat.search(text, pos) finds: the first start from pos that matches
+
+    def search(pos: int) -> re.Match | None:
+        """What pat.search(text, pos) finds: the first start from pos where the pattern matches."""
         for p in starts[bisect.bisect_left(starts, pos):]:
             m = pat.match(text, p)
             if m:
-                break
-        if not m:
-            break
+                return m
+        return None
+
+    return _read_numbers(text, search)
+
+
+def _read_numbers(text: str, search) -> list[NumberPhrase]:
+    """The number phrases that ``search(pos)`` (the next match of ``pattern()`` from pos) finds,
+    read left to right without overlaps."""
+    found = []
+    pat = pattern()
+    pos = 0
+    while (m := search(pos)) is not None:
         mention = _mention(m)
         if mention is None and m["n2"]:
             # Not a range after all ("12 and 40", "between 5 and"): keep the first number alone.

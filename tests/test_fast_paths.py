@@ -35,21 +35,8 @@ text_from_pieces = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=
 
 
 def _plain_numbers(text: str) -> list[numbers.NumberPhrase]:
-    """find_numbers as it was written first: the pattern searched from each position."""
-    found, pat, pos = [], numbers.pattern(), 0
-    while (m := pat.search(text, pos)) is not None:
-        mention = numbers._mention(m)
-        if mention is None and m["n2"]:
-            short = pat.match(text, m.start(), m.end("n1"))
-            mention = numbers._mention(short) if short and not short["n2"] else None
-            if mention is not None and m["between"]:
-                mention = None
-            pos = m.end("n1")
-        else:
-            pos = m.end()
-        if mention is not None:
-            found.append(mention)
-    return found
+    """find_numbers as it was written first: the pattern searched from every position."""
+    return numbers._read_numbers(text, lambda pos: numbers.pattern().search(text, pos))
 
 
 def _plain_triggers(text: str) -> list[tuple]:
