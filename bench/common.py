@@ -60,6 +60,12 @@ def run_child(args: list[str], timeout: float, cwd=ROOT) -> dict:
     return result
 
 
+def machine_line(m: dict) -> str:
+    """The report's first line: the machine of ``machine()`` and its load when measured."""
+    return (f"machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM, Python {m['python']},"
+            f" load {', '.join(f'{x:.2f}' for x in m['load'])}")
+
+
 def machine() -> dict:
     model = ""
     try:

@@ -635,6 +635,12 @@ def report(info: dict, store: dict, b: dict | None, a: dict | None, comps: list[
           + (f" (built in {store['total_s']:.1f} s)" if "total_s" in store else " (reused)"))
     print(f"\n{'measure':52s} {'seconds':>9}  target")
     line = lambda name, v, tgt="": print(f"{name:52s} {v:9.2f}  {tgt}")  # noqa: E731
+
+    def spread(what: str, xs: list[float], target: float | None = None) -> None:
+        """The median of several timings (against its target) and their maximum."""
+        line(f"  {what}, median of {len(xs)}", _med(xs),
+             f"< {target:g}  {_flag(_med(xs), target)}" if target is not None else "")
+        line(f"  {what}, max of {len(xs)}", max(xs) if xs else float("nan"))
     if b:
         print("Browser: real server + headless Chromium")
         c, w = b["cold"], b["warm"]
@@ -655,9 +661,7 @@ def report(info: dict, store: dict, b: dict | None, a: dict | None, comps: list[
         fl = [r["rerun_s"] for r in b["filters"]]
         for r in b["filters"]:
             line(f"    filter {r['action'][:40]}", r["rerun_s"])
-        line(f"  filter change, median of {len(fl)}", _med(fl),
-             f"< {TARGET_RERUN_S:g}  {_flag(_med(fl), TARGET_RERUN_S)}")
-        line(f"  filter change, max of {len(fl)}", max(fl) if fl else float("nan"))
+        spread("filter change", fl, TARGET_RERUN_S)
         if b.get("page_errors"):
             print(f"  page errors: {b['page_errors'][:3]}")
     if base:
@@ -669,8 +673,7 @@ def report(info: dict, store: dict, b: dict | None, a: dict | None, comps: list[
         line("    script finished (state notRunning)", base["warm"]["finished_s"])
         line("    first Plotly chart drawn", base["warm"]["plot_s"])
         bl = [r["rerun_s"] for r in base["filters"]]
-        line(f"  filter change, median of {len(bl)}", _med(bl))
-        line(f"  filter change, max of {len(bl)}", max(bl) if bl else float("nan"))
+        spread("filter change", bl)
     if a:
         print("AppTest: the script alone, no browser")
         line("  cold run (empty caches, first imports)", a["cold_s"])
@@ -678,9 +681,7 @@ def report(info: dict, store: dict, b: dict | None, a: dict | None, comps: list[
         rr = [r["s"] for r in a["reruns"]]
         for r in a["reruns"]:
             line(f"    rerun {r['change'][:44]}", r["s"])
-        line(f"  filter rerun, median of {len(rr)}", _med(rr),
-             f"< {TARGET_RERUN_S:g}  {_flag(_med(rr), TARGET_RERUN_S)}")
-        line(f"  filter rerun, max of {len(rr)}", max(rr) if rr else float("nan"))
+        spread("filter rerun", rr, TARGET_RERUN_S)
         if "profiled_rerun_s" in a:
             line("  (profiled filter rerun, cProfile overhead)", a["profiled_rerun_s"])
             line("  (profiled run with data cache cleared)", a["profiled_cold_s"])

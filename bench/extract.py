@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, Timeout, in_work_folder, log, machine, mb, run_child, table  # noqa: I001
+from common import ROOT, Timeout, in_work_folder, log, machine, machine_line, mb, run_child, table  # noqa: I001
 
 import corpus as corpus_mod
 
@@ -232,9 +232,7 @@ def bench(args, work: Path) -> dict:
 
 def report(r: dict) -> str:
     out = []
-    m = r["machine"]
-    out.append(f"machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM, Python {m['python']},"
-               f" load {', '.join(f'{x:.2f}' for x in m['load'])}")
+    out.append(machine_line(r["machine"]))
     c = r.get("corpus", {})
     if "documents" in c:
         out.append(f"corpus: {c['documents']} documents, {mb(c['bytes']):.1f} MB "
