@@ -4,6 +4,7 @@
     .venv/bin/python bench/extract.py --quick         # 3 MB, small adversarial inputs
     .venv/bin/python bench/extract.py --size 10 --no-quantulum --json /tmp/extract.json
     .venv/bin/python bench/extract.py --profile 5     # only: cProfile of the engine on 5 MB
+    .venv/bin/python bench/extract.py --stages 5      # only: each stage of the engine alone
 
 Every measurement runs in a child process of its own, and its peak resident memory is that
 child's (``os.wait4``; for ``--jobs 2`` the largest single process of the tree), so modes do not
@@ -150,6 +151,48 @@ def child_profile(folder: Path, limit_mb: float, out: Path) -> dict:
     stats.dump_stats(out)
     return {"bytes": sum(len(t.encode()) for t in texts), "docs": len(texts), "wall_s": wall,
             "profiled_s": total, "top_own": rows[:15], "top_cum": by_cum[:15]}
+
+
+def child_stages(folder: Path, limit_mb: float) -> dict:
+    """CPU seconds of each stage of the engine run alone over the same text, in the engine's
+    order, with the inputs a stage needs computed by the stages before it (outside its time)."""
+    import importlib
+    from figures.batch import warm_up
+    from figures.document import structure
+    from figures.lexicon import words_in
+    from figures.numbers import find_numbers
+    from figures.places import demonym_countries, find_places
+    from figures.sources import find_attributions
+    engine = importlib.import_module("figures.extract")   # the module: the package exports its function
+    texts = [p.read_text(encoding="utf-8") for p in _files(folder, int(limit_mb * 1e6))]
+    warm_up()
+    seconds: dict[str, float] = {}
+
+    def timed(name: str, work) -> list:
+        c = time.process_time()
+        out = work()
+        seconds[name] = time.process_time() - c
+        return out
+
+    docs = timed("articles and sentences (structure)", lambda: [structure(t) for t in texts])
+    # every sentence as (text, sentence): what the stages below loop over
+    sentences = [(t, s) for t, arts in zip(texts, docs) for a in arts for s in a.sentences]
+    words = timed("words of each sentence", lambda: [words_in(t, s.start, s.end) for t, s in sentences])
+    cand = timed("pre-filter", lambda: [engine._may_state_figure(t, s.start, s.end, w)
+                                        for (t, s), w in zip(sentences, words)])
+    timed("places of every sentence", lambda: [
+        (find_places(t, s.start, s.end, w), demonym_countries(t, s.start, s.end))
+        for (t, s), w in zip(sentences, words)])
+    timed("attributions of every sentence", lambda: [
+        find_attributions(t, s.start, s.end, w) for (t, s), w in zip(sentences, words)])
+    picked = [(t, s, w) for (t, s), w, c in zip(sentences, words, cand) if c]
+    timed("numbers of candidate sentences", lambda: [find_numbers(t[s.start:s.end], w)
+                                                      for t, s, w in picked])
+    timed("rules of candidate sentences (numbers included)", lambda: [
+        list(engine._sentence_figures(t, s, w)) for t, s, w in picked])
+    timed("whole engine", lambda: [engine.extract(t) for t in texts])
+    return {"bytes": sum(len(t.encode()) for t in texts), "docs": len(texts),
+            "sentences": len(sentences), "candidates": len(picked), "seconds": seconds}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,6 +363,28 @@ def profile(args, work: Path) -> None:
         print()
 
 
+def stages(args, work: Path) -> None:
+    folder = Path(args.corpus) if args.corpus else work / "corpus"
+    if not args.corpus:
+        corpus_mod.write_corpus(folder, args.stages, seed=args.seed)
+    r = run_child(child_cmd("stages", folder, args.stages), args.timeout)
+    size = mb(r["bytes"])
+    print(f"Each stage of figures.extract alone, CPU seconds on {size:.1f} MB ({r['docs']} "
+          f"documents, {r['sentences']:,} sentences, {r['candidates']:,} past the pre-filter)\n"
+          f"{machine_line(machine())}\n")
+    secs = r["seconds"]
+    whole = secs["whole engine"]
+    rows = [[name, f"{s:.2f}", f"{100 * s / whole:.0f}", f"{size / s:.1f}" if s else "-"]
+            for name, s in secs.items()]
+    # what every sentence costs, whatever it says: the engine cannot be faster than this part
+    shared = [n for n in secs if n.startswith(("articles", "words", "pre-filter", "places",
+                                               "attributions"))]
+    floor = sum(secs[n] for n in shared)
+    rows.append(["work every sentence needs (the five rows above the numbers)", f"{floor:.2f}",
+                 f"{100 * floor / whole:.0f}", f"{size / floor:.1f}"])
+    print(table(["stage", "CPU s", "% of whole", "MB/s if alone"], rows))
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--size", type=float, default=50, help="corpus size in MB (default 50)")
@@ -337,6 +402,8 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=float, default=3600, help="per child, seconds")
     p.add_argument("--profile", type=float, metavar="MB",
                    help="only profile the engine (cProfile) on a corpus of this size")
+    p.add_argument("--stages", type=float, metavar="MB",
+                   help="only time each stage of the engine alone on a corpus of this size")
     p.add_argument("--json", help="write every number here")
     p.add_argument("--keep", action="store_true",
                    help="keep the temporary folder (corpus, outputs, profile stats)")
@@ -353,6 +420,8 @@ def main(argv=None) -> int:
             res = child_adversarial(rest[0], int(rest[1]))
         elif mode == "profile":
             res = child_profile(Path(rest[0]), float(rest[1]), Path(rest[2]))
+        elif mode == "stages":
+            res = child_stages(Path(rest[0]), float(rest[1]))
         else:
             raise SystemExit(f"unknown child mode {mode}")
         res["self_rss_mb"] = _rss_kb() / 1024
@@ -366,6 +435,8 @@ def main(argv=None) -> int:
     args.jobs = [int(j) for j in args.jobs.split(",")]
     if args.profile:
         return in_work_folder(args, "figures-bench-", profile, None)
+    if args.stages:
+        return in_work_folder(args, "figures-bench-", stages, None)
     return in_work_folder(args, "figures-bench-", bench, report)
 
 
