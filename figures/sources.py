@@ -54,6 +54,7 @@ def _patterns():
         "descriptors": {d.lower() for d in data["descriptors"]},
         "pronouns": {p.lower() for p in data["pronouns"]},
         "not_sources": {n.lower() for n in data["not_sources"]},
+        "times": {t.lower() for t in data["times"]},
     }
 
 
@@ -121,7 +122,7 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
         start = _last_boundary(sentence, before_end) if before_end > 0 else None
         prev = sentence[start:before_end].strip() if start is not None else ""
         m = re.search(r"(?:[A-Z][\w.'’\-]+\s+){0,4}[A-Z][\w.'’\-]+$", prev)
-        if m and m.group() == prev:
+        if m and m.group() == prev and prev.split()[-1].lower() not in _patterns()["times"]:
             return before_end - len(prev), prev
     # auxiliaries stay with the verb: "the office is calling", "officials have said"
     src = re.sub(r"\s+(?:is|are|was|were|has|have|had|also|later|previously|earlier|had\s+earlier)$",
