@@ -28,7 +28,7 @@ from .reading import UnreadableDocument
 from .schema import Figure
 from .sources import Attribution, NameRuns, find_attributions, resolve
 
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"
 
 # The backstop against a pathological document: every pattern is bounded (tests/test_regex_safety.py
 # checks it), and the engine also gives up on a document that takes longer than this, with an error
@@ -497,11 +497,21 @@ def _resolve_country(p: gz.PlaceMention, context: list[str]) -> None:
 
 
 def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
-               exclude: list[tuple[int, int]]) -> tuple[str, str]:
+               exclude: list[tuple[int, int]], neighbours: tuple[int | None, int]) -> tuple[str, str]:
+    """Where the figure of number ``n`` happened, and its country. ``neighbours``: where the
+    sentence's number before ``n`` ends (None when ``n`` is the first) and where the one after
+    it starts (the sentence's end when it is the last)."""
     sent = art.sentences[si]
     here = ctx.usable(si, exclude)
     if here:
-        p = max(here, key=lambda p: (p.level, -abs(p.start - n.start)))
+        # A sentence that lists several figures ties each to the places of its own part: those
+        # after the number up to the next number, and those before the first number ("In Hunan,
+        # 400 people..."). A place after the number before belongs to that one ("2,800 houses
+        # damaged in Jiangxi and 400 people evacuated in Hunan"), so it comes next; then any.
+        before, after = neighbours
+        own = [p for p in here if n.end <= p.start < after or (before is None and p.start < n.start)]
+        earlier = [p for p in here if before is not None and before <= p.start < n.start]
+        p = max(own or earlier or here, key=lambda p: (p.level, -abs(p.start - n.start)))
         return p.name, p.iso3 or ctx.country
     ref = _PROVINCE_REF.search(text, sent.start, sent.end)
     if ref and ref.group("kind") and ref.group("kind").lower() in ("province", "governorate", "region"):
@@ -666,7 +676,7 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             ctx = _context(text, art, date, clock, words)
         in_title = art.title is not None and sent.start == art.title[0]
         for fig_args in sentence_figures(si):
-            n, who, unit, combatant, decision, span = fig_args
+            n, who, unit, combatant, decision, span, neighbours = fig_args
             key = (decision.category, n.value, n.value_low, n.value_high, text[sent.start:sent.end])
             if key in seen or (decision.category, n.start) in seen \
                     or (in_title and _told_in_body(art, candidates, sentence_figures,
@@ -681,7 +691,7 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             exclude = [(a.start, a.end) for a in attributions]
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
-            location, country = _place_for(text, ctx, art, si, n, exclude)
+            location, country = _place_for(text, ctx, art, si, n, exclude, neighbours)
             out.append(Figure(
                 doc_id=doc_id, article=art.index, category=decision.category, value=n.value,
                 value_low=n.value_low, value_high=n.value_high, qualifier=n.qualifier,
@@ -732,7 +742,9 @@ def _inherited_source(art: Article, si: int, sentence_sources: list[str]) -> str
 
 
 def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
-    """(number, who, unit, combatant, decision, span) for every figure in one sentence.
+    """(number, who, unit, combatant, decision, span, neighbours) for every figure in one
+    sentence; ``neighbours``: the end of the sentence's number before it (None for the first)
+    and the start of the one after it (else the sentence's end), for ``_place_for``.
     ``words``: ``words_in`` of the sentence when the caller has it already."""
     lo, hi = sent.start, min(sent.end, sent.start + MAX_SENTENCE)
     numbers = find_numbers(text[lo:hi], words if hi == sent.end else None)
@@ -801,7 +813,9 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         combatant = grp.combatant if grp else False
         span = (min(n.start, decision.start), max(np_end, n.end, decision.end))
         previous = (decision, np_end)
-        yield n, who, unit, combatant, decision, span
+        neighbours = (max((m.end for m in numbers if m.end <= n.start), default=None),
+                      min((m.start for m in numbers if m.start >= n.end), default=hi))
+        yield n, who, unit, combatant, decision, span, neighbours
 
 
 def _antecedent(text: str, lo: int, pos: int):

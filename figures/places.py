@@ -207,14 +207,25 @@ def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
             for e in index[key].values():
                 add(alias, e)
     # A name that is a country keeps only the country reading ("Jordan", "Lebanon").
-    # A name that is also a city reads as the city ("in Raqqa"), unless a kind word follows it
-    # ("Raqqa province"), which the cue patterns handle.
+    # A name that is also a city of that region's country reads as the city ("in Raqqa"), unless
+    # a kind word follows it ("Raqqa province"), which the cue patterns handle. A region reads as
+    # the region before a town that only shares its name: an alternate spelling of another town
+    # ("Hunan", "Yunnan", "Borno") or a small town of another country ("Kasai"); a big city of
+    # another country keeps its place ("Beni").
     out = {}
     for key, entries in index.items():
         es = entries.values()
         if any(e.level == COUNTRY for e in es):
             es = [e for e in es if e.level == COUNTRY]
-        out[key] = tuple(sorted(es, key=lambda e: (e.level != TOWN, not e.main, -e.population)))
+        region_countries = {e.iso3 for e in es if e.level == REGION}
+
+        def rank(e: Entry) -> int:
+            if e.level != TOWN:
+                return 1
+            own = e.main and (not region_countries or e.iso3 in region_countries
+                              or e.population >= UNCUED_MIN_POPULATION)
+            return 0 if own else 2
+        out[key] = tuple(sorted(es, key=lambda e: (rank(e), not e.main, -e.population)))
     return out
 
 
@@ -320,9 +331,15 @@ def _name_reading(name: str) -> tuple[int, int, str, tuple, int] | None:
     when it names no place the gazetteer knows. Cached: the same names recur in every article."""
     lex = _lexicon()
     tokens = [(t.start(), t.end()) for t in _TOKEN.finditer(name)]
-    # leading directions ("Eastern Ghouta") and trailing kinds ("Hainan Province") may be left
+
+    def known(tokens) -> bool:
+        end = _strip_possessive(name, tokens[0][0], tokens[-1][1])
+        return fold(name[tokens[0][0]:end].rstrip(".,")) in gazetteer()
+    # leading directions ("Eastern Ghouta") and trailing kinds ("Hainan Province") may be left,
+    # unless the whole name is a place of its own ("South Sudan", "North Kivu")
     while len(tokens) > 1 and (name[tokens[0][0]:tokens[0][1]].lower() in lex["directions"]
-                               or name[tokens[0][0]:tokens[0][1]].lower() in lex["not_places"]):
+                               or name[tokens[0][0]:tokens[0][1]].lower() in lex["not_places"]) \
+            and not known(tokens):
         tokens = tokens[1:]
     if name[tokens[0][0]:tokens[-1][1]] in lex["demonyms"]:
         return None    # "Somali", "Syrian": a people, not a place
@@ -396,6 +413,8 @@ def find_places(text: str, start: int, end: int,
             name = m["name"]
             if fold(name) in lex["not_places"] or name.lower() in lex["not_places"]:
                 continue
+            if name in lex["demonyms"] and not gaz.get(fold(name)):
+                continue   # "the Croatian peninsula of Peljesac": a people's adjective ("Somali region" is a place)
             kind = m["kind"].lower()
             level = _KIND_LEVEL.get(kind, TOWN)
             # "the provinces of Chaco and Corrientes": keep the first, the rest come from "and"
