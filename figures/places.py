@@ -103,13 +103,14 @@ def _lexicon_words() -> set[str]:
 @cache
 def _lexicon():
     data = load("places")
+    not_places = [*data["not_places"], *load("times")["words"]]
     return {
         "prepositions": set(data["prepositions"]),
         "destinations": tuple(sorted(data["destinations"], key=len, reverse=True)),
         "kinds": sorted(data["kinds"], key=len, reverse=True),
         "directions": set(data["directions"]),
         "org_words": set(data["org_words"]),
-        "not_places": {fold(x) for x in data["not_places"]} | {x.lower() for x in data["not_places"]}
+        "not_places": {fold(x) for x in not_places} | {x.lower() for x in not_places}
         | _lexicon_words(),
         "aliases": {k.lower(): v for k, v in data["aliases"].items()},
         "countries": data["countries"],
@@ -217,16 +218,20 @@ def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
         es = entries.values()
         if any(e.level == COUNTRY for e in es):
             es = [e for e in es if e.level == COUNTRY]
-        region_countries = {e.iso3 for e in es if e.level == REGION}
-
-        def rank(e: Entry) -> int:
-            if e.level != TOWN:
-                return 1
-            own = e.main and (not region_countries or e.iso3 in region_countries
-                              or e.population >= UNCUED_MIN_POPULATION)
-            return 0 if own else 2
-        out[key] = tuple(sorted(es, key=lambda e: (rank(e), not e.main, -e.population)))
+        regions = {e.iso3 for e in es if e.level == REGION}
+        out[key] = tuple(sorted(es, key=lambda e: (_reading_rank(e, regions), not e.main,
+                                                   -e.population)))
     return out
+
+
+def _reading_rank(e: Entry, region_countries: set[str]) -> int:
+    """0 for a town that is the name's own reading, 1 for a region, 2 for a town that only shares
+    the name with a region (see build_gazetteer)."""
+    if e.level != TOWN:
+        return 1
+    own = e.main and (not region_countries or e.iso3 in region_countries
+                      or e.population >= UNCUED_MIN_POPULATION)
+    return 0 if own else 2
 
 
 def country_of_name(name: str) -> str | None:

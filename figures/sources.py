@@ -54,7 +54,7 @@ def _patterns():
         "descriptors": {d.lower() for d in data["descriptors"]},
         "pronouns": {p.lower() for p in data["pronouns"]},
         "not_sources": {n.lower() for n in data["not_sources"]},
-        "times": {t.lower() for t in data["times"]},
+        "times": {t.lower() for t in load("times")["words"]},
     }
 
 
