@@ -5,7 +5,7 @@ imports these names instead of spelling them again.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 #: What happened to the people counted.
 CATEGORIES = ("killed", "injured", "missing", "trapped", "displaced")
@@ -22,6 +22,10 @@ QUALIFIERS = (
 
 #: What one counted unit is: a person, or a household ("3,000 families").
 UNITS = ("people", "households")
+
+#: How specific a figure's place is, from the whole country to one town or site. "country_part"
+#: is a part of a country named by direction ("northern Syria"); "" when the figure has no place.
+LOCATION_LEVELS = ("country", "country_part", "region", "district", "town")
 
 
 @dataclass(slots=True)
@@ -41,9 +45,17 @@ class Figure:
     combatant: bool         # fighters, militants, soldiers, troops, security forces
     term: str               # the words that decided the category: "fled", "unable to leave"
     location: str           # most specific place the text ties to the figure
+    location_level: str = field(default="", kw_only=True)   # one of LOCATION_LEVELS, or ""
     country: str            # ISO 3166-1 alpha-3 code of that place
-    source: str             # who the text credits: "UN", "Syrian Observatory for Human Rights"
+    source: str             # the body the text credits: "UNICEF", "Syrian Observatory for Human
+                            # Rights"; a role ("the provincial governor", "witnesses") when no
+                            # body is named; "" when the text credits nobody
+    speaker: str = field(default="", kw_only=True)   # the named person speaking for the source
     reported_date: str      # ISO date of the article ("2017-06-14"), "--06-14" if no year known
+    figure_date: str = field(default="", kw_only=True)       # the date the text gives for this
+                            # figure when it is not the article's ("since 1 March", "as of
+                            # Tuesday"): ISO, "--03-01" if no year known, "" when none
+    figure_date_text: str = field(default="", kw_only=True)  # that date as written: "since 1 March"
     quote: str              # the sentence the figure was read from
     start: int              # character offsets of the figure in the original text
     end: int
