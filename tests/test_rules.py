@@ -7,11 +7,13 @@ by their text's start, with the reason.
 """
 import pytest
 
-from conftest import load_cases
+from conftest import CASES as CASES_DIR, load_cases
 from figures import extract
 from figures.places import fold
 
-CASES = [(name, c) for name in ("sentences_a.toml", "sentences_b.toml") for c in load_cases(name)]
+# every cases/sentences_*.toml: one file per theme (places, sources, ...), so a new theme is a file
+CASES = [(path.name, c) for path in sorted(CASES_DIR.glob("sentences_*.toml"))
+         for c in load_cases(path.name)]
 
 # Known failures: the start of the case text -> why the engine gets it wrong today.
 XFAIL: dict[str, str] = {
@@ -86,7 +88,7 @@ def _describe(f) -> str:
 
 
 def _ids():
-    return [f"{name[10]}:{c['rule']}:{c['text'][:50]}" for name, c in CASES]
+    return [f"{name[10:-5]}:{c['rule']}:{c['text'][:50]}" for name, c in CASES]
 
 
 @pytest.mark.parametrize("name,case", CASES, ids=_ids())
