@@ -339,6 +339,8 @@ def generate(n_figures: int, seed: int, per_doc: int = 10, n_reviews: int = 300,
                 "location": place[0] if place else "", "country": place[1] if place else "",
                 "source": _source_field(source), "reported_date": reported, "quote": sentence,
                 "start": quote_start + a, "end": quote_start + b, "page": None,
+                # fields the engine fills since schema v3; empty here, as before it does
+                "location_level": "", "speaker": "", "figure_date": "", "figure_date_text": "",
             })
         chunks.append("\n")
         text = "".join(chunks)

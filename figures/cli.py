@@ -262,8 +262,11 @@ def _cmd_review(args) -> int:
         except ValueError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
+    credit = fig["source"] or "no source"
+    if fig["speaker"]:
+        credit += f", speaker {fig['speaker']}"
     print(f"figure {args.figure_id}: {fig['review_status']} — {fig['category']} "
-          f"{fig['value']:g} at {fig['location'] or '?'} ({fig['source'] or 'no source'})")
+          f"{fig['value']:g} at {fig['location'] or '?'} ({credit})")
     return 0
 
 
@@ -360,7 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
     rv.add_argument("--category", choices=CATEGORIES)
     rv.add_argument("--location", "--place", dest="location", metavar="PLACE")
     rv.add_argument("--country", metavar="ISO3")
-    rv.add_argument("--source")
+    rv.add_argument("--source", help="the body the figure comes from; without --speaker, the "
+                    "speaker is cleared (the person extracted spoke for the source extracted)")
+    rv.add_argument("--speaker", metavar="NAME",
+                    help="the person speaking for the source; --speaker '' when none is named")
     rv.add_argument("--note")
     rv.add_argument("--reviewer")
     _add_db(rv)

@@ -100,7 +100,9 @@ def to_csv_row(figure: Figure) -> dict[str, str]:
 REVIEW_STATUSES = ("unreviewed", "accepted", "corrected", "rejected")
 
 #: The figure fields an analyst may correct. The extracted value stays beside the correction.
-CORRECTABLE = ("value", "category", "location", "country", "source")
+#: A correction of the source that names no speaker clears the speaker (the person extracted spoke
+#: for the source extracted); see ``Store.review``.
+CORRECTABLE = ("value", "category", "location", "country", "source", "speaker")
 
 #: Columns of an export: every figure field (corrected values applied), then where it came from and
 #: what a reviewer said, then the values as first extracted.
@@ -120,9 +122,13 @@ HXL_COLUMNS = (
     ("who", "#meta+who"),
     ("combatant", "#meta+combatant"),
     ("location", "#loc+name"),
+    ("location_level", "#loc+level"),
     ("country", "#country+code"),
     ("reported_date", "#date+reported"),
+    ("figure_date", "#date+figure"),
+    ("figure_date_text", "#meta+date_text"),
     ("source", "#meta+source"),
+    ("speaker", "#meta+speaker"),
     ("document_title", "#meta+title"),
     ("document_url", "#meta+url"),
     ("page", "#meta+page"),

@@ -209,8 +209,56 @@ LEFT JOIN reviews r
     ON r.document_id = f.document_id AND r.span_start = f."start" AND r.span_end = f."end";
 """
 
+_V3 = """
+ALTER TABLE figures ADD COLUMN location_level TEXT NOT NULL DEFAULT '';
+ALTER TABLE figures ADD COLUMN speaker TEXT NOT NULL DEFAULT '';
+ALTER TABLE figures ADD COLUMN figure_date TEXT NOT NULL DEFAULT '';
+ALTER TABLE figures ADD COLUMN figure_date_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE reviews ADD COLUMN speaker TEXT;
+ALTER TABLE review_history ADD COLUMN speaker TEXT;
+-- the rule of Store.review for verdicts given before speakers were read: a corrected source
+-- names no speaker, so the speaker the engine reads on re-extraction is not shown beside it
+UPDATE reviews SET speaker = '' WHERE source IS NOT NULL;
+UPDATE review_history SET speaker = '' WHERE source IS NOT NULL;
+DROP VIEW figure_rows;
+-- As in version 2, plus the place's level, the person speaking for the source (correctable, the
+-- extracted one kept as extracted_speaker) and the date the text gives for the figure. A
+-- corrected place has no known level: the extracted level described the extracted place.
+CREATE VIEW figure_rows AS
+SELECT
+    f.id AS figure_id, f.document_id, f.doc_id, f.article,
+    COALESCE(r.category, f.category) AS category,
+    COALESCE(r.value, f.value) AS value,
+    CASE WHEN r.value IS NULL THEN f.value_low
+         WHEN f.qualifier = 'at_most' THEN NULL ELSE r.value END AS value_low,
+    CASE WHEN r.value IS NULL THEN f.value_high
+         WHEN f.qualifier = 'at_least' THEN NULL ELSE r.value END AS value_high,
+    CASE WHEN r.value IS NOT NULL AND f.qualifier IN ('range', 'vague') THEN 'exact'
+         ELSE f.qualifier END AS qualifier,
+    f.number_text, f.unit, f.who, f.combatant, f.term,
+    COALESCE(r.location, f.location) AS location,
+    CASE WHEN r.location IS NULL THEN f.location_level ELSE '' END AS location_level,
+    COALESCE(r.country, f.country) AS country,
+    COALESCE(r.source, f.source) AS source,
+    COALESCE(r.speaker, f.speaker) AS speaker,
+    f.reported_date, f.figure_date, f.figure_date_text,
+    f.quote, f."start", f."end", f.page, f.extractor_version,
+    d.title AS document_title, d.url AS document_url, d.outlet AS document_outlet,
+    d.file_name AS document_file, d.added_at AS document_added_at,
+    COALESCE(r.status, 'unreviewed') AS review_status,
+    COALESCE(r.note, '') AS review_note, r.reviewer, r.reviewed_at,
+    f.value AS extracted_value, f.category AS extracted_category,
+    f.location AS extracted_location, f.country AS extracted_country,
+    f.source AS extracted_source, f.speaker AS extracted_speaker,
+    f.location_level AS extracted_location_level
+FROM figures f
+JOIN documents d ON d.id = f.document_id
+LEFT JOIN reviews r
+    ON r.document_id = f.document_id AND r.span_start = f."start" AND r.span_end = f."end";
+"""
+
 #: MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -480,11 +528,20 @@ class Store:
     def review(self, figure_id: int, status: str | None = None, *, note: str = "",
                reviewer: str = "", **corrections) -> dict:
         """Accept, reject or correct one figure. Corrections (value, category, location, country,
-        source) make the status "corrected". Returns the figure as it now reads."""
+        source, speaker) make the status "corrected". Returns the figure as it now reads.
+
+        None or "" leaves a field as extracted, except ``speaker=""``: no person is named. A
+        corrected source without a speaker clears the speaker, since the person extracted spoke
+        for the source extracted; pass ``speaker`` too to keep or set one."""
         unknown = set(corrections) - set(CORRECTABLE)
         if unknown:
             raise ValueError(f"cannot correct {', '.join(sorted(unknown))}; only {CORRECTABLE}")
-        corrections = {k: v for k, v in corrections.items() if v not in (None, "")}
+        corrections = {k: v.strip() if isinstance(v, str) else v
+                       for k, v in corrections.items()}
+        corrections = {k: v for k, v in corrections.items()
+                       if v is not None and (v != "" or k == "speaker")}
+        if "source" in corrections:
+            corrections.setdefault("speaker", "")
         if "category" in corrections and corrections["category"] not in CATEGORIES:
             raise ValueError(f"category must be one of {', '.join(CATEGORIES)}")
         if "value" in corrections:
@@ -495,7 +552,7 @@ class Store:
         if status not in REVIEW_STATUSES[1:]:
             raise ValueError(f"status must be accepted, corrected or rejected, not {status!r}")
         if status == "corrected" and not corrections:
-            raise ValueError("a correction needs a new value, category, place or source")
+            raise ValueError("a correction needs a new value, category, place, source or speaker")
         if status != "corrected" and corrections:
             raise ValueError(f"a figure marked {status} cannot also be corrected")
         fig = self.conn.execute('SELECT document_id, "start", "end" FROM figures WHERE id = ?',
@@ -504,18 +561,16 @@ class Store:
             raise ValueError(f"no figure with id {figure_id}")
         values = (fig["document_id"], fig["start"], fig["end"], status,
                   *(corrections.get(k) for k in CORRECTABLE), note, reviewer, _now())
-        cols = ("document_id, span_start, span_end, status, value, category, location, country,"
-                " source, note, reviewer, reviewed_at")
+        names = ("document_id", "span_start", "span_end", "status", *CORRECTABLE, "note",
+                 "reviewer", "reviewed_at")
+        cols, marks = ", ".join(names), ", ".join("?" * len(names))
+        # a new verdict replaces the whole previous one (corrections it does not repeat go)
+        update = ", ".join(f"{n} = excluded.{n}" for n in names[3:])
         with self._transaction():
-            self.conn.execute(f"INSERT INTO review_history ({cols}) VALUES ({', '.join('?' * 12)})",
-                              values)
+            self.conn.execute(f"INSERT INTO review_history ({cols}) VALUES ({marks})", values)
             self.conn.execute(
-                f"INSERT INTO reviews ({cols}) VALUES ({', '.join('?' * 12)}) "
-                "ON CONFLICT (document_id, span_start, span_end) DO UPDATE SET "
-                "status = excluded.status, value = excluded.value, category = excluded.category,"
-                " location = excluded.location, country = excluded.country,"
-                " source = excluded.source, note = excluded.note, reviewer = excluded.reviewer,"
-                " reviewed_at = excluded.reviewed_at", values)
+                f"INSERT INTO reviews ({cols}) VALUES ({marks}) "
+                f"ON CONFLICT (document_id, span_start, span_end) DO UPDATE SET {update}", values)
         return self.figure(figure_id)
 
     def clear_review(self, figure_id: int) -> None:

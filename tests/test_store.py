@@ -16,7 +16,7 @@ from conftest import ROOT
 from figures import EXTRACTOR_VERSION, extract
 from figures.export import to_text
 from figures.formats import load_pasted
-from figures.schema import EXPORT_FIELDS, HXL_COLUMNS
+from figures.schema import EXPORT_FIELDS, FIELDS, HXL_COLUMNS, Figure
 from figures.store import SCHEMA_VERSION, Filters, Store, StoreError, migrate
 
 RAQQA = ("Raqqa battle\n\nBEIRUT, Sept 20 (Reuters) - Up to 25,000 civilians are believed to be "
@@ -157,6 +157,59 @@ def test_migrates_a_first_version_database(tmp_path):
         assert s.figures()[0]["review_status"] == "accepted"
 
 
+def test_migrates_a_version_2_database_keeping_documents_figures_and_reviews(tmp_path):
+    path = tmp_path / "v2.db"
+    (sindh,) = extract(SINDH)           # today's spans, so re-extraction keeps the reviews on them
+    (trapped,) = [f for f in extract(RAQQA) if f.category == "trapped"]
+    conn = sqlite3.connect(path)
+    assert migrate(conn, upto=2) == 2
+    quoted = '"{}"'.format
+    v2_columns = [c for c in FIELDS if c not in ("location_level", "speaker", "figure_date",
+                                                 "figure_date_text")]
+    for i, (text, fig) in enumerate(((SINDH, sindh), (RAQQA, trapped)), 1):
+        conn.execute("INSERT INTO documents (sha256, doc_id, title, added_at, format, text,"
+                     " extractor_version, pages) VALUES (?, ?, ?, '2017-09-20', 'txt', ?,"
+                     " '0.0.1', '[]')", (f"sha{i}", f"doc{i}", f"Report {i}", text))
+        conn.execute(f"INSERT INTO figures (document_id, {', '.join(map(quoted, v2_columns))},"
+                     f" extractor_version) VALUES (?, {', '.join('?' * len(v2_columns))}, '0.0.1')",
+                     (i, *(getattr(fig, c) for c in v2_columns)))
+    review = ("INSERT INTO {} (document_id, span_start, span_end, status, source, note,"
+              " reviewed_at) VALUES (?, ?, ?, ?, ?, ?, '2017-09-21')")
+    verdicts = [(1, sindh.start, sindh.end, "accepted", None, "checked"),
+                (2, trapped.start, trapped.end, "corrected", "OCHA", "OCHA's figure")]
+    for table in ("reviews", "review_history"):
+        conn.executemany(review.format(table), verdicts)
+    conn.commit()
+    conn.close()
+
+    with Store(path) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert [d["title"] for d in s.documents()] == ["Report 2", "Report 1"]
+        rows = {r["category"]: r for r in s.figures()}
+        assert set(rows) == {"displaced", "trapped"}
+        assert (rows["displaced"]["value"], rows["displaced"]["location"]) == (
+            sindh.value, sindh.location)
+        for r in rows.values():      # the new columns exist, empty until re-extraction
+            assert (r["location_level"], r["speaker"], r["figure_date"], r["figure_date_text"],
+                    r["extracted_speaker"]) == ("", "", "", "", "")
+        assert (rows["displaced"]["review_status"], rows["displaced"]["review_note"]) == (
+            "accepted", "checked")
+        assert (rows["trapped"]["review_status"], rows["trapped"]["source"],
+                rows["trapped"]["extracted_source"]) == ("corrected", "OCHA", trapped.source)
+        assert s.conn.execute("SELECT count(*) FROM review_history").fetchone()[0] == 2
+        # a source corrected before speakers were read names no speaker: the one the engine
+        # finds later is kept as extracted_speaker, not shown beside OCHA
+        s.conn.execute("UPDATE figures SET speaker = 'Jens Laerke'")
+        rows = {r["category"]: r for r in s.figures()}
+        assert (rows["trapped"]["speaker"], rows["trapped"]["extracted_speaker"]) == (
+            "", "Jens Laerke")
+        assert rows["displaced"]["speaker"] == "Jens Laerke"      # accepted: as extracted
+        assert s.reextract().documents == 2
+        after = {r["category"]: r["review_status"] for r in s.figures()}
+        assert after == {"displaced": "accepted", "trapped": "corrected"}
+        assert s.orphan_reviews() == []
+
+
 def test_a_newer_or_foreign_file_is_refused_and_left_alone(tmp_path):
     newer = tmp_path / "newer.db"
     conn = sqlite3.connect(newer)
@@ -184,6 +237,136 @@ def test_sample_corpus_is_added_once_on_first_start(tmp_path):
     with Store(tmp_path / "other.db") as s:
         s.add(load_pasted(SINDH))
         assert s.seed_sample() == 0     # not empty: a user's own store gets no samples
+
+
+UNICEF = ("Some 1,500 children have been displaced in Raqqa since 1 March, UNICEF spokeswoman "
+          "Marixie Mercado said.\n")
+
+
+def unicef_figure(**changes) -> Figure:
+    """The UNICEF figure as the engine will read it, written by hand (speaker, place level and
+    figure date included) while the engine does not fill those fields yet."""
+    a = UNICEF.index("Some 1,500")
+    fig = Figure(doc_id="unicef", article=0, category="displaced", value=1500.0,
+                 value_low=1500.0, value_high=1500.0, qualifier="approx", number_text="Some 1,500",
+                 unit="people", who="children", combatant=False, term="displaced",
+                 location="Raqqa", location_level="town", country="SYR", source="UNICEF",
+                 speaker="Marixie Mercado", reported_date="2017-09-20", figure_date="2017-03-01",
+                 figure_date_text="since 1 March", quote=UNICEF.strip(), start=a,
+                 end=a + len("Some 1,500"))
+    for k, v in changes.items():
+        setattr(fig, k, v)
+    return fig
+
+
+def add_unicef(store, **changes) -> int:
+    """The UNICEF document stored with its hand-made figure; returns the figure's id."""
+    store.add_many([load_pasted(UNICEF, title="Raqqa children", published="2017-09-20")],
+                   figures=[[unicef_figure(**changes)]])
+    (row,) = store.figures(Filters(search="Marixie"))
+    return row["figure_id"]
+
+
+def test_speaker_place_level_and_figure_date_are_stored_and_exported(store):
+    fid = add_unicef(store)
+    row = store.figure(fid)
+    assert (row["source"], row["speaker"], row["extracted_speaker"]) == (
+        "UNICEF", "Marixie Mercado", "Marixie Mercado")
+    assert (row["location"], row["location_level"]) == ("Raqqa", "town")
+    assert (row["figure_date"], row["figure_date_text"]) == ("2017-03-01", "since 1 March")
+
+    header, *rows = list(csv.reader(io.StringIO(to_text(store.iter_figures(), "csv"))))
+    assert header == list(EXPORT_FIELDS)
+    assert "extracted_speaker" in header and header.index("speaker") < header.index("quote")
+    (rec,) = [dict(zip(header, r)) for r in rows]
+    assert (rec["speaker"], rec["location_level"], rec["figure_date"], rec["figure_date_text"],
+            rec["extracted_speaker"]) == ("Marixie Mercado", "town", "2017-03-01",
+                                          "since 1 March", "Marixie Mercado")
+
+    (js,) = [json.loads(line) for line in to_text(store.iter_figures(), "jsonl").splitlines()]
+    assert list(js) == list(EXPORT_FIELDS)
+    assert (js["speaker"], js["location_level"], js["figure_date"], js["figure_date_text"]) == (
+        "Marixie Mercado", "town", "2017-03-01", "since 1 March")
+
+    names, tags, values = list(csv.reader(io.StringIO(to_text(store.iter_figures(), "hxl"))))
+    assert tags == [tag for _, tag in HXL_COLUMNS]
+    # each new tag beside its own: the place's level after the place, the speaker after the
+    # source, the figure's date after the reported date, the date as written after that
+    for before, tag in (("#loc+name", "#loc+level"), ("#meta+source", "#meta+speaker"),
+                        ("#date+reported", "#date+figure"), ("#date+figure", "#meta+date_text")):
+        assert tags.index(tag) == tags.index(before) + 1
+    by_tag = dict(zip(tags, values))
+    assert (by_tag["#meta+speaker"], by_tag["#loc+level"], by_tag["#date+figure"],
+            by_tag["#meta+date_text"]) == ("Marixie Mercado", "town", "2017-03-01",
+                                           "since 1 March")
+    assert dict(zip(names, values))["speaker"] == "Marixie Mercado"
+
+
+def test_partial_figure_dates_and_hostile_speakers_are_guarded_in_spreadsheets(store):
+    add_unicef(store, speaker="=HYPERLINK(\"http://evil\")", figure_date="--03-01",
+               figure_date_text="+since 1 March")
+    (row,) = csv.DictReader(io.StringIO(to_text(store.iter_figures(), "csv")))
+    assert row["speaker"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["figure_date"] == "'--03-01"          # "--03-01" would be read as a formula
+    assert row["figure_date_text"] == "'+since 1 March"
+    names, tags, values = list(csv.reader(io.StringIO(to_text(store.iter_figures(), "hxl"))))
+    by_tag = dict(zip(tags, values))
+    assert by_tag["#meta+speaker"] == "'=HYPERLINK(\"http://evil\")"
+    assert by_tag["#date+figure"] == "'--03-01"
+    (js,) = [json.loads(line) for line in to_text(store.iter_figures(), "jsonl").splitlines()]
+    assert (js["speaker"], js["figure_date"]) == ("=HYPERLINK(\"http://evil\")", "--03-01")
+
+
+def test_a_review_corrects_the_speaker_and_keeps_the_extracted_one(store):
+    fid = add_unicef(store)
+    fixed = store.review(fid, speaker="James Elder", note="the Geneva briefing")
+    assert (fixed["review_status"], fixed["source"], fixed["speaker"],
+            fixed["extracted_speaker"]) == ("corrected", "UNICEF", "James Elder", "Marixie Mercado")
+    (rec,) = csv.DictReader(io.StringIO(to_text(store.iter_figures(), "csv")))
+    assert (rec["speaker"], rec["extracted_speaker"], rec["review_status"]) == (
+        "James Elder", "Marixie Mercado", "corrected")
+    (js,) = [json.loads(line) for line in to_text(store.iter_figures(), "jsonl").splitlines()]
+    assert (js["speaker"], js["extracted_speaker"]) == ("James Elder", "Marixie Mercado")
+    history = store.conn.execute("SELECT speaker FROM review_history").fetchall()
+    assert [h[0] for h in history] == ["James Elder"]
+
+    # the source alone: the extracted person spoke for UNICEF, not for OCHA, so no speaker
+    fixed = store.review(fid, source="OCHA")
+    assert (fixed["source"], fixed["speaker"], fixed["extracted_speaker"]) == (
+        "OCHA", "", "Marixie Mercado")
+    # both at once
+    fixed = store.review(fid, source="OCHA", speaker="Jens Laerke")
+    assert (fixed["source"], fixed["speaker"]) == ("OCHA", "Jens Laerke")
+    # a figure that names no person: speaker "" is a correction of its own
+    fixed = store.review(fid, speaker="")
+    assert (fixed["review_status"], fixed["source"], fixed["speaker"]) == (
+        "corrected", "UNICEF", "")
+    # a new verdict replaces the old: accepting shows the extracted speaker again
+    assert store.review(fid, "accepted")["speaker"] == "Marixie Mercado"
+    # a corrected place has no known level; the extracted one stays beside it
+    fixed = store.review(fid, location="Syria")
+    assert (fixed["location"], fixed["location_level"], fixed["extracted_location_level"]) == (
+        "Syria", "", "town")
+    with pytest.raises(ValueError, match="speaker"):
+        store.review(fid, "corrected")
+
+
+def test_cli_review_sets_the_speaker_beside_the_source(tmp_path):
+    db = tmp_path / "f.db"
+    with Store(db) as s:
+        fid = add_unicef(s)
+    r = cli("review", str(fid), "--speaker", "James Elder", db=db)
+    assert r.returncode == 0, r.stderr
+    assert "corrected" in r.stdout and "UNICEF, speaker James Elder" in r.stdout
+    r = cli("review", str(fid), "--source", "OCHA", db=db)
+    assert r.returncode == 0 and "(OCHA)" in r.stdout, r.stdout + r.stderr
+    r = cli("review", str(fid), "--source", "OCHA", "--speaker", "Jens Laerke", db=db)
+    assert "(OCHA, speaker Jens Laerke)" in r.stdout
+    (row,) = csv.DictReader(io.StringIO(cli("export", "--source", "OCHA", db=db).stdout))
+    assert (row["source"], row["speaker"], row["extracted_source"], row["extracted_speaker"]) == (
+        "OCHA", "Jens Laerke", "UNICEF", "Marixie Mercado")
+    assert cli("export", "--source", "UNICEF", db=db).stdout.count("\n") == 1   # header only
+    assert "--speaker NAME" in cli("review", "--help").stdout
 
 
 # ---------------------------------------------------------------------------------------------
