@@ -320,7 +320,8 @@ def _top_names(counts: Counter, limit: int = 3, more: str = "and {n} more") -> s
 # The data, normalised
 
 _TEXT_COLUMNS = ("category", "qualifier", "number_text", "unit", "location", "country", "source",
-                 "reported_date", "quote", "document_title", "review_status")
+                 "speaker", "reported_date", "figure_date", "figure_date_text", "quote",
+                 "document_title", "review_status")
 
 
 _NUMBER_COLUMNS = ("value", "value_low", "value_high", "extracted_value")
@@ -355,21 +356,30 @@ def _prepare(df: pd.DataFrame | None) -> pd.DataFrame:
                    for loc, c in zip(d["location"], d["country"])]
     d["_end"] = [max(v, h) if h is not None else v for v, h in zip(d["value"], d["value_high"])]
     d["_label"] = [value_label(r) for r in d[_LABEL_COLUMNS].to_dict("records")]
+    # who is credited, in one line ("UNICEF (Marixie Mercado)"), as every page shows it; imported
+    # here because views imports this module
+    from .views import credits
+    d["_credit"] = credits(d["source"], d["speaker"]) if len(d) else []
     return d
 
 
 def _customdata(d: pd.DataFrame) -> list[list]:
-    """One row per figure: [figure_id, then escaped strings in CUSTOMDATA_FIELDS order]."""
+    """One row per figure: [figure_id, then escaped strings in CUSTOMDATA_FIELDS order]. The
+    date reads '20 Sep 2017 · figure dated 1 Mar 2017 ("since 1 March")' when the text dates the
+    figure otherwise than the article."""
+    from .views import figure_dated      # here: views imports this module
     rows = []
     for r in d.to_dict("records"):
         status = r.get("review_status") or ""
+        own = figure_dated(r)
+        when = format_date(r["reported_date"]) + (f" · figure dated {own}" if own else "")
         rows.append([
             int(r["figure_id"]),
             _esc(r["number_text"] or r["_label"], 80),
             _esc(r["category"]),
             _esc(r["_place"], 80),
-            _esc(r["source"] or SOURCE_NOT_STATED, 80),
-            _esc(format_date(r["reported_date"])),
+            _esc(r["_credit"] or SOURCE_NOT_STATED, 80),
+            _esc(when, 120),
             _esc(r["document_title"] or "(untitled document)", 100),
             _wrap(_esc(r["quote"], QUOTE_CHARS)),
             _esc(r["_label"]),
@@ -440,13 +450,16 @@ def _title(what: str, d: pd.DataFrame) -> str:
 
 
 def _sources_line(d: pd.DataFrame) -> str:
-    counts = Counter(_text(s)[:60] for s in d["source"] if _text(s))
+    """'Sources: UNICEF (Marixie Mercado), UN (+2 more) · 3 documents · extracted by ...': each
+    figure's credit as the dashboard shows it, the most frequent first."""
+    named = d["_credit"] if "_credit" in d.columns else d["source"]
+    counts = Counter(_text(s)[:60] for s in named if _text(s))
     if counts:
         names = [n for n, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
         text = ", ".join(_esc(n) for n in names[:3])
         if len(names) > 3:
             text += f" (+{len(names) - 3} more)"
-        if d["source"].eq("").any():
+        if named.eq("").any():
             text += "; some figures credit none"
     else:
         text = "not stated in the text"

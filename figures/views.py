@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 from dataclasses import dataclass, fields, replace
 from functools import cache
 from datetime import date
@@ -18,11 +19,12 @@ import pandas as pd
 import pyarrow as pa
 from pyarrow import feather
 
+from . import charts
 from .cache import cache_dir, write_atomically
 from .charts import group_codes, last_per_group, sort_codes
 
 from .schema import CATEGORIES, REVIEW_STATUSES
-from .store import Filters, Store
+from .store import SCHEMA_VERSION, Filters, Store
 
 QUALIFIER_WORDS = {
     "exact": "exactly as stated",
@@ -33,10 +35,19 @@ QUALIFIER_WORDS = {
     "vague": "vague (order of magnitude)",
 }
 
-# Columns the dashboard needs from the store, in the order the Figures table shows them.
-TABLE_COLUMNS = ["reported_date", "category", "number_text", "value", "qualifier", "who",
-                 "location", "country", "source", "document_title", "review_status", "quote",
-                 "document_url", "figure_id"]
+#: How specific a place is, in words (schema.LOCATION_LEVELS).
+LEVEL_WORDS = {
+    "country": "country",
+    "country_part": "part of a country",
+    "region": "region",
+    "district": "district",
+    "town": "town",
+}
+
+# Columns of the Figures table (``table_frame``), in the order it shows them.
+TABLE_COLUMNS = ["reported_date", "figure_date", "category", "number_text", "value", "qualifier",
+                 "who", "location", "country", "source", "document_title", "review_status",
+                 "quote", "document_url", "figure_id"]
 
 
 def figures_frame(store: Store, filters: Filters) -> pd.DataFrame:
@@ -56,7 +67,7 @@ def all_figures_frame(store: Store) -> pd.DataFrame:
     return figures_frame(store, Filters(include_combatants=True, statuses=()))
 
 
-FRAME_FORMAT = 1     # bump when all_figures_frame's columns or types change
+FRAME_FORMAT = 2     # bump when all_figures_frame's columns or types change (2: schema v3)
 
 
 def _db_tag(store: Store) -> str | None:
@@ -80,7 +91,8 @@ def frame_cache_file(store: Store) -> Path | None:
     folder, db = cache_dir(), _db_tag(store)
     if folder is None or db is None:
         return None
-    state = _state_tag(FRAME_FORMAT, pd.__version__, pa.__version__, store.data_version())
+    state = _state_tag(FRAME_FORMAT, SCHEMA_VERSION, pd.__version__, pa.__version__,
+                       store.data_version())
     return folder / "frames" / f"figures-{db}-{state}.arrow"
 
 
@@ -223,18 +235,16 @@ def choices(store: Store) -> dict[str, list[str]]:
             "sources": distinct("source")}
 
 
-def format_date(iso: str) -> str:
-    """'2017-09-20' -> '20 Sep 2017'; '--09-20' (no year) -> '20 Sep'; '' -> 'date unknown'."""
+def format_date(iso) -> str:
+    """'2017-09-20' -> '20 Sep 2017'; '--09-20' (no year) -> '20 Sep (year not stated)', never the
+    bare '--09-20'; '' or a missing cell -> 'date unknown'. Other text is shown as it is."""
+    iso = _str(iso).strip()
     if not iso:
         return "date unknown"
-    try:
-        if iso.startswith("--"):
-            d = date.fromisoformat("2000" + iso[1:])
-            return f"{d.day} {d:%b}"
-        d = date.fromisoformat(iso)
-        return f"{d.day} {d:%b %Y}"
-    except ValueError:
-        return iso
+    shown = charts.format_date(iso)
+    if shown == "date not stated":        # not a date charts can read: "2017-02-30", "--13-01"
+        return "date not stated" if iso.startswith("--") else iso
+    return shown
 
 
 def number_words(row) -> str:
@@ -265,13 +275,120 @@ def _str(x) -> str:
     return str(x) if _present(x) else ""
 
 
+def _one_line(x) -> str:
+    return " ".join(_str(x).split())
+
+
+def credit(source, speaker=None) -> str:
+    """Who a figure is credited to, in one line: 'UNICEF (Marixie Mercado)'; the source alone
+    when no person is named, or when the source's text already names the speaker ('Dr Ahmed
+    Hassan, the hospital's director' with speaker 'Ahmed Hassan'); the speaker alone when no body
+    is; '' when neither. Plain text: the caller escapes it for where it is shown."""
+    src, who = _one_line(source), _one_line(speaker)
+    if not who:
+        return src
+    if not src:
+        return who
+    if re.search(rf"(?<!\w){re.escape(who)}(?!\w)", src, re.IGNORECASE):
+        return src
+    return f"{src} ({who})"
+
+
+def credits(sources: pd.Series, speakers: pd.Series | None) -> list[str]:
+    """``credit`` of each row, computed once per distinct (source, speaker)."""
+    if speakers is None:
+        speakers = pd.Series("", index=sources.index)
+    memo: dict = {}
+    out = []
+    for pair in zip(sources.fillna(""), speakers.fillna("")):
+        if pair not in memo:
+            memo[pair] = credit(*pair)
+        out.append(memo[pair])
+    return out
+
+
 def source_line(row) -> str:
-    """'UN via Reuters · 20 Sep 2017': who says so, the outlet carrying it, and when."""
-    src = _str(row.get("source")) or "source not stated"
+    """'UNICEF (Marixie Mercado) via Reuters · 20 Sep 2017': who says so, the outlet carrying it,
+    and when."""
+    src = credit(row.get("source"), row.get("speaker")) or "source not stated"
     outlet = _str(row.get("document_outlet"))
     if outlet and outlet.lower() not in src.lower():
         src = f"{src} via {outlet}"
-    return f"{src} · {format_date(_str(row.get('reported_date')))}"
+    return f"{src} · {format_date(row.get('reported_date'))}"
+
+
+def place_line(row) -> str:
+    """'Raqqa (town), SYR': the place, how specific it is, and its country code."""
+    place = _one_line(row.get("location"))
+    level = LEVEL_WORDS.get(_str(row.get("location_level")), "")
+    country = _one_line(row.get("country"))
+    if place and level:
+        place = f"{place} ({level})"
+    return ", ".join(p for p in (place or "place not stated", country) if p)
+
+
+def figure_dated(row) -> str:
+    """The date the text gives for the figure, when it is not the article's: '1 Mar 2017
+    ("since 1 March")'; '1 Mar (year not stated) ("since 1 March")' without a year; the words
+    alone when no date could be read from them; '' when the text gives none."""
+    when = _str(row.get("figure_date")).strip()
+    words = _one_line(row.get("figure_date_text"))
+    shown = format_date(when) if when else ""
+    if words:
+        shown = f'{shown} ("{words}")' if shown else f'"{words}"'
+    return shown
+
+
+def provenance_facts(row) -> dict[str, str]:
+    """The provenance panel's table: every field of a stored figure (``figure_rows``), as
+    plain text, in the order an analyst checks them."""
+    def text(key):
+        return _str(row.get(key))
+    page = row.get("page")
+    facts = {
+        "as written": text("number_text"),
+        "qualifier": QUALIFIER_WORDS.get(text("qualifier"), text("qualifier")),
+        "who": text("who") + (" (combatants)" if row.get("combatant") else ""),
+        "decided by": text("term"),
+        "place": place_line(row),
+        "source": text("source") or "not stated",
+        "speaker": text("speaker") or "no person named",
+        "reported": format_date(row.get("reported_date")),
+    }
+    if figure_dated(row):
+        facts["figure dated"] = figure_dated(row)
+    facts["document"] = text("document_title") or text("doc_id")
+    facts["characters"] = f"{row.get('start')}–{row.get('end')}" + (
+        f", page {int(page)}" if _present(page) and page else "")
+    facts["review"] = text("review_status") + (f": {text('review_note')}"
+                                               if text("review_note") else "")
+    if row.get("review_status") == "corrected":
+        value = row.get("extracted_value")
+        place = dict(location=row.get("extracted_location"),
+                     location_level=row.get("extracted_location_level"),
+                     country=row.get("extracted_country"))
+        facts["as extracted"] = " · ".join((
+            f"{value:,.0f}" if _present(value) else "?", text("extracted_category"),
+            place_line(place),
+            credit(row.get("extracted_source"), row.get("extracted_speaker"))
+            or "source not stated"))
+    return facts
+
+
+def table_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The Figures table: ``TABLE_COLUMNS`` of the rows, dates in words ('30 Jul (year not
+    stated)', never '--07-30'), the source as its one-line credit, the qualifier in words."""
+    table = pd.DataFrame(index=df.index)
+    for col in TABLE_COLUMNS:
+        table[col] = df[col] if col in df.columns else ""
+    for col, blank in (("reported_date", None), ("figure_date", "")):
+        values = table[col].fillna("")
+        shown = {v: (blank if blank is not None and not v else format_date(v))
+                 for v in values.unique()}
+        table[col] = values.map(shown)
+    table["source"] = credits(df["source"], df.get("speaker")) if len(df) else []
+    table["qualifier"] = table["qualifier"].map(QUALIFIER_WORDS)
+    return table
 
 
 @dataclass
@@ -478,8 +595,8 @@ def document_html(text: str, figures: list[dict], colours: dict[str, str],
             colour = colours.get(f["category"], "#888888")
             tip = _html.escape(
                 f"{f['category']}: {number_words(f)} · {f['location'] or 'place not stated'} · "
-                f"{f['source'] or 'source not stated'} · {format_date(f['reported_date'])} · "
-                f"figure {f['figure_id']}", quote=True)
+                f"{credit(f['source'], f.get('speaker')) or 'source not stated'} · "
+                f"{format_date(f['reported_date'])} · figure {f['figure_id']}", quote=True)
             parts.append(f"<mark id='figure-{int(f['figure_id'])}' title=\"{tip}\" "
                          f"style='background:{colour}30;border-bottom:3px solid {colour};"
                          f"padding:0 2px;border-radius:2px'>{chunk}</mark>")

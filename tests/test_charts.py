@@ -558,3 +558,40 @@ def test_to_png(df):
     assert Image.open(io.BytesIO(png)).size == (1600, 900)
     png = to_png(sources_compare(df, "Raqqa", "trapped"), width=1200, height=675)
     assert Image.open(io.BytesIO(png)).size == (1200, 675)
+
+
+# --- who is credited, and the figure's own date ------------------------------------------------
+
+def test_hover_and_footnote_credit_the_speaker_beside_the_source(df):
+    spoken = df.assign(speaker="", figure_date="", figure_date_text="")
+    spoken.loc[spoken["figure_id"] == 1, ["speaker", "figure_date", "figure_date_text"]] = [
+        "Stephane Dujarric", "2017-09-01", "since 1 September"]
+    spoken.loc[spoken["figure_id"] == 3, "speaker"] = "UN spokesman Stephane Dujarric"
+    spoken.loc[spoken["figure_id"] == 9, "speaker"] = "Lise Grande"      # no source: the speaker
+    spoken.loc[spoken["figure_id"] == 12, ["figure_date", "reported_date"]] = ["--09-18",
+                                                                               "--09-20"]
+    fig = timeline(spoken)
+    cd = {c[0]: c for t in fig.data for c in (t.customdata or ())}
+    assert cd[1][4] == "UN (Stephane Dujarric)"
+    assert cd[1][5] == "20 Sep 2017 · figure dated 1 Sep 2017 (&#34;since 1 September&#34;)"
+    assert cd[3][4] == "UN (UN spokesman Stephane Dujarric)"
+    assert cd[2][4] == "ICRC" and cd[2][5] == "25 Sep 2017"
+    assert cd[9][4] == "Lise Grande"
+    # the footnote lists the credits as the cards and hover show them
+    note = footnote(sources_compare(spoken, "Raqqa", "trapped"))
+    assert "Sources: ICRC, UN (Stephane Dujarric), UN (UN spokesman Stephane Dujarric)" in note
+    # ... and one line per source still: the speaker does not split UN's line
+    assert {t.name for t in sources_compare(spoken, "Raqqa", "trapped").data} == {"UN", "ICRC"}
+    # a date without a year is never shown bare
+    bars = by_place(spoken)
+    cd = {c[0]: c for t in bars.data for c in (t.customdata or ())}
+    assert cd[12][5] == "20 Sep (year not stated) · figure dated 18 Sep (year not stated)"
+    assert "--09" not in json.dumps(bars.to_dict(), default=str)
+
+
+def test_a_hostile_speaker_is_escaped_everywhere(df):
+    bad = df.assign(speaker='<img src=x onerror=alert(1)> <a href="javascript:alert(1)">x</a>')
+    for fig in (by_place(bad), timeline(bad), sources_compare(bad, "Raqqa", "trapped")):
+        text = "\n".join(strings(fig.to_dict()))
+        assert "<img" not in text and "<a " not in text
+        assert "UN (&lt;img src=x onerror=alert(1)&gt;" in text

@@ -247,3 +247,136 @@ def test_source_line_says_what_is_missing_instead_of_failing(missing):
     assert views.source_line(row) == "source not stated · date unknown"
     row = {"source": "UN", "document_outlet": "Reuters", "reported_date": "2017-09-20"}
     assert views.source_line(row) == "UN via Reuters · 20 Sep 2017"
+
+
+# ---------------------------------------------------------------------------------------------
+# Who is credited, and when: source and speaker in one line, dates without a year
+
+
+@pytest.mark.parametrize("source, speaker, shown", [
+    ("UNICEF", "Marixie Mercado", "UNICEF (Marixie Mercado)"),
+    ("UNICEF", "", "UNICEF"),                                   # no person named
+    ("UNICEF", None, "UNICEF"),
+    ("", "Marixie Mercado", "Marixie Mercado"),                 # no body named
+    (float("nan"), "Marixie Mercado", "Marixie Mercado"),
+    ("", "", ""),
+    (None, float("nan"), ""),
+    # the speaker already in the source's words: never twice, whatever the case or spacing
+    ("Dr Ahmed Hassan, director of the hospital", "Ahmed Hassan",
+     "Dr Ahmed Hassan, director of the hospital"),
+    ("UNICEF spokeswoman MARIXIE  Mercado", "Marixie Mercado",
+     "UNICEF spokeswoman MARIXIE Mercado"),
+    ("Marixie Mercado", "Marixie Mercado", "Marixie Mercado"),
+    # ... but a name inside another word is not the speaker
+    ("Alliance for Syria", "Ali", "Alliance for Syria (Ali)"),
+    ("  the   provincial governor ", " Sayed  Ahmad ", "the provincial governor (Sayed Ahmad)"),
+])
+def test_credit_puts_source_and_speaker_in_one_line(source, speaker, shown):
+    assert views.credit(source, speaker) == shown
+
+
+def test_source_line_credits_the_speaker_once_with_the_outlet():
+    row = {"source": "UNICEF", "speaker": "Marixie Mercado", "document_outlet": "Reuters",
+           "reported_date": "2017-09-20"}
+    assert views.source_line(row) == "UNICEF (Marixie Mercado) via Reuters · 20 Sep 2017"
+    row = {"source": "", "speaker": "Marixie Mercado", "document_outlet": "",
+           "reported_date": "--07-30"}
+    assert views.source_line(row) == "Marixie Mercado · 30 Jul (year not stated)"
+    row = {"source": "Reuters", "speaker": "", "document_outlet": "Reuters",
+           "reported_date": "2017-09-20"}
+    assert views.source_line(row) == "Reuters · 20 Sep 2017"      # the outlet not said twice
+
+
+@pytest.mark.parametrize("iso, shown", [
+    ("2017-09-20", "20 Sep 2017"),
+    ("--07-30", "30 Jul (year not stated)"),
+    ("--03-01", "1 Mar (year not stated)"),
+    ("", "date unknown"),
+    (None, "date unknown"),
+    (float("nan"), "date unknown"),
+    ("--13-40", "date not stated"),             # never a bare "--.."
+])
+def test_format_date_never_shows_a_bare_partial_date(iso, shown):
+    assert views.format_date(iso) == shown
+
+
+def test_place_line_and_figure_dated():
+    assert views.place_line({"location": "Raqqa", "location_level": "town",
+                             "country": "SYR"}) == "Raqqa (town), SYR"
+    assert views.place_line({"location": "northern Syria", "location_level": "country_part",
+                             "country": "SYR"}) == "northern Syria (part of a country), SYR"
+    assert views.place_line({"location": "Raqqa", "location_level": "",
+                             "country": "SYR"}) == "Raqqa, SYR"
+    assert views.place_line({"location": "", "location_level": "",
+                             "country": ""}) == "place not stated"
+    assert views.figure_dated({"figure_date": "2017-03-01",
+                               "figure_date_text": "since 1 March"}) == \
+        '1 Mar 2017 ("since 1 March")'
+    assert views.figure_dated({"figure_date": "--03-01",
+                               "figure_date_text": "since 1 March"}) == \
+        '1 Mar (year not stated) ("since 1 March")'
+    assert views.figure_dated({"figure_date": "", "figure_date_text": ""}) == ""
+    assert views.figure_dated({}) == ""
+
+
+UNICEF_ROW = {
+    "figure_id": 3, "document_id": 1, "doc_id": "unicef", "category": "displaced",
+    "value": 1500.0, "value_low": 1500.0, "value_high": 1500.0, "qualifier": "approx",
+    "number_text": "Some 1,500", "who": "children", "combatant": 0, "term": "displaced",
+    "location": "Raqqa", "location_level": "town", "country": "SYR", "source": "UNICEF",
+    "speaker": "Marixie Mercado", "reported_date": "--09-20", "figure_date": "--03-01",
+    "figure_date_text": "since 1 March", "quote": "Some 1,500 children ...", "start": 0,
+    "end": 10, "page": None, "document_title": "Raqqa children", "document_url": "",
+    "document_outlet": "AFP", "review_status": "unreviewed", "review_note": "",
+    "extracted_value": 1500.0, "extracted_category": "displaced", "extracted_location": "Raqqa",
+    "extracted_location_level": "town", "extracted_country": "SYR", "extracted_source": "UNICEF",
+    "extracted_speaker": "Marixie Mercado",
+}
+
+
+def test_provenance_facts_show_every_field_in_words():
+    facts = views.provenance_facts(UNICEF_ROW)
+    assert facts["place"] == "Raqqa (town), SYR"
+    assert (facts["source"], facts["speaker"]) == ("UNICEF", "Marixie Mercado")
+    assert facts["reported"] == "20 Sep (year not stated)"
+    assert facts["figure dated"] == '1 Mar (year not stated) ("since 1 March")'
+    assert "as extracted" not in facts
+    assert not any("--" in v for v in facts.values())
+    corrected = {**UNICEF_ROW, "review_status": "corrected", "source": "OCHA", "speaker": "",
+                 "location": "Syria", "location_level": "", "figure_date": "",
+                 "figure_date_text": ""}
+    facts = views.provenance_facts(corrected)
+    assert (facts["source"], facts["speaker"], facts["place"]) == (
+        "OCHA", "no person named", "Syria, SYR")
+    assert "figure dated" not in facts
+    assert facts["as extracted"] == \
+        "1,500 · displaced · Raqqa (town), SYR · UNICEF (Marixie Mercado)"
+
+
+def test_the_figures_table_shows_credits_and_dates_in_words():
+    import pandas as pd
+    rows = [UNICEF_ROW,
+            {**UNICEF_ROW, "figure_id": 4, "source": "ICRC", "speaker": "",
+             "reported_date": "2017-09-25", "figure_date": "", "figure_date_text": ""},
+            {**UNICEF_ROW, "figure_id": 5, "source": None, "speaker": None,
+             "reported_date": None, "figure_date": None, "figure_date_text": None}]
+    table = views.table_frame(pd.DataFrame(rows))
+    assert list(table.columns) == views.TABLE_COLUMNS
+    assert list(table["source"]) == ["UNICEF (Marixie Mercado)", "ICRC", ""]
+    assert list(table["reported_date"]) == ["20 Sep (year not stated)", "25 Sep 2017",
+                                            "date unknown"]
+    assert list(table["figure_date"]) == ["1 Mar (year not stated)", "", ""]
+    assert list(table["qualifier"]) == ["about"] * 3
+    assert views.table_frame(pd.DataFrame(rows).head(0)).empty
+    # a frame from before speakers were stored still makes a table
+    old = views.table_frame(pd.DataFrame(rows).drop(columns=["speaker", "figure_date"]))
+    assert list(old["source"]) == ["UNICEF", "ICRC", ""] and set(old["figure_date"]) == {""}
+
+
+def test_document_marks_credit_the_speaker_as_escaped_text():
+    text = "Some 1,500 children have been displaced, a UNICEF spokeswoman said."
+    fig = {**UNICEF_ROW, "speaker": "<img src=x onerror=alert(1)> Mercado",
+           "end": len("Some 1,500")}
+    out = views.document_html(text, [fig], {"displaced": "#009E73"})
+    assert "UNICEF (&lt;img src=x onerror=alert(1)&gt; Mercado)" in out and "<img" not in out
+    assert "20 Sep (year not stated)" in out
