@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
+from figures import views
 from figures.formats import SUPPORTED, load_bytes, load_pasted
 from figures.reading import UnreadableDocument
 
@@ -27,8 +28,13 @@ def show_results(results: list[tuple[str, str, object]]) -> None:
     if added:
         rows = [r for r in store.figures() if r["document_id"] in added]
         if rows:
-            df = pd.DataFrame(rows)[["category", "number_text", "location", "source",
-                                     "reported_date", "quote"]]
+            df = pd.DataFrame(rows)
+            df = pd.DataFrame({
+                "category": df["category"], "number_text": df["number_text"],
+                "location": df["location"],
+                "source": views.credits(df["source"], df["speaker"]),
+                "reported_date": df["reported_date"].map(views.format_date),
+                "quote": df["quote"]})
             st.dataframe(df, hide_index=True, width="stretch")
         st.page_link("app_pages/documents.py", label="Open the last one",
                      query_params={"doc": str(added[-1])}, icon=":material/article:")

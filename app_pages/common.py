@@ -263,20 +263,7 @@ def provenance_panel(store: Store, figure_id: int) -> None:
         st.html(highlight_html(para, a, b, colour))
         st.caption("The quote as recorded:")
         st.text(row["quote"])
-        facts = {
-            "as written": row["number_text"], "qualifier": views.QUALIFIER_WORDS[row["qualifier"]],
-            "who": row["who"] + (" (combatants)" if row["combatant"] else ""),
-            "decided by": row["term"], "place": row["location"], "country": row["country"],
-            "source": row["source"], "reported": views.format_date(row["reported_date"]),
-            "document": row["document_title"] or row["doc_id"],
-            "characters": f"{row['start']}–{row['end']}" + (f", page {row['page']}"
-                                                            if row["page"] else ""),
-            "review": row["review_status"] + (f": {row['review_note']}" if row["review_note"]
-                                              else ""),
-        }
-        if row["review_status"] == "corrected":
-            facts["as extracted"] = (f"{row['extracted_value']:,.0f} {row['extracted_category']} · "
-                                     f"{row['extracted_location']} · {row['extracted_source']}")
+        facts = views.provenance_facts(row)   # plain text, shown in a dataframe
         st.dataframe(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
                      hide_index=True, width="stretch")
         c1, c2 = st.columns(2)

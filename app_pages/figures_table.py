@@ -14,14 +14,17 @@ if df.empty:
     common.say_empty(f)
     st.stop()
 
-table = df[views.TABLE_COLUMNS].copy()
-table["qualifier"] = table["qualifier"].map(views.QUALIFIER_WORDS)
+table = views.table_frame(df)      # dates in words, the source with its speaker in one line
 table["document_url"] = table["document_url"].map(common.safe_url)
 event = st.dataframe(
     table, hide_index=True, width="stretch", height=520, key="figures_table",
     on_select="rerun", selection_mode="single-row",
     column_config={
         "reported_date": st.column_config.TextColumn("Reported", width="small"),
+        "figure_date": st.column_config.TextColumn(
+            "Figure dated", width="small",
+            help="The date the text gives for the figure when it is not the article's "
+                 "(\"since 1 March\"); the words as written are in the row's details."),
         "category": st.column_config.TextColumn("Category", width="small"),
         "number_text": st.column_config.TextColumn("As written"),
         "value": st.column_config.NumberColumn("Value", format="localized"),
@@ -29,7 +32,8 @@ event = st.dataframe(
         "who": "Who",
         "location": "Place",
         "country": st.column_config.TextColumn("Country", width="small"),
-        "source": "Source",
+        "source": st.column_config.TextColumn(
+            "Source", help="The body credited, and in brackets the person speaking for it"),
         "document_title": "Document",
         "review_status": "Review",
         "quote": st.column_config.TextColumn("Quote", width="large"),

@@ -49,18 +49,31 @@ with st.form(f"correct_{pick}"):
     value = c1.number_input("Value", min_value=0.0, value=float(row["value"]), step=1.0,
                             format="%.0f")
     category = c2.selectbox("Category", CATEGORIES, index=CATEGORIES.index(row["category"]))
-    c3, c4, c5 = st.columns(3)
+    c3, c4 = st.columns(2)
     location = c3.text_input("Place", value=row["location"])
     country = c4.text_input("Country (ISO3)", value=row["country"], max_chars=3)
-    source = c5.text_input("Source", value=row["source"])
+    c5, c6 = st.columns(2)
+    source = c5.text_input("Source", value=row["source"],
+                           help="The body the figure comes from: UNICEF, the health ministry")
+    speaker = c6.text_input("Speaker", value=row["speaker"],
+                            help="The person speaking for the source; empty when none is named. "
+                                 "Saved as shown here, also when you change the source.")
     if st.form_submit_button("Save correction"):
         changes = {k: v for k, v in (("value", value), ("category", category),
                                      ("location", location.strip()),
                                      ("country", country.strip().upper()),
-                                     ("source", source.strip())) if v != row[k]}
+                                     ("source", source.strip()),
+                                     ("speaker", speaker.strip())) if v != row[k]}
+        if "source" in changes:
+            # the form shows both: what the Speaker field holds is what is meant
+            changes["speaker"] = speaker.strip()
         if not changes:
             st.warning("Nothing was changed; use Accept if the figure is right.")
         else:
-            store.review(pick, note=note, **changes)
-            st.toast("Correction saved")
-            st.rerun()
+            try:
+                store.review(pick, note=note, **changes)
+            except ValueError as e:      # e.g. a place or source emptied and nothing else
+                st.error(common.md(e), icon=":material/error:")
+            else:
+                st.toast("Correction saved")
+                st.rerun()

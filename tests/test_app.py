@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from figures.formats import load_pasted
+from figures.schema import Figure
 from figures.store import Filters, Store
 
 APP = str(ROOT / "app.py")
@@ -177,3 +178,71 @@ def test_no_full_garbage_collection_after_each_run():
     import tomllib
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["runner"]["postScriptGC"] is False
+
+
+UNICEF = ("Some 1,500 children have been displaced in Raqqa since 1 March, UNICEF spokeswoman "
+          "Marixie Mercado said.")
+
+
+def store_unicef(db) -> int:
+    """A store holding one document whose figure has a speaker, a place level and a date of its
+    own, written by hand (the engine does not fill them yet); returns the figure's id."""
+    a = UNICEF.index("Some 1,500")
+    fig = Figure(doc_id="unicef", article=0, category="displaced", value=1500.0,
+                 value_low=1500.0, value_high=1500.0, qualifier="approx", number_text="Some 1,500",
+                 unit="people", who="children", combatant=False, term="displaced",
+                 location="Raqqa", location_level="town", country="SYR", source="UNICEF",
+                 speaker="Marixie Mercado", reported_date="--07-30", figure_date="2017-03-01",
+                 figure_date_text="since 1 March", quote=UNICEF, start=a, end=a + 10)
+    with Store(db) as s:      # not empty: the samples are not added
+        s.add_many([load_pasted(UNICEF, title="Raqqa children")], figures=[[fig]])
+        return s.figures()[0]["figure_id"]
+
+
+def test_cards_table_and_provenance_credit_the_speaker(db):
+    fid = store_unicef(db)
+    at = app()
+    assert {m.label: m.value for m in at.metric}["Displaced"] == "about 1,500"
+    # the displaced card's caption (Markdown, its text escaped): the credit in one line and the
+    # date without a year in words
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert "Raqqa  \nUNICEF (Marixie Mercado) · 30 Jul (year not stated)" in captions, captions
+    assert not any("--07-30" in c for c in captions)
+    at.switch_page("app_pages/figures_table.py").run()
+    (table,) = at.dataframe
+    row = table.value.iloc[0]
+    assert (row["source"], row["reported_date"], row["figure_date"]) == (
+        "UNICEF (Marixie Mercado)", "30 Jul (year not stated)", "1 Mar 2017")
+    at.session_state["figures_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    facts = dict(zip(at.dataframe[1].value[""], at.dataframe[1].value["value"]))
+    assert facts["place"] == "Raqqa (town), SYR"
+    assert (facts["source"], facts["speaker"]) == ("UNICEF", "Marixie Mercado")
+    assert facts["figure dated"] == '1 Mar 2017 ("since 1 March")'
+    assert facts["reported"] == "30 Jul (year not stated)"
+    assert fid == int(row["figure_id"])
+
+
+def test_review_form_corrects_the_speaker_beside_the_source(db):
+    fid = store_unicef(db)
+    at = app("review")
+    assert at.selectbox(key="review_pick").value == fid
+    speaker = next(t for t in at.text_input if t.label == "Speaker")
+    assert speaker.value == "Marixie Mercado"
+    speaker.set_value("James Elder")
+    at.button(key=f"FormSubmitter:correct_{fid}-Save correction").click().run()
+    with Store(db) as s:
+        fig = s.figure(fid)
+    assert (fig["review_status"], fig["source"], fig["speaker"], fig["extracted_speaker"]) == (
+        "corrected", "UNICEF", "James Elder", "Marixie Mercado")
+
+
+def test_review_form_keeps_the_speaker_shown_when_the_source_changes(db):
+    fid = store_unicef(db)
+    at = app("review")
+    next(t for t in at.text_input if t.label == "Source").set_value("UN Children's Fund")
+    at.button(key=f"FormSubmitter:correct_{fid}-Save correction").click().run()
+    with Store(db) as s:
+        fig = s.figure(fid)
+    # the form showed both fields: the speaker left in it is the one meant
+    assert (fig["source"], fig["speaker"]) == ("UN Children's Fund", "Marixie Mercado")
