@@ -1,5 +1,5 @@
 """Hostile text in a real browser. A document whose title, text, quotes, outlet, file name, address
-and (through a review correction) place and source carry script tags, event handlers,
+and (through a review correction) place, source and speaker carry script tags, event handlers,
 javascript: links, iframes and Markdown links/images is shown on every page that shows documents;
 in Chromium nothing of it may run, load or become a link, and it must read as the literal text.
 
@@ -41,6 +41,7 @@ Up to 300 residents are trapped in Aleppo {MD_LINK}, according to {SCRIPT} Red C
 """
 HOSTILE_PLACE = f"Mosul {IMG}"
 HOSTILE_SOURCE = f"UN {SCRIPT} {MD_LINK}"
+HOSTILE_SPEAKER = f"Dr {IMG} {MD_IMG}"
 OUTLET = f"Evil {SCRIPT} Times {MD_IMG}"
 
 # The DOM of one frame: everything a successful injection would leave behind.
@@ -72,7 +73,7 @@ FIND_INJECTED = """() => {
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     """A store holding only the hostile document (so the sample corpus is not added), with the
-    killed figure's place and source corrected to hostile text as an analyst could type it."""
+    killed figure's place, source and speaker corrected to hostile text as an analyst could type it."""
     db = tmp_path_factory.mktemp("xss") / "figures.db"
     doc = load_pasted(TEXT, title=TITLE, url="javascript:alert(3)", published="2017-07-10")
     doc.outlet = OUTLET
@@ -83,7 +84,7 @@ def hostile(tmp_path_factory):
         rows = s.figures(Filters(include_combatants=True, statuses=()))
         killed = next(r for r in rows if r["category"] == "killed")
         s.review(killed["figure_id"], location=HOSTILE_PLACE, source=HOSTILE_SOURCE,
-                 note=f"checked {SCRIPT} {MD_LINK}")
+                 speaker=HOSTILE_SPEAKER, note=f"checked {SCRIPT} {MD_LINK}")
         quotes = [r["quote"] for r in rows]
     assert any(IMG in q for q in quotes) and any(SCRIPT in q for q in quotes)
     assert any(MD_LINK in q for q in quotes)
@@ -167,7 +168,7 @@ def test_overview_shows_hostile_place_and_source_as_text(watched, server, hostil
     # the killed card: the corrected place and source, the outlet, the document's title
     watched.check(must_show=[HOSTILE_PLACE, SCRIPT, MD_LINK, f"Evil {SCRIPT} Times"])
     card = watched.page.locator(".st-key-card_killed").inner_text()
-    assert HOSTILE_PLACE in card and HOSTILE_SOURCE in card
+    assert HOSTILE_PLACE in card and f"{HOSTILE_SOURCE} ({HOSTILE_SPEAKER})" in card
     # the chart's place axis shows the place as text, too (Plotly reads a subset of HTML)
     ticks = watched.page.locator(".js-plotly-plot .yaxislayer-above").first.text_content()
     assert "Mosul <img" in ticks
@@ -211,7 +212,7 @@ def test_figures_table_row_opens_a_safe_provenance_panel(watched, server, hostil
         pytest.fail(f"selecting row {row} did not open the Mosul figure's provenance")
     wait_idle(page)
     watched.check(must_show=[HOSTILE_PLACE, f"At least 40 people were killed in Mosul {IMG}"])
-    assert HOSTILE_SOURCE in panel.inner_text()
+    assert HOSTILE_SOURCE in panel.inner_text() and HOSTILE_SPEAKER in panel.inner_text()
     # the document's address is javascript: so there is no "Original page" button
     assert page.get_by_text("Original page").count() == 0
 
