@@ -27,6 +27,12 @@ def test_csv_has_the_schema_columns_and_one_row_per_figure(tmp_path):
     assert rows[0]["doc_id"] == "sindh"
     assert rows[0]["category"] == "displaced" and rows[0]["value"] == "12000"
     assert rows[0]["source"] == "officials" and rows[0]["combatant"] == "false"
+    # the columns the engine fills since schema v3, each beside the one it qualifies
+    header = list(rows[0])
+    for before, column in (("location", "location_level"), ("source", "speaker"),
+                           ("reported_date", "figure_date"), ("figure_date", "figure_date_text")):
+        assert header.index(column) == header.index(before) + 1
+    assert rows[0]["speaker"] == ""            # "officials": nobody named
 
 
 def test_jsonl_to_a_file(tmp_path):
