@@ -298,13 +298,13 @@ def credits(sources: pd.Series, speakers: pd.Series | None) -> list[str]:
     """``credit`` of each row, computed once per distinct (source, speaker)."""
     if speakers is None:
         speakers = pd.Series("", index=sources.index)
-    memo: dict = {}
-    out = []
-    for pair in zip(sources.fillna(""), speakers.fillna("")):
-        if pair not in memo:
-            memo[pair] = credit(*pair)
-        out.append(memo[pair])
-    return out
+    src_codes, src_uniques = pd.factorize(sources, use_na_sentinel=False)
+    spk_codes, spk_uniques = pd.factorize(speakers, use_na_sentinel=False)
+    n = max(len(spk_uniques), 1)
+    codes, pairs = pd.factorize(src_codes.astype(np.int64) * n + spk_codes)
+    shown = np.array([credit(src_uniques[p // n], spk_uniques[p % n]) for p in pairs] + [""],
+                     dtype=object)
+    return list(shown[codes])
 
 
 def source_line(row) -> str:

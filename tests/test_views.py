@@ -275,6 +275,16 @@ def test_credit_puts_source_and_speaker_in_one_line(source, speaker, shown):
     assert views.credit(source, speaker) == shown
 
 
+def test_credits_of_a_column_are_each_rows_credit():
+    import pandas as pd
+    sources = pd.Series(["UN", "UN", None, "", float("nan"), "ICRC", "UN"] * 3)
+    speakers = pd.Series(["Jens Laerke", None, "Ali", "", "Ali", float("nan"), ""] * 3)
+    assert views.credits(sources, speakers) == [views.credit(a, b)
+                                                for a, b in zip(sources, speakers)]
+    assert views.credits(sources, None) == [views.credit(a) for a in sources]
+    assert views.credits(sources.head(0), speakers.head(0)) == []
+
+
 def test_source_line_credits_the_speaker_once_with_the_outlet():
     row = {"source": "UNICEF", "speaker": "Marixie Mercado", "document_outlet": "Reuters",
            "reported_date": "2017-09-20"}
