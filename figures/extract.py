@@ -26,7 +26,8 @@ from .lexicon import LETTERS, first_words, load, word_forms, word_positions, wor
 from .numbers import NumberPhrase, find_numbers
 from .reading import UnreadableDocument
 from .schema import Figure
-from .sources import Attribution, NameRuns, find_attributions, resolve
+from .sources import (NO_CREDIT, ArticleSources, Attribution, Credit, credit_for,
+                      find_attributions)
 
 EXTRACTOR_VERSION = "0.2.0"
 
@@ -658,20 +659,32 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
     ctx: _Context | None = None
     out: list[Figure] = []
     seen = set()
-    sources_so_far: list[str] = []
-    sentence_sources: list[str] = []
-    names = NameRuns(text, art.start, art.end)
-    # sentences after the last candidate cannot change a figure: their sources come too late
-    for si, sent in enumerate(art.sentences[:candidates[-1] + 1]):
+    # every cue of the article read in order, so references resolve to what came before; the
+    # sentences after the last candidate's paragraph cannot credit one of its figures
+    last = candidates[-1]
+    upto = last + 1
+    while upto < len(art.sentences) and art.sentences[upto].paragraph == art.sentences[last].paragraph:
+        upto += 1
+    credits = ArticleSources(text, art.start, art.end)
+    cues: list[list[Attribution]] = []
+    resolved: list[list[Credit]] = []
+    for si in range(upto):
+        sent = art.sentences[si]
+        found = (find_attributions(text, sent.start, sent.end, words[si])
+                 if sent.end - sent.start < MAX_SENTENCE else [])
+        got = []
+        for a in found:
+            c = credits.resolve(a)
+            credits.record(c)
+            got.append(c)
+        cues.append(found)
+        resolved.append(got)
+    credited: dict[int, Credit] = {}     # the credit of each sentence's first credited figure
+    quotes = _Quotes(text, art, cues, resolved) if any(
+        c in text[art.start:art.end] for c in _QUOTE_MARKS) else None
+    for si in candidates:
         clock.check()
-        attributions = (find_attributions(text, sent.start, sent.end, words[si])
-                        if sent.end - sent.start < MAX_SENTENCE else [])
-        resolved = [(a, resolve(a, sources_so_far, lambda: names.before(sent.start)))
-                    for a in attributions]
-        if si not in is_candidate:
-            sentence_sources.append(next((s for _, s in resolved if s), ""))
-            sources_so_far.extend(s for _, s in resolved if s)
-            continue
+        sent = art.sentences[si]
         if ctx is None:
             ctx = _context(text, art, date, clock, words)
         in_title = art.title is not None and sent.start == art.title[0]
@@ -685,10 +698,14 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                             # headline that repeats the story's figure
             seen.add(key)
             seen.add((decision.category, n.start))
-            source = _pick_source(resolved, n)
-            if not source:
-                source = _inherited_source(art, si, sentence_sources)
-            exclude = [(a.start, a.end) for a in attributions]
+            credit = quotes.speaker_at(n.start) if quotes is not None else NO_CREDIT
+            if not credit.source:
+                credit = credit_for(cues[si], resolved[si], n.start, n.end)
+            if credit.source:
+                credited.setdefault(si, credit)     # credited by the sentence's own words
+            else:
+                credit = _inherited_credit(text, art, si, credited, cues, resolved)
+            exclude = [(a.start, a.end) for a in cues[si]]
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
             location, country = _place_for(text, ctx, art, si, n, exclude, neighbours)
@@ -697,11 +714,79 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                 value_low=n.value_low, value_high=n.value_high, qualifier=n.qualifier,
                 number_text=n.text, unit=unit, who=who, combatant=combatant,
                 term=" ".join(decision.term.split()), location=location, country=country,
-                source=source, reported_date=ctx.date, quote=text[_quote_start(art, sent):sent.end],
-                start=span[0], end=span[1]))
-        sentence_sources.append(next((s for _, s in resolved if s), ""))
-        sources_so_far.extend(s for _, s in resolved if s)
+                source=credit.source, speaker=credit.speaker, reported_date=ctx.date,
+                quote=text[_quote_start(art, sent):sent.end], start=span[0], end=span[1]))
     return out
+
+
+_QUOTE_MARKS = ('"', "“", "”")
+_AFTER_QUOTE = re.compile(r"[\s,]*(?:(?:said|says|added|adds|noted|stated|explained|wrote|told|"
+                          r"continued|concluded|warned)\s+)?$", re.I)
+_BEFORE_QUOTE = re.compile(r"^[\s,:]*(?:that\s*)?$", re.I)
+
+
+class _Quotes:
+    """The quotations of an article and who speaks each: a speaker named right after the closing
+    mark ('..." the agency said') or right before the opening one ('he said: "...'), else the
+    speaker of the quotation before it in the same or the previous paragraph (a quotation that
+    goes on after a break, or a second one from the same person)."""
+
+    def __init__(self, text: str, art: Article, cues: list[list[Attribution]],
+                 resolved: list[list[Credit]]):
+        self.spans: list[tuple[int, int]] = []
+        self.credits: list[Credit] = []
+        pairs = [(a, c) for found, got in zip(cues, resolved) for a, c in zip(found, got)]
+        paragraphs: dict[int, tuple[int, int]] = {}
+        for s in art.sentences:
+            a, b = paragraphs.get(s.paragraph, (s.start, s.end))
+            paragraphs[s.paragraph] = (min(a, s.start), max(b, s.end))
+        previous: tuple[int, Credit] | None = None      # (paragraph, speaker) of the last quote
+        for para, (a, b) in sorted(paragraphs.items()):
+            for qs, qe in _quotations(text, a, b):
+                speaker = NO_CREDIT
+                for cue, c in pairs:
+                    if not c.source:
+                        continue
+                    if cue.start >= qe and cue.start - qe < 40 and _AFTER_QUOTE.match(text[qe:cue.start]):
+                        speaker = c
+                        break
+                    if cue.end <= qs and qs - cue.end < 12 and _BEFORE_QUOTE.match(text[cue.end:qs]) \
+                            and cue.kind == "speaker":
+                        speaker = c
+                        break
+                if not speaker.source and previous is not None and para - previous[0] <= 1:
+                    speaker = previous[1]
+                if speaker.source:
+                    previous = (para, speaker)
+                self.spans.append((qs, qe))
+                self.credits.append(speaker)
+        self.starts = [s for s, _ in self.spans]
+
+    def speaker_at(self, pos: int) -> Credit:
+        """Who speaks the quotation holding text position ``pos``; NO_CREDIT outside quotations."""
+        i = bisect.bisect_right(self.starts, pos) - 1
+        if i >= 0 and self.spans[i][0] <= pos < self.spans[i][1]:
+            return self.credits[i]
+        return NO_CREDIT
+
+
+def _quotations(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each quotation in the paragraph text[start:end], marks included; one left
+    open runs to the paragraph's end (it goes on in the next paragraph)."""
+    spans = []
+    opened = None
+    for m in re.finditer(r'["“”]', text[start:end]):
+        pos, mark = start + m.start(), m.group()
+        if opened is None:
+            if mark != "”":
+                opened = pos
+        elif mark != "“":
+            if pos - opened > 1:
+                spans.append((opened, pos + 1))
+            opened = None
+    if opened is not None and end - opened > 20:
+        spans.append((opened, end))
+    return spans
 
 
 def _quote_start(art: Article, sent: Sentence) -> int:
@@ -721,24 +806,43 @@ def _told_in_body(art: Article, candidates: list[int], sentence_figures, categor
                for f in sentence_figures(si))
 
 
-def _pick_source(resolved: list[tuple[Attribution, str]], n: NumberPhrase) -> str:
-    named = [(a, s) for a, s in resolved if s]
-    if not named:
-        return ""
-    a, s = min(named, key=lambda x: min(abs(x[0].start - n.end), abs(x[0].end - n.start)))
-    return s
-
-
-def _inherited_source(art: Article, si: int, sentence_sources: list[str]) -> str:
-    """The source of the sentence before, when it is in the same paragraph, or when both are
-    one-sentence paragraphs in a row (wire copy puts each sentence in a paragraph of its own)."""
-    if si == 0:
-        return ""
+def _inherited_credit(text: str, art: Article, si: int, credited: dict[int, Credit],
+                      cues: list[list[Attribution]], resolved: list[list[Credit]]) -> Credit:
+    """The credit of the sentence before, where the text plainly continues it. That sentence is
+    in the same paragraph (or both are one-sentence paragraphs in a row, as wire copy writes),
+    this one has no attribution or hedge of its own ("Reports said", "reportedly"), and the one
+    before either credited a figure with its own words ("Officials said 20 people died. Another
+    50 were hurt.") or credits a statement about the same event ("The strikes hit the south,
+    according to the Observatory. Six civilians were killed in the strikes.")."""
+    if si == 0 or cues[si]:
+        return NO_CREDIT
     sent, prev = art.sentences[si], art.sentences[si - 1]
     same_paragraph = prev.paragraph == sent.paragraph
     wire_style = (prev.paragraph == sent.paragraph - 1 and prev.paragraph_sentences == 1
                   and sent.paragraph_sentences == 1)
-    return sentence_sources[si - 1] if (same_paragraph or wire_style) else ""
+    if not (same_paragraph or wire_style) or _HEDGE.search(text, sent.start, sent.end):
+        return NO_CREDIT
+    if si - 1 in credited:
+        return credited[si - 1]
+    credit = next((c for c in resolved[si - 1] if c.source), NO_CREDIT)
+    if credit.source and _events(text[sent.start:sent.end]) & _events(text[prev.start:prev.end]):
+        return credit
+    return NO_CREDIT
+
+
+_HEDGE = re.compile(r"\b(?:reportedly|allegedly|purportedly|unconfirmed|it is (?:believed|thought|"
+                    r"feared)|(?:are|is|were|was) (?:believed|thought|feared|said) to)\b", re.I)
+
+
+def _events(sentence: str) -> set[str]:
+    """The words for what happened that a sentence uses ("strikes", "earthquake"), as listed in
+    lexicon/attribution.toml (events), singular and plural read alike."""
+    return {w.rstrip("s") for w in words_in(sentence) if w in _event_words()}
+
+
+@cache
+def _event_words() -> frozenset[str]:
+    return frozenset(load("attribution")["events"])
 
 
 def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):

@@ -48,6 +48,8 @@ def test_expected_figure_is_reported(want, extracted):
     assert _same_place(want["location"], fig.location), (want["location"], fig.location)
     if want["source"]:
         assert _same_source(want["source"], fig.source), (want["source"], fig.source)
+    if "speaker" in want:
+        assert fig.speaker == want["speaker"], (want["speaker"], fig.speaker)
     assert fig.quote.startswith(want["quote_start"])
     assert want["quote_start"] in fig.quote
 
