@@ -6,6 +6,8 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
 sys.path.insert(0, str(ROOT))
@@ -20,3 +22,12 @@ atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 def load_cases(name: str) -> list[dict]:
     with open(CASES / name, "rb") as f:
         return tomllib.load(f)["case"]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_main_module(monkeypatch):
+    """Streamlit's AppTest installs the app script as ``__main__`` and leaves it there; a process
+    spawned by a later test (test_batch's spawned workers) would then run app.py first, opening
+    data/figures.db in the project and racing its sibling to create it. Each test gets back the
+    ``__main__`` it started with."""
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
