@@ -215,9 +215,11 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
         if name_start is None:
             return None
         name = sentence[name_start:c]
-        if not name.strip() or not _looks_like_name(name.strip()):
-            return None
-        phrase = f"{name.strip()}, {sentence[c + 1:aside_end].strip()}"
+        aside = sentence[c + 1:aside_end].strip()
+        if not name.strip() or not (_looks_like_name(name.strip())
+                                    or _PERSON_NAME.fullmatch(_strip_title(aside))):
+            return None      # "NAME, aside," or "the director of the hospital, Dr NAME,"
+        phrase = f"{name.strip()}, {aside}"
         return name_start + len(name) - len(name.lstrip()), phrase
     if head.rstrip().lower().endswith("who") and _APPOSITION_WHO.search(head):
         # "Farooq Ahmad, who is Inspector General of Police, reported"
@@ -244,12 +246,22 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
 _DIGIT = re.compile(r"\d")
 _PERSON_NAME = re.compile(r"[A-Z][\w.'’\-]+(?:\s+(?:(?:al|el|bin|ibn|abu|de|da|van|von)\s+)?"
                           r"[A-Z][\w.'’\-]+){1,4}")
-_NAME_START = re.compile(r"^[\"“‘']?[A-Z]")
+_NAME_START = re.compile(r"^[\"“‘']?(?:the\s+)?[A-Z]")
 
 
 def _looks_like_name(text: str) -> bool:
-    """A capitalised phrase of at most eight words: a name that an aside may describe."""
+    """A capitalised phrase of at most eight words ("Ahmed Saleh", "the Observatory"): a name
+    that an aside may describe."""
     return bool(_NAME_START.match(text)) and len(text.split()) <= 8 and not _DIGIT.search(text)
+
+
+def _strip_title(name: str) -> str:
+    """ "Dr Karim Haddad" -> "Karim Haddad"."""
+    words = name.split()
+    titles = _patterns()["title_words"]
+    while len(words) > 2 and words[0].lower().rstrip(".") in titles:
+        words = words[1:]
+    return " ".join(words)
 
 
 # what may follow a speech verb that closes a clause: '..., the UN said on Monday in a statement.'
@@ -264,6 +276,9 @@ _CLOSING_TAIL = re.compile(
 _APPOSITION_AFTER = re.compile(
     r",\s*(?P<what>(?:a|an|the)\s+[a-z][\w'’\-]*(?:\s+(?:[a-z][\w'’\-]*|[A-Z][\w.'’\-]*)){0,8}|"
     r"[A-Z][\w.'’\-]+(?:\s+(?:(?:al|el|bin|de|van|von)\s+)?[A-Z][\w.'’\-]+){1,3})\s*,")
+_APPOSITION_END = re.compile(
+    r",\s*(?P<what>(?:a|an|the)\s+[a-z][\w'’\-]*(?:\s+(?:[a-z][\w'’\-]*|[A-Z][\w.'’\-]*)){0,8})"
+    r"\s*(?:[.;]|$)")
 _PART_BEFORE = re.compile(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them)\s*,?\s*$",
                           re.I)
 # "according to the ministry's report on Saturday, which counted 21 injured"
@@ -313,12 +328,16 @@ def find_attributions(text: str, start: int, end: int,
     for m in (p["inverted"].finditer(sentence)
               if not words.isdisjoint(p["inverted_words"]) else ()):
         phrase = _noun_phrase_forward(m["src"])
-        if not phrase or not _CLOSING_TAIL.match(m["src"][len(phrase):]):
-            continue    # '..., said the attack had killed 12': not a speaker after the verb
         ps = m.start("src")
+        apposition = _APPOSITION_END.match(sentence, ps + len(phrase)) if phrase else None
+        if apposition:
+            # '..., said Marta Lindgren, the head of the delegation.'
+            phrase = f"{phrase}, {apposition['what']}"
+        elif not phrase or not _CLOSING_TAIL.match(m["src"][len(phrase):]):
+            continue    # '..., said the attack had killed 12': not a speaker after the verb
         if any(a.phrase_start <= start + ps < a.end for a in found):
             continue
-        pe = ps + len(phrase)
+        pe = apposition.end("what") if apposition else ps + len(phrase)
         found.append(Attribution(start + ps, start + pe, phrase, "inverted", left=True,
                                  right=_governs_right(sentence[pe:]), phrase_start=start + ps,
                                  phrase_end=start + pe))
@@ -327,7 +346,7 @@ def find_attributions(text: str, start: int, end: int,
         verb_start = m.start("verb")
         if m["verb"][0].isupper():
             continue    # "the United States", "Reports": a name or a sentence's first word
-        if m.start() < taken or not (sentence[m.start() - 1] == "," or _has_subject_tail(
+        if m.start() < taken or not (sentence[m.start() - 1] in ",)" or _has_subject_tail(
                 sentence, max(taken, verb_start - _SUBJECT_REACH), verb_start)):
             continue
         if _NOUN_BEFORE.search(sentence, max(0, m.start() - 12), m.start()):
@@ -531,16 +550,20 @@ def parse_credit(phrase: str) -> Parsed:
     person = first.person or (first.single if first.single and not _is_acronym(first.single) else "")
     body = first.body
     role = first.role
+    descriptor = first.descriptor
     for r in readings[1:]:
         body = body or r.body
         role = role or r.role
+        descriptor = descriptor or r.descriptor
         if not person and r.person:
             person = r.person
     if not person and not body:
         return first if first != _NOTHING else _NOTHING
     if first.single and not person:
         body = body or first.single
-    return Parsed(body=body, role=role, person=person)
+    if body:
+        descriptor = ""
+    return Parsed(body=body, role=role, person=person, descriptor=descriptor)
 
 
 def _read_part(part: str) -> Parsed:
@@ -711,7 +734,8 @@ def _office(role: str) -> bool:
         "governor", "government", "ministry", "minister", "police", "army", "military", "council",
         "authority", "authorities", "commission", "committee", "administration", "presidency",
         "mayor", "office", "department", "prefecture", "municipality", "parliament", "cabinet",
-        "media", "television", "tv", "radio", "agency", "services", "service", "forces", "court", "judiciary", "presidency", "coalition", "militia"}
+        "media", "television", "tv", "radio", "agency", "services", "service", "forces", "court",
+        "judiciary", "coalition", "militia", "delegation", "mission", "team"}
 
 
 def _titles_only(tokens) -> bool:
@@ -909,9 +933,12 @@ class ArticleSources:
     def credit_of(self, parsed: Parsed, pos: int) -> Credit:
         p = _patterns()
         if parsed.pronoun:
-            return self._pronoun(parsed.pronoun)
+            return self._pronoun(parsed.pronoun, pos)
         if parsed.descriptor:
-            return self._descriptor(parsed.descriptor, parsed.role, pos)
+            credit = self._descriptor(parsed.descriptor, parsed.role, pos)
+            if parsed.person:       # "Pedro Alvarez, a spokesman for the civil protection agency"
+                credit = Credit(credit.body, credit.role or parsed.role, parsed.person)
+            return credit
         if parsed.single:
             return self._single(parsed.single, pos)
         credit = Credit(parsed.body, parsed.role, parsed.person)
@@ -965,11 +992,18 @@ class ArticleSources:
             return Credit(body=word)
         return NO_CREDIT
 
-    def _pronoun(self, pronoun: str) -> Credit:
+    def _pronoun(self, pronoun: str, pos: int) -> Credit:
         if pronoun in ("he", "she"):
             return next((c for c in reversed(self.credits) if c.person), NO_CREDIT)
         if pronoun == "it":
-            return next((Credit(c.body) for c in reversed(self.credits) if c.body), NO_CREDIT)
+            # the body named last: credited before, or only named ("MSF opened a clinic. It
+            # said ...")
+            named = next((run for run in reversed(self.names.before(pos))
+                          if _is_body_name(run.split()) and len(run.split()) <= 10), "")
+            credited = next((c.body for c in reversed(self.credits) if c.body), "")
+            if named and (not credited or self.text.rfind(named, 0, pos) > self.text.rfind(credited, 0, pos)):
+                return Credit(body=named)
+            return Credit(body=credited) if credited else NO_CREDIT
         return next((c for c in reversed(self.credits)), NO_CREDIT)
 
     def _descriptor(self, descriptor: str, role: str, pos: int) -> Credit:
@@ -990,8 +1024,9 @@ class ArticleSources:
                 list(reversed(self.names.before(pos))):
             if self._fits(cand, head, heads, qualifiers):
                 return Credit(body=cand, role=role)
-        if qualifiers:
-            return Credit(body=descriptor)      # "the UN agency", "the health ministry"
+        if qualifiers or descriptor[:1].isupper():
+            return Credit(body=descriptor)      # "the UN agency", "the health ministry",
+                                                # "the Observatory" when nothing was named before
         if head in ("government", "police", "army", "military", "authorities", "ministry"):
             return Credit(role=head)
         return NO_CREDIT                        # "the group", "the agency": not named
