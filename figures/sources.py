@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -107,7 +108,7 @@ def _patterns():
         "not_sources": {n.lower() for n in data["not_sources"]},
         "times": {t.lower() for t in load("times")["words"]},
         "descriptors": {k.lower(): frozenset(v) for k, v in data["descriptors"].items()},
-        "bodies": {k.lower(): frozenset(v) for k, v in data["bodies"].items()},
+        "bodies": {_fold_name(k): frozenset(v) for k, v in data["bodies"].items()},
         "titles": {t.lower().rstrip(".") for t in data["titles"]},
         "title_words": {w.lower().rstrip(".") for t in data["titles"] for w in t.split()},
         "role_heads": {r.lower() for r in data["role_heads"]},
@@ -233,12 +234,13 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
     src = own.strip()
     if not src or len(src.split()) > 12 or _DIGIT.search(src):
         return None
-    if src[:1].islower() and head.endswith(",") and not _LEADING_WORDS.match(src):
+    if src[:1].islower() and head.endswith(",") and not _LEADING_WORDS.match(src) \
+            and not re.match(r"(?:the|this|these|those|its|their)\s", src, re.I):
         # "Martin Mogwanja, humanitarian coordinator of the UN, told": the name before the aside
         comma = cut - 1
         name_start = _last_boundary(sentence, comma)
         name = sentence[name_start:comma] if name_start is not None else ""
-        if name.strip() and _PERSON_NAME.fullmatch(name.strip()):
+        if name.strip() and _PERSON_NAME.fullmatch(name.strip()) and not country_of_name(name.strip()):
             return name_start + len(name) - len(name.lstrip()), f"{name.strip()}, {src}"
     return cut + len(own) - len(own.lstrip()), src
 
@@ -437,8 +439,10 @@ def _noun_phrase_forward(phrase: str) -> str:
             if not (low in ("for", "of") and kept and i + 1 < len(tokens)
                     and tokens[i + 1][:1].isupper()):
                 break
-        if low in _DETERMINERS and kept and kept[-1].lower() not in _LINKS | {"from", "by"}:
-            break
+        if low in _DETERMINERS and kept and kept[-1].lower() not in _LINKS | {"from", "by"} \
+                and not (low == "the" and kept[-1][:1].isupper() and i + 1 < len(tokens)
+                         and tokens[i + 1][:1].isupper()):
+            break     # a second noun phrase; "Save the Children" is one name
         kept.append(tok)
         if tok[-1] in ",.;:" and not re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]{0,3}\.", tok):
             kept[-1] = tok.rstrip(",.;:")
@@ -503,7 +507,14 @@ def _is_acronym(tok: str) -> bool:
 
 
 def _is_known_body(text: str) -> bool:
-    return text.lower() in _patterns()["bodies"]
+    return _fold_name(text) in _patterns()["bodies"]
+
+
+@lru_cache(maxsize=8192)
+def _fold_name(text: str) -> str:
+    """A body's name compared without case or accents: "Medecins sans frontieres"."""
+    t = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in t if not unicodedata.combining(c)).lower().split())
 
 
 def _strip_det(text: str) -> str:
@@ -722,8 +733,10 @@ def _is_body_name(tokens: list[str]) -> bool:
     with an organisation's word in it ("Syrian Observatory for Human Rights", "U.S. Embassy")?"""
     p = _patterns()
     words = [_unpossessed(w) for w in tokens]
-    if len(words) == 1 and (_is_acronym(words[0]) or _is_known_body(words[0])):
-        return True
+    if len(words) == 1:     # "Hospital officials": a common noun opening the sentence; but
+        # "Observatory head X": the short name of a body named before
+        return _is_acronym(words[0]) or _is_known_body(words[0]) or \
+            words[0].lower() in p["descriptors"]
     return _is_known_body(" ".join(words)) or any(w.lower().rstrip(".") in p["org_words"]
                                                   for w in words if w[:1].isupper())
 
@@ -1035,7 +1048,7 @@ class ArticleSources:
         p = _patterns()
         if not name or not name[0].isupper() or len(name.split()) > 10:
             return False
-        types = p["bodies"].get(name.lower(), frozenset())
+        types = p["bodies"].get(_fold_name(name), frozenset())
         full = self.acronyms().get(name)
         own = head_noun(full or name)
         if full:
