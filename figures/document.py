@@ -47,6 +47,9 @@ class Article:
     title: tuple[int, int] | None = None
     dateline: Dateline | None = None
     sentences: list[Sentence] = field(default_factory=list)
+    # (month, day, year or None) of a line that is only a date near the top ("Thursday,
+    # January 24, 2019"): the day the story was published, when it has no dateline
+    date_line: tuple[int, int, int | None] | None = None
 
 
 MONTHS = {
@@ -126,6 +129,26 @@ def parse_dateline(text: str, start: int, end: int) -> Dateline | None:
     if day is not None and not 1 <= day <= 31:
         return None
     return Dateline(m.start("place"), m.end("place"), month, day, year, m.end())
+
+
+_DATE_LINE = std_re.compile(
+    rf"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+)?"
+    rf"(?:(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH})|(?P<m2>{_MONTH})\s+"
+    rf"(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?)(?:,?\s+(?P<y>(?:19|20)\d\d))?\s*", std_re.IGNORECASE)
+
+
+def date_line(line: str) -> tuple[int, int, int | None] | None:
+    """(month, day, year) when ``line`` is only a date ("Thursday, January 24, 2019", "24 Jan"),
+    as web pages print the day a story was published on a line of its own; else None."""
+    if len(line) > 40:
+        return None
+    m = _DATE_LINE.fullmatch(line.strip())
+    if not m:
+        return None
+    day = int(m["d1"] or m["d2"])
+    if not 1 <= day <= 31:
+        return None
+    return MONTHS[(m["m1"] or m["m2"]).lower().rstrip(".")], day, int(m["y"]) if m["y"] else None
 
 
 _ABBREVIATIONS = std_re.compile(     # read on the 12 characters before a full stop
@@ -303,5 +326,7 @@ def _fill(text: str, article: Article, paragraphs: list[list[tuple[int, int]]]) 
             d = parse_dateline(text, lines[0][0], lines[-1][1])
             if d is not None and len(text[lines[0][0]:lines[-1][1]]) > 60:
                 article.dateline = d
+        if article.date_line is None and idx < 4 and len(lines) == 1:
+            article.date_line = date_line(text[lines[0][0]:lines[0][1]])
         for j, (a, b) in enumerate(merged):
             article.sentences.append(Sentence(a, b, idx, j == 0, len(merged)))

@@ -21,6 +21,7 @@ from datetime import date as Date
 from functools import cache
 
 from . import places as gz
+from .dates import figure_date
 from .document import Article, Sentence, structure
 from .lexicon import LETTERS, first_words, load, word_forms, word_positions, words_in
 from .numbers import NumberPhrase, find_numbers
@@ -418,14 +419,20 @@ class _Context:
 
 
 def _article_date(art: Article, default: str | None) -> str:
+    """The article's date: its dateline's, else its date line's ("Thursday, January 24, 2019"),
+    else ``default`` (the page's own date). A date without a year takes it from ``default``
+    (the year before when the day would fall after it), else stays without one ("--07-30")."""
     d = art.dateline
     if d is not None and d.month and d.day:
-        year = d.year
-        if year is None and default:
-            ref = Date.fromisoformat(default[:10])
-            year = ref.year if (d.month, d.day) <= (ref.month, ref.day) else ref.year - 1
-        return f"{year:04d}-{d.month:02d}-{d.day:02d}" if year else f"--{d.month:02d}-{d.day:02d}"
-    return default[:10] if default else ""
+        month, day, year = d.month, d.day, d.year
+    elif art.date_line is not None:
+        month, day, year = art.date_line
+    else:
+        return default[:10] if default else ""
+    if year is None and default and not default.startswith("--"):
+        ref = Date.fromisoformat(default[:10])
+        year = ref.year if (month, day) <= (ref.month, ref.day) else ref.year - 1
+    return f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
 
 
 def _context(text: str, art: Article, default_date: str | None, clock: _Clock,
@@ -709,12 +716,15 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
             location, country = _place_for(text, ctx, art, si, n, exclude, neighbours)
+            when, when_text = figure_date(text, *_own_part(sentence_figures(si), n, sent),
+                                          n.start, ctx.date, words[si])
             out.append(Figure(
                 doc_id=doc_id, article=art.index, category=decision.category, value=n.value,
                 value_low=n.value_low, value_high=n.value_high, qualifier=n.qualifier,
                 number_text=n.text, unit=unit, who=who, combatant=combatant,
                 term=" ".join(decision.term.split()), location=location, country=country,
                 source=credit.source, speaker=credit.speaker, reported_date=ctx.date,
+                figure_date=when, figure_date_text=when_text,
                 quote=text[_quote_start(art, sent):sent.end], start=span[0], end=span[1]))
     return out
 
@@ -787,6 +797,19 @@ def _quotations(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if opened is not None and end - opened > 20:
         spans.append((opened, end))
     return spans
+
+
+def _own_part(figures: list, n: NumberPhrase, sent: Sentence) -> tuple[int, int]:
+    """The part of a sentence that belongs to the figure of number ``n`` among the sentence's
+    ``figures``: from the figure before it to the figure after it ("14 died on 2 October, and 9
+    on Saturday")."""
+    lo, hi = sent.start, sent.end
+    for f in figures:
+        if f[0].end <= n.start:
+            lo = max(lo, f[0].end)
+        elif f[0].start >= n.end:
+            hi = min(hi, f[0].start)
+    return lo, hi
 
 
 def _quote_start(art: Article, sent: Sentence) -> int:
