@@ -355,6 +355,9 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     return min(candidates, key=lambda c: c[0])[1]
 
 
+_SPEECH_AFTER_MODAL = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed)\b")
+
+
 def _hypothetical_or_denied(text: str, n: NumberPhrase, d: _Decision, lo: int) -> bool:
     lex = _lexicon()
     if d.start >= n.end:
@@ -372,9 +375,10 @@ def _hypothetical_or_denied(text: str, n: NumberPhrase, d: _Decision, lo: int) -
     if _NEGATED_NUMBER.search(text[max(lo, n.start - 15):n.start]):
         return True
     # a modal governing the number: "could force 1 to 2 million", "could displace up to a million"
-    if re.search(r"\b(?:could|would|might|may|will|to be|going to)\s+(?:\w+\s+){0,2}$",
-                 text[max(lo, n.start - 40):n.start]):
-        return True
+    modal = re.search(r"\b(?:could|would|might|may|will|to be|going to)\s+(?:\w+\s+){0,2}$",
+                      text[max(lo, n.start - 40):n.start])
+    if modal and not _SPEECH_AFTER_MODAL.search(modal.group()):
+        return True     # ("who declined to be identified said 17": the modal is the speaker's)
     # a conditional clause around the number: "if the dam bursts, 50,000 ..."
     head = text[lo:n.start]
     if re.search(r"\b(?:if|unless|should)\b[^.;]*$", head, re.I) and not re.search(r"\bif not\b", head, re.I):

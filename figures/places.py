@@ -96,7 +96,13 @@ def _lexicon_words() -> set[str]:
                     walk(v)
             elif isinstance(x, str):
                 words.update(x.lower().split())
-        walk(load(name))
+        data = load(name)
+        if name == "attribution":
+            # names of bodies ("SANA" would hide Sanaa), titles ("General Santos") and the words
+            # for roles and events are no ordinary vocabulary: places may share them
+            data = {k: v for k, v in data.items()
+                    if k not in ("bodies", "titles", "role_heads", "personal_roles", "events")}
+        walk(data)
     return {w for w in words if w.isalpha()}
 
 

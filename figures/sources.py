@@ -161,7 +161,9 @@ def _has_subject_tail(sentence: str, lo: int, verb_start: int) -> bool:
 
 
 _NOUN_BEFORE = re.compile(r"\b(?:a|an|the|another|latest|new|its|their|his|her|this|that|"
-                         r"whose|first|initial|earlier|previous|official|recent)$", re.I)
+                         r"whose|first|initial|earlier|previous|recent)$", re.I)
+_SPEECH_NEXT = re.compile(r"\s+(?:said|says|showed|shows|found|finds|stated|states|added|noted|"
+                          r"estimated|put|puts|released|published)\b", re.I)
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|been|be|being)\s+(?:\w+ly\s+)?$", re.I)
 _CLAUSE_MARKS = "[,;:“”\"(—–]"
 _CLAUSE_WORDS = ("that", "and", "but", "while", "as", "after", "because", "when", "which", "who",
@@ -187,6 +189,8 @@ def _last_boundary(sentence: str, end: int) -> int | None:
     return end - m.start()
 
 
+_RELATIVE_PREDICATE = re.compile(r"^(?:asked|spoke|requested|declined|did\s+not|was\s+not|is\s+not|"
+                                 r"were\s+not|are\s+not|could\s+not)\b", re.I)
 _APPOSITION_WHO = re.compile(r",\s*who\s*$", re.I)
 _ASIDE_MAX = 160
 
@@ -222,6 +226,14 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
             return None      # "NAME, aside," or "the director of the hospital, Dr NAME,"
         phrase = f"{name.strip()}, {aside}"
         return name_start + len(name) - len(name.lstrip()), phrase
+    if head.rstrip().lower().endswith("who") and not head.rstrip()[:-3].rstrip().endswith(",") \
+            and _RELATIVE_PREDICATE.match(own.strip()):
+        # "an official who asked not to be named said": the subject is before "who"
+        w = head.rstrip()[:-3].rstrip()
+        name_start = _last_boundary(sentence, len(w))
+        if name_start is not None and w[name_start:].strip():
+            np = w[name_start:]
+            return name_start + len(np) - len(np.lstrip()), np.strip()
     if head.rstrip().lower().endswith("who") and _APPOSITION_WHO.search(head):
         # "Farooq Ahmad, who is Inspector General of Police, reported"
         c = head.rstrip()[:-3].rstrip()
@@ -351,8 +363,10 @@ def find_attributions(text: str, start: int, end: int,
         if m.start() < taken or not (sentence[m.start() - 1] in ",)" or _has_subject_tail(
                 sentence, max(taken, verb_start - _SUBJECT_REACH), verb_start)):
             continue
-        if _NOUN_BEFORE.search(sentence, max(0, m.start() - 12), m.start()):
-            continue    # "another report from ... said": "report" is a noun here
+        if _NOUN_BEFORE.search(sentence, max(0, m.start() - 12), m.start()) or (
+                m["verb"].lower() in _data_noun_words()
+                and _SPEECH_NEXT.match(sentence, m.end("verb"))):
+            continue    # "another report from ... said", "an official report said": a noun
         taken = m.end()
         if _PASSIVE.search(sentence, max(0, verb_start - 24), verb_start):
             continue    # "were reported killed", "is said to be": nobody is credited
@@ -503,7 +517,8 @@ _CAPITALISED = re.compile(r"^[A-Z\u00c0-\u00de][\w'’.\-]*$")
 
 
 def _is_acronym(tok: str) -> bool:
-    return bool(_ACRONYM.match(tok)) and tok.lower().rstrip(".") not in _patterns()["not_sources"]
+    return bool(_ACRONYM.match(tok)) and (tok.lower().rstrip(".") not in _patterns()["not_sources"]
+                                          or _is_known_body(tok))
 
 
 def _is_known_body(text: str) -> bool:
@@ -513,6 +528,8 @@ def _is_known_body(text: str) -> bool:
 @lru_cache(maxsize=8192)
 def _fold_name(text: str) -> str:
     """A body's name compared without case or accents: "Medecins sans frontieres"."""
+    if text.isupper() and len(text) <= 8:
+        return text       # "WHO", "AP": an acronym only in capitals ("who" is no body)
     t = unicodedata.normalize("NFKD", text)
     return " ".join("".join(c for c in t if not unicodedata.combining(c)).lower().split())
 
@@ -615,6 +632,8 @@ def _read_part(part: str) -> Parsed:
             if body.body or body.role or body.descriptor:
                 return Parsed(body=body.body or body.role or body.descriptor, role=person.role,
                               person=person.person)
+    if _is_known_body(t):
+        return Parsed(body=t)
     tokens = t.split()
     if tokens[0].lower() in p["not_sources"] and not _is_acronym(tokens[0]):
         return _NOTHING
@@ -622,12 +641,15 @@ def _read_part(part: str) -> Parsed:
     person, rest = _trailing_person(tokens)
     if person:
         body, role = _body_and_role(rest)
-        if rest and not body and not role:
+        if rest and not body and not role and not all(w.lower().rstrip(".") in _HONORIFICS
+                                                      for w in rest):
             return _NOTHING
         return Parsed(body=body, role=role, person=person)
     return _no_person(tokens)
 
 
+_ADJECTIVE_COMPOUND = re.compile(r"-(?:backed|led|based|run|held|linked|allied|aligned|"
+                                 r"controlled|affiliated|born|owned)$", re.I)
 _PERSON_OF_BODY = re.compile(r"^(?P<person>(?:[A-Z][\w.'\-]*\s+){1,6}?[A-Z][\w'\-]+)\s+"
                              r"(?:of|from|at|with)\s+(?P<body>(?:the\s+)?\S.*)$")
 
@@ -644,8 +666,9 @@ def _no_person(tokens: list[str]) -> Parsed:
     last = tokens[-1]
     # "the news agency AFP", "the monitoring group SOHR": the name at the end
     if len(tokens) > 1 and (_is_acronym(last) or _is_known_body(last)) and \
-            all(not w[:1].isupper() or _is_acronym(_unpossessed(w)) for w in tokens[:-1]):
-        return Parsed(body=last)
+            all(not w[:1].isupper() or _is_acronym(_unpossessed(w)) or w in p["demonyms"]
+                for w in tokens[:-1]):
+        return Parsed(body=last)     # "the news agency AFP", "Syrian state news agency SANA"
     if len(tokens) == 1:
         if _is_acronym(t):
             return Parsed(body=t)
@@ -681,7 +704,8 @@ def _no_person(tokens: list[str]) -> Parsed:
             return Parsed(body=t)
         if _titles_only(name):
             return Parsed(role=t)
-        if len(name) <= 4 and not any(w in p["demonyms"] for w in name):
+        if len(name) <= 4 and not any(w in p["demonyms"] or _ADJECTIVE_COMPOUND.search(w)
+                                      for w in name):
             return Parsed(person=t)
         return Parsed(body=t)
     # "Sudanese government", "Maidan Wardak provincial council", "Health Ministry officials"
@@ -725,7 +749,11 @@ def _is_role(tokens: list[str]) -> bool:
     """Lower-case words ending with a role: "local officials", "regional police chief"."""
     p = _patterns()
     heads = p["role_heads"]
-    return bool(tokens) and (tokens[-1].lower() in heads or " ".join(tokens[-2:]).lower() in heads)
+    if not tokens:
+        return False
+    last = tokens[-1].lower()
+    return last in heads or " ".join(tokens[-2:]).lower() in heads or (
+        "-" in last and any(part in heads for part in last.split("-")))   # "director-general"
 
 
 def _is_body_name(tokens: list[str]) -> bool:
@@ -786,11 +814,15 @@ def _trailing_person(tokens: list[str]) -> tuple[str, list[str]]:
         return "", tokens     # "police of the Autonomous Region": a name, but not a person's
     if any(w.lower() in p["place_kinds"] for w in name):
         return "", tokens
-    if any(w.lower().rstrip(".") in p["org_words"] or w.lower() in p["times"] for w in name):
+    if any(w.lower().rstrip(".") in p["org_words"] or w.lower() in p["times"]
+           or _ADJECTIVE_COMPOUND.search(w) for w in name):
         return "", tokens
     if len(name) == 1 and name[0].lower() in p["not_sources"]:
         return "", tokens
     return " ".join(name), tokens[:i + j]
+
+
+_HONORIFICS = frozenset("dr mr mrs ms miss sir dame prof professor rev reverend".split())
 
 
 def _body_and_role(tokens: list[str]) -> tuple[str, str]:
@@ -819,7 +851,7 @@ def _body_and_role(tokens: list[str]) -> tuple[str, str]:
             k -= 1
             continue
         break
-    role = " ".join(tokens[k:])
+    role = " ".join(w for w in tokens[k:] if w.lower().rstrip(".") not in _HONORIFICS)
     body_tokens = tokens[:k]
     body = _unpossessed(" ".join(body_tokens))
     if body and not _is_body_name(body_tokens):
