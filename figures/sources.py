@@ -110,7 +110,10 @@ def _patterns():
         "descriptors": {k.lower(): frozenset(v) for k, v in data["descriptors"].items()},
         "bodies": {_fold_name(k): frozenset(v) for k, v in data["bodies"].items()},
         "titles": {t.lower().rstrip(".") for t in data["titles"]},
-        "title_words": {w.lower().rstrip(".") for t in data["titles"] for w in t.split()},
+        # the words that end a title ("Minister", "Coordinator", "Chief"): "Humanitarian" or
+        # "Health" alone are no title, only with the word after them
+        "title_words": {t.split()[-1].lower().rstrip(".") for t in data["titles"]}
+        | {w.lower().rstrip(".") for t in data["titles"] if "-" in t for w in t.split("-")},
         "role_heads": {r.lower() for r in data["role_heads"]},
         "personal_roles": {r.lower() for r in data["personal_roles"]},
         "data_nouns": re.compile(
@@ -417,7 +420,7 @@ _FORWARD_STOP = frozenset(
     "there it its their his her while where if but because though although so yet then now "
     "still also already just only even reported reports estimated estimates confirmed killed "
     "died dead injured wounded missing displaced fled people civilians in to into by with "
-    "without between among per from".split())
+    "without between among per from based citing using".split())
 _DETERMINERS = frozenset("the a an this that these those its their his her our".split())
 _LINKS = frozenset("of for and & on to de du des al el la le del von van der".split())
 
@@ -694,7 +697,8 @@ def _no_person(tokens: list[str]) -> Parsed:
     name, tail = tokens[:i], tokens[i:]
     if not name:
         if _is_role(tokens):
-            return Parsed(role=t)
+            body, role = _office_and_speaker(t)
+            return Parsed(body=body, role=role)
         m = _OFFICE_OF.match(t)
         if m and _office(m["office"]):
             return Parsed(body=t)                # "police of the Autonomous Region"
@@ -738,7 +742,8 @@ def _name_run_end(tokens: list[str]) -> int:
 
 
 _OFFICE_OF = re.compile(r"^(?P<office>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2})\s+(?:of|for)\s+"
-                        r"(?:the\s+)?[A-Z][\w.'\-]*(?:\s+(?:of|for|the|and|[A-Z][\w.'\-]*)){0,6}$")
+                        r"(?:(?:the\s+)?[A-Z][\w.'\-]*(?:\s+(?:of|for|the|and|[A-Z][\w.'\-]*)){0,6}|"
+                        r"(?<=ministry of )[a-z][\w\-]*(?:\s+(?:and\s+)?[a-z][\w\-]*){0,3})$")
 
 
 def _unpossessed(word: str) -> str:
@@ -805,13 +810,13 @@ def _trailing_person(tokens: list[str]) -> tuple[str, list[str]]:
                 or word in p["demonyms"] or _is_known_body(word) or w in p["not_sources"] \
                 or w in p["directions"] or w in p["place_kinds"]:
             j = k + 1
+    if i > 0 and tokens[i - 1].lower() in ("of", "the", "for", "in", "at", "from", "on", "to"):
+        return "", tokens     # "police of the Autonomous Region", "Office for the Coordination
+                              # of Humanitarian Affairs": a name, but not a person's
     name = run[j:]
     titled = j > 0 or (i > 0 and tokens[i - 1].lower() in p["role_heads"] | p["title_words"])
     if not name or len(name) > 5 or (len(name) == 1 and not titled):
         return "", tokens
-    if j == 0 and i > 0 and tokens[i - 1].lower() in ("of", "the", "for", "in", "at", "from", "on",
-                                                      "to"):
-        return "", tokens     # "police of the Autonomous Region": a name, but not a person's
     if any(w.lower() in p["place_kinds"] for w in name):
         return "", tokens
     if any(w.lower().rstrip(".") in p["org_words"] or w.lower() in p["times"]
@@ -862,7 +867,22 @@ def _body_and_role(tokens: list[str]) -> tuple[str, str]:
         role, body = " ".join(tokens), ""
     if body and body.lower() in p["not_sources"]:
         body = ""
+    if not body:
+        body, role = _office_and_speaker(role)
     return body, role
+
+
+def _office_and_speaker(role: str) -> tuple[str, str]:
+    """ "interior ministry spokesman" -> ("interior ministry", "spokesman"): an office that speaks
+    through a spokesman or an official; "regional police chief" stays one role."""
+    words = role.split()
+    if len(words) >= 2 and words[-1].lower() in _SPEAKING_FOR and _office(" ".join(words[:-1])):
+        return " ".join(words[:-1]), words[-1]
+    return "", role
+
+
+_SPEAKING_FOR = frozenset({"spokesman", "spokeswoman", "spokesperson", "official", "officials",
+                           "representative", "officer"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -988,6 +1008,7 @@ class ArticleSources:
             return self._single(parsed.single, pos)
         credit = Credit(parsed.body, parsed.role, parsed.person)
         if credit.body and not parsed.person and len(credit.body.split()) == 1 \
+                and credit.body[:1].isupper() \
                 and not _is_acronym(credit.body) and not _is_known_body(credit.body):
             return self._single(credit.body, pos)
         if credit.body and head_noun(credit.body) in p["descriptors"] and credit.body[0].isupper() \
