@@ -734,9 +734,9 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
 
 
 _QUOTE_MARKS = ('"', "“", "”")
-_AFTER_QUOTE = re.compile(r"[\s,]*(?:(?:said|says|added|adds|noted|stated|explained|wrote|told|"
-                          r"continued|concluded|warned)\s+)?$", re.I)
-_BEFORE_QUOTE = re.compile(r"^[\s,:]*(?:that\s*)?$", re.I)
+_AFTER_QUOTE = re.compile(r"[ \t,]*(?:(?:said|says|added|adds|noted|stated|explained|wrote|told|"
+                          r"continued|concluded|warned)[ \t]+)?$", re.I)
+_BEFORE_QUOTE = re.compile(r"[ \t,:]*(?:that[ \t]*)?$", re.I)
 
 
 class _Quotes:
@@ -761,10 +761,11 @@ class _Quotes:
                 for cue, c in pairs:
                     if not c.source:
                         continue
-                    if cue.start >= qe and cue.start - qe < 40 and _AFTER_QUOTE.match(text[qe:cue.start]):
+                    # the speaker stands in the quotation's own paragraph, next to a mark
+                    if qe <= cue.start < qe + 40 and _AFTER_QUOTE.match(text, qe, cue.start):
                         speaker = c
                         break
-                    if cue.end <= qs and qs - cue.end < 12 and _BEFORE_QUOTE.match(text[cue.end:qs]) \
+                    if qs - 12 < cue.end <= qs and _BEFORE_QUOTE.match(text, cue.end, qs) \
                             and cue.kind == "speaker":
                         speaker = c
                         break

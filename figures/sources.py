@@ -296,6 +296,7 @@ _APPOSITION_AFTER = re.compile(
 _APPOSITION_END = re.compile(
     r",\s*(?P<what>(?:a|an|the)\s+[a-z][\w'’\-]*(?:\s+(?:[a-z][\w'’\-]*|[A-Z][\w.'’\-]*)){0,8})"
     r"\s*(?:[.;]|$)")
+_RELATIVE_AFTER = re.compile(r"\s*,\s*(?:who|whose)\s")     # '..., said Dr X, who runs the clinic'
 _PART_BEFORE = re.compile(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them)\s*,?\s*$",
                           re.I)
 # "according to the ministry's report on Saturday, which counted 21 injured"
@@ -350,7 +351,8 @@ def find_attributions(text: str, start: int, end: int,
         if apposition:
             # '..., said Marta Lindgren, the head of the delegation.'
             phrase = f"{phrase}, {apposition['what']}"
-        elif not phrase or not _CLOSING_TAIL.match(m["src"][len(phrase):]):
+        elif not phrase or not (_CLOSING_TAIL.match(m["src"][len(phrase):])
+                                or _RELATIVE_AFTER.match(sentence, ps + len(phrase))):
             continue    # '..., said the attack had killed 12': not a speaker after the verb
         if any(a.phrase_start <= start + ps < a.end for a in found):
             continue
