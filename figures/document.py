@@ -168,6 +168,17 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+_STORY_MIN = 150        # a related story's first paragraph under its headline is this long at least
+_STORY_ALONE_MIN = 400  # and without a headline, this long
+
+
+def _is_story_text(line: str, under_headline: bool) -> bool:
+    """Is this line (in a list of teasers) the text of a story of its own, not a snippet?"""
+    return (len(line) > (_STORY_MIN if under_headline else _STORY_ALONE_MIN)
+            and bool(_ENDS_SENTENCE.search(line)) and not line.endswith(("...", "…"))
+            and len(split_sentences(line, 0, len(line))) >= 2)
+
+
 def _is_heading(line: str) -> bool:
     """A short line with no sentence punctuation at its end: a headline or a section label."""
     stripped = line.strip()
@@ -247,8 +258,11 @@ def _structure(text: str) -> list[Article]:
         if low.startswith(starts) or (key in labels and len(stripped) < 40):
             continue
         if mode == "teasers":
-            # Skip headlines and snippets until a real story (a long paragraph with a dateline).
-            if len(stripped) > 60 and parse_dateline(text, s + raw.index(stripped[0]), e):
+            # Skip headlines and snippets until a real story: a long paragraph with a dateline,
+            # or a headline over a paragraph of whole sentences (a related story with its own
+            # text; a teaser's snippet is short or breaks off with "...")
+            if len(stripped) > 60 and parse_dateline(text, s + raw.index(stripped[0]), e) \
+                    or _is_story_text(stripped, pending_title is not None):
                 mode = "article"
                 current = Article(len(articles), pending_title[0] if pending_title else s, e,
                                   title=pending_title)
