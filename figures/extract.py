@@ -153,7 +153,7 @@ _OF_PRONOUN = re.compile(r"^\s+of\s+(?:whom|which|them|those)\b", re.I)
 _PART_OF = re.compile(r"(?:\binclud(?:ing|es|ed)|\bamong\s+them|\bamong\s+whom|\bmost\s+of\s+them|"
                       r"\bof\s+whom|\bof\s+which|\bsuch\s+as)\b[^;.]*$", re.I)
 _CLAUSE_LEFT = re.compile(r"[;]|\b(?:while|whereas|but|although|though|however)\b", re.I)
-_PROVINCE_REF = re.compile(r"\b(?:the|this|that)\s+(?P<kind>province|governorate|region|district|"
+_PROVINCE_REF = re.compile(r"\b(?:the|this|that)\s+(?P<kind>province|governorate|region|state|district|"
                            r"city|town|village|area|country|enclave)\b|\b(?:there|inside)\b", re.I)
 
 
@@ -383,6 +383,24 @@ def _hypothetical_or_denied(text: str, n: NumberPhrase, d: _Decision, lo: int) -
 # ---------------------------------------------------------------------------------------------
 # Article context: place, country, date, sources
 
+# How specific a place is, as the schema names it (Figure.location_level).
+_LEVEL_NAMES = {gz.COUNTRY: "country", gz.PART_OF_COUNTRY: "country_part", gz.REGION: "region",
+                gz.DISTRICT: "district", gz.TOWN: "town"}
+# The place right after a number's noun: "one person in the Philippines", "12 people at Jolo"
+_RIGHT_AFTER = re.compile(r"[ \t]+(?:[a-z][\w\-]*[ \t]+){0,3}?(?:in|at|inside|across|throughout)"
+                          r"[ \t]+(?:the[ \t]+)?")
+_POSSESSIVE = re.compile(r"['’]s?[ \t]+")
+_LEAD_SENTENCES = 3      # the lead: the title, then at most this many sentences of the first paragraph
+_PREVIOUS_SENTENCES = 3  # how far back in its paragraph a figure without a place looks for one
+
+
+@dataclass
+class _Place:
+    """The place a stretch of text is about, with its country and how the text names that country."""
+    mention: gz.PlaceMention | None
+    country: str
+    country_shown: str
+
 
 @dataclass
 class _Context:
@@ -391,6 +409,12 @@ class _Context:
     countries: list[str]
     date: str
     mentions: list[tuple[int, gz.PlaceMention]]   # (sentence index or -1 for title), place
+    country_shown: str = ""         # the article's country as it names it ("Syria", "the DRC")
+    dateline: gz.PlaceMention | None = None   # where the story was filed: the place of a figure
+                                              # only when the article names no other
+    sections: list[tuple[int, _Place]] = dataclasses.field(default_factory=list)
+    # (first sentence, place) of each later story on a page of several whose heading names a place
+    title_index: int | None = None   # the title's index among the sentences, when it is one
     _by_sentence: dict[int, list[gz.PlaceMention]] | None = None
     _usable: dict[tuple, list[gz.PlaceMention]] = dataclasses.field(default_factory=dict)
 
@@ -401,19 +425,28 @@ class _Context:
             self._by_sentence = {}
             for i, p in self.mentions:
                 self._by_sentence.setdefault(i, []).append(p)
-        return self._by_sentence.get(si, [])
+        return self._by_sentence.get(-1 if si == self.title_index else si, [])
 
     def usable(self, si: int, exclude: list[tuple[int, int]]) -> list[gz.PlaceMention]:
         """The places of sentence ``si`` that can be where a figure happened: not a destination
-        ("fled to Turkey"), not adjectival ("US-backed"), not inside an excluded span (a source's
-        name, the dateline). Kept per sentence and exclusion list: every figure of a sentence asks."""
+        ("fled to Turkey"), not adjectival ("US-backed"), not part of a body's name or a vessel,
+        not inside an excluded span (a source's name, the dateline). Kept per sentence and
+        exclusion list: every figure of a sentence asks."""
         key = (si, tuple(exclude))
         found = self._usable.get(key)
         if found is None:
             found = self._usable[key] = [
                 p for p in self.mentions_in(si) if not p.destination and not p.adjectival
-                and not any(a <= p.start < b for a, b in exclude)]
+                and not p.role and not any(a <= p.start < b for a, b in exclude)]
         return found
+
+    def around(self, si: int) -> _Place:
+        """The place of the story sentence ``si`` belongs to: its own story's on a page of
+        several, else the article's."""
+        for first, place in reversed(self.sections):
+            if si >= first:
+                return place
+        return _Place(self.place, self.country, self.country_shown)
 
 
 def _article_date(art: Article, default: str | None) -> str:
@@ -427,60 +460,227 @@ def _article_date(art: Article, default: str | None) -> str:
     return default[:10] if default else ""
 
 
+def _counts(p: gz.PlaceMention) -> bool:
+    """Does the mention count toward the place a text is about? Not a destination, an adjective,
+    a body's name, a vessel, where refugees came from, or an example or part of a figure."""
+    return not (p.destination or p.adjectival or p.role or p.aside)
+
+
+def _key(p: gz.PlaceMention) -> str:
+    """Mentions of one place share a key: "Raqqa", "Raqqa province" and "northern Raqqa province",
+    "Bududa district" and "Bududa"."""
+    words = p.name.split()
+    lex = gz._lexicon()
+    if p.level == gz.REGION and len(words) > 1 and words[0].lower() in lex["directions"]:
+        words = words[1:]
+    if len(words) > 1 and words[-1].lower() in lex["kinds"]:
+        words = words[:-1]
+    return gz.fold(" ".join(words))
+
+
+class _Tally:
+    """The places of some sentences, each scored by its mentions (a title's count thrice)."""
+
+    def __init__(self, weighted: list[tuple[int, gz.PlaceMention]], peoples: list[str]):
+        self.score: Counter = Counter()
+        self.countries: Counter = Counter()
+        self.first_seen: dict[str, int] = {}
+        self.best: dict[str, gz.PlaceMention] = {}
+        for weight, p in weighted:
+            if p.destination or p.adjectival or p.role:
+                continue
+            if p.iso3:
+                # a small town named by a cue may be a namesake abroad ("the town of Kalam" is
+                # no village of India in a story about Pakistan): a weak vote
+                small = p.cued and p.level == gz.TOWN and p.candidates and \
+                    max(e.population for e in p.candidates) < gz.UNCUED_MIN_POPULATION
+                self.countries[p.iso3] += weight * (0.25 if small else 1)
+            elif p.candidates and not p.cued:
+                self.countries[p.candidates[0].iso3] += weight * 0.25   # its first reading
+            if p.aside:
+                continue     # an example or a landmark tells the country, not the place
+            key = _key(p)
+            self.score[key] += weight
+            self.first_seen.setdefault(key, len(self.first_seen))
+            b = self.best.get(key)
+            # a level the text states ("Maidan Wardak province") over one guessed from a cue
+            # ("in Maidan Wardak"), else the most specific
+            if b is None or (b.guessed and not p.guessed) or (b.guessed == p.guessed and p.level > b.level):
+                self.best[key] = p
+        for iso3 in peoples:
+            self.countries[iso3] += 0.5
+
+    def rank(self) -> list[str]:
+        return [c for c, _ in self.countries.most_common()]
+
+    def pick(self, lead: set[str]) -> gz.PlaceMention | None:
+        """The place the text is about. The most specific place its lead (title, first
+        sentences) names: the event's place ("a blast in <town> in <province>") over a province
+        named more often. A lead that names only countries tells a national story: a place named
+        once further down (a part of a breakdown) does not replace the country, one named again
+        and again does. A text without a lead place: the place named most often, the more
+        specific at equal counts."""
+        lead = {k for k in lead if k in self.score}
+        if lead:
+            specific = [k for k in lead if self.best[k].level > gz.COUNTRY]
+            if specific:
+                # a level the gazetteer knows over one guessed from a cue ("in Mindanao")
+                return self.best[max(specific, key=lambda k: (
+                    self.best[k].level, not self.best[k].guessed, self.score[k], -self.first_seen[k]))]
+            again = [k for k in self.score if self.best[k].level > gz.COUNTRY and self.score[k] >= 2]
+            pool = again or list(lead)
+        else:
+            pool = list(self.score)
+        if not pool:
+            return None
+        # the place named most often; at equal counts, the more specific
+        return self.best[max(pool, key=lambda k: (self.score[k], self.best[k].level > gz.COUNTRY,
+                                                  -self.first_seen[k]))]
+
+    def country_shown(self, iso3: str, mentions) -> str:
+        """How the text names country ``iso3``: its most frequent spelling, else the usual name."""
+        names = Counter(p.name for p in mentions if p.level == gz.COUNTRY and p.iso3 == iso3
+                        and _counts(p))
+        return names.most_common(1)[0][0] if names else (gz.country_name(iso3) if iso3 else "")
+
+
+def _is_heading(text: str, s: Sentence) -> bool:
+    """A one-line paragraph without a sentence's end: a headline inside the article."""
+    return (s.paragraph_sentences == 1 and s.end - s.start < 160
+            and text[s.end - 1] not in ".!?:;\"”'’)…")
+
+
 def _context(text: str, art: Article, default_date: str | None, clock: _Clock,
              words: list[set[str]] | None = None) -> _Context:
     """The article's place, country and date. ``words``: each sentence's ``words_in``, when the
-    caller has them already."""
+    caller has it already."""
+    dl = art.dateline
     mentions: list[tuple[int, gz.PlaceMention]] = []
-    score: Counter = Counter()
-    countries: Counter = Counter()
-    first_seen: dict[str, int] = {}
-    best: dict[str, gz.PlaceMention] = {}
+    peoples: list[tuple[int, str]] = []
     spans = []
     if art.title:
-        spans.append((-1, art.title[0], art.title[1], 3, None))
+        spans.append((-1, art.title[0], art.title[1], None))
     for i, s in enumerate(art.sentences):
         if art.title and s.start == art.title[0]:
             continue
-        spans.append((i, s.start, s.end, 1, words[i] if words else None))
-    for idx, a, b, weight, span_words in spans:
+        spans.append((i, s.start, s.end, words[i] if words else None))
+    for idx, a, b, span_words in spans:
         clock.check()
         for p in gz.find_places(text, a, b, span_words):
+            if dl is not None and dl.place_start <= p.start < dl.end:
+                continue     # the dateline says where the story was filed, not where it happened
             mentions.append((idx, p))
-            if p.destination or p.adjectival:
+        peoples.extend((idx, iso3) for iso3 in gz.demonym_countries(text, a, b))
+    # a vessel's name is no place wherever it stands ("the boat, Conception ... the Conception")
+    vessels = {gz.fold(p.name) for _, p in mentions if p.role == "vessel"}
+    if vessels:
+        for _, p in mentions:
+            if not p.role and gz.fold(p.name) in vessels:
+                p.role = "vessel"
+
+    # the stories of the page: a headline after body text whose words name a place starts one
+    starts, body_seen = [], False
+    headings = set()
+    for i, s in enumerate(art.sentences):
+        if art.title and s.start == art.title[0]:
+            continue
+        if _is_heading(text, s):
+            headings.add(i)
+            if body_seen:
+                starts.append(i)
+                body_seen = False
+        else:
+            body_seen = True
+
+    def lead_of(first: int, last: int) -> set[int]:
+        """The sentences of a story's lead: its headings, then the first sentences of its first
+        paragraph of text."""
+        lead, para = set(), None
+        for i in range(first, last):
+            if i in headings and para is None:
+                lead.add(i)
                 continue
-            key = gz.fold(p.name.split()[-1] if p.level == gz.REGION and " " in p.name and
-                          p.name.split()[0].lower() in gz._lexicon()["directions"] else p.name)
-            score[key] += weight
-            first_seen.setdefault(key, len(first_seen))
-            if key not in best or p.level > best[key].level:
-                best[key] = p
-            if p.iso3:
-                countries[p.iso3] += weight
-        for iso3 in gz.demonym_countries(text, a, b):
-            countries[iso3] += 0.5
-    if art.dateline:
-        dl = art.dateline
-        for p in gz.find_places(text, dl.place_start, dl.place_end + 1):
-            key = gz.fold(p.name)
-            score[key] += 1
-            best.setdefault(key, p)
-            first_seen.setdefault(key, len(first_seen))
-    country_rank = [c for c, _ in countries.most_common()]
-    for p in best.values():
-        _resolve_country(p, country_rank)
-    specific = [k for k in score if best[k].level > gz.COUNTRY]
-    pool = specific or list(score)
-    place = None
-    if pool:
-        place = best[max(pool, key=lambda k: (score[k], -first_seen[k]))]
+            s = art.sentences[i]
+            if art.title and s.start == art.title[0]:
+                continue
+            if para is None:
+                para = s.paragraph
+            if s.paragraph != para or len(lead) >= _LEAD_SENTENCES + len(headings & lead):
+                break
+            lead.add(i)
+        return lead
+
+    bounds = [0] + starts + [len(art.sentences)]
+    first_story = set(range(bounds[0], bounds[1]))
+    whole = _Tally([(3 if i == -1 else 1, p) for i, p in mentions],
+                   [c for _, c in peoples])
+    lead = lead_of(bounds[0], bounds[1]) | {-1}
+    sections: list[tuple[int, _Place]] = []
+    later: list[tuple[int, _Tally, set[int], set[int]]] = []
+    for first, last in zip(bounds[1:], bounds[2:]):
+        story = set(range(first, last))
+        heads = {i for i in story if i in headings}
+        if any(_counts(p) for i, p in mentions if i in heads):
+            tally = _Tally([(1, p) for i, p in mentions if i in story],
+                           [c for i, c in peoples if i in story])
+            later.append((first, tally, story, lead_of(first, last)))
+        else:
+            first_story |= story      # a heading without a place: part of the story before
+    # the countries of a later story come from it first, then from the page
+    for first, tally, story, story_lead in later:
+        rank = tally.rank() + [c for c in whole.rank() if c not in tally.countries]
+        place = tally.pick({_key(p) for i, p in mentions if i in story_lead and _counts(p)})
+        if place is not None:
+            _resolve_country(place, rank)
+        country = place.iso3 if place is not None and place.iso3 else (rank[0] if rank else "")
+        for i, p in mentions:
+            if i in story:
+                _resolve_country(p, [country] + rank if country else rank)
+        shown = tally.country_shown(country, [p for i, p in mentions if i in story])
+        sections.append((first, _Place(place, country, shown)))
+    country_rank = whole.rank()
+    place = whole.pick({_key(p) for i, p in mentions
+                        if i in lead and (i == -1 or i in first_story) and _counts(p)})
+    if place is not None:
+        _resolve_country(place, country_rank)
     country = (place.iso3 if place and place.iso3 else (country_rank[0] if country_rank else ""))
     for _, p in mentions:
         _resolve_country(p, [country] + country_rank if country else country_rank)
-    return _Context(place, country or "", country_rank, _article_date(art, default_date), mentions)
+    # a level guessed from a cue ("in Bududa") is the one the article states elsewhere ("Bududa
+    # district")
+    for _, p in mentions:
+        b = whole.best.get(_key(p))
+        if p.guessed and b is not None and not b.guessed and b.iso3 == p.iso3:
+            p.level = b.level
+    dateline = None
+    if dl is not None:
+        # read as a name ("BEIRUT" -> "Beirut"), and only in the article's country: a regional
+        # hub's dateline over a story about a neighbour says nothing of where it happened
+        filed = text[dl.place_start:dl.place_end]
+        filed = gz.as_name(filed) if filed.isupper() else filed
+        for p in gz.find_places(filed, 0, len(filed)):
+            _resolve_country(p, [country] + country_rank if country else country_rank)
+            if not country or p.iso3 == country:
+                dateline = p
+            break
+        if not country and dateline is not None and dateline.iso3:
+            # an article that names no country of its own: the dateline's is the best guess
+            country = dateline.iso3
+            country_rank = [country]
+            for _, p in mentions:
+                _resolve_country(p, country_rank)
+    title_index = next((i for i, s in enumerate(art.sentences)
+                        if art.title and s.start == art.title[0]), None)
+    return _Context(place, country or "", country_rank, _article_date(art, default_date), mentions,
+                    whole.country_shown(country, [p for _, p in mentions]), dateline, sections,
+                    title_index)
 
 
 def _resolve_country(p: gz.PlaceMention, context: list[str]) -> None:
+    if context and _small_town_abroad(p, context[0]):
+        # "the tourist town of Kalam" in a story about Pakistan, "Linwood" in one about New Zealand
+        p.iso3 = context[0]
+        return
     if p.iso3:
         return
     options = [e.iso3 for e in p.candidates]
@@ -496,41 +696,184 @@ def _resolve_country(p: gz.PlaceMention, context: list[str]) -> None:
         p.iso3 = p.candidates[0].iso3
 
 
+def _small_town_abroad(p: gz.PlaceMention, country: str) -> bool:
+    """Does the gazetteer know the name only as small towns of countries other than the story's?
+    Then it is a place of the story's country the gazetteer is too small to hold (a cued name
+    smaller than a city, an uncued one of a few thousand people: "Linwood" in New Zealand is no
+    Scottish village)."""
+    if p.level != gz.TOWN or not p.candidates:
+        return False
+    limit = gz.UNCUED_MIN_POPULATION if p.cued else gz.ALTERNATES_FROM
+    return all(e.level == gz.TOWN and e.iso3 != country and e.population < limit
+               for e in p.candidates)
+
+
+def _shown(p: gz.PlaceMention, country: str) -> tuple[str, str, str]:
+    """(place, country, level) of a figure placed at mention ``p``."""
+    return p.name, p.iso3 or country, _LEVEL_NAMES.get(p.level, "town")
+
+
+@cache
+def _national_patterns() -> dict[str, re.Pattern]:
+    """The words that tie a figure to the whole country, or to a part of it, or make it a tally
+    of a period (lexicon/places.toml, [national])."""
+    data = load("places")
+    nat = data["national"]
+    alt = lambda ws: "|".join(_phrase_regex(w) for w in sorted(set(ws), key=len, reverse=True))  # noqa: E731
+    directions = alt(data["directions"])
+    return {
+        "country": re.compile(rf"\b(?:{alt(nat['phrases'])})\b(?!['’]s)", re.I),
+        # "the northwestern parts of the country", "the north of the country", "the country's north"
+        "part": re.compile(rf"\b(?P<dir>{directions})\s+(?:{alt(nat['country_parts'])})\b(?!['’]s)|"
+                           rf"\bthe\s+country['’]s\s+(?P<dir2>{directions})\b", re.I),
+        # "in the first half of the year", "this year", "in 2013" (a past year's toll; "since
+        # 1991" counts on at the story's place)
+        "period": re.compile(rf"\b(?:{alt(nat['periods'])})\b|"
+                             rf"\b(?:in|during|throughout)\s+(?:19|20)\d\d\b(?!\s*[-–])", re.I),
+    }
+
+
+def _adjective(direction: str) -> str:
+    """A direction as an adjective before a country: "north" -> "northern"."""
+    d = direction.lower()
+    return d if d.endswith("ern") or d in ("central", "upper", "lower") else d + "ern"
+
+
+def _national(text: str, lo: int, hi: int, around: _Place) -> tuple[str, str, str] | None:
+    """The country (or a part of it) when text[lo:hi] ties a figure to the whole country."""
+    if not around.country:
+        return None
+    pats = _national_patterns()
+    m = pats["part"].search(text, lo, hi)
+    if m:
+        return (f"{_adjective(m['dir'] or m['dir2'])} {around.country_shown}", around.country,
+                "country_part")
+    if pats["country"].search(text, lo, hi):
+        return around.country_shown, around.country, "country"
+    return None
+
+
+def _people_of(text: str, around: _Place, n: NumberPhrase, hi: int) -> str | None:
+    """The country of the people a number counts when they are named by nationality ("250,000
+    Haitians", "1.4 million Somalis") and the story is about that country ("eight Mexicans died"
+    in a shooting in Texas were not killed in Mexico)."""
+    m = _PEOPLE.match(text, n.end, min(hi, n.end + 60))
+    if m is None:
+        return None
+    word = m.group(1)
+    iso3 = gz.country_of_name(word) or (gz.country_of_name(word[:-1]) if word.endswith("s") else None)
+    return iso3 if iso3 and iso3 == around.country else None
+
+
+# "250,000 Haitians", "1.4 million Somalis", "80,000 Sudanese have fled": a people as the noun
+# (not "Somali refugees": where refugees come from is not where they are; not "nine Syrian
+# soldiers")
+_PEOPLE = re.compile(r"[ \t]+(?:more[ \t]+|other[ \t]+)?([A-Z][a-z]+s|[A-Z][a-z]+ese)"
+                     r"(?=[ \t]*[,.;:)]|[ \t]+(?:and|have|had|are|were|was|is|who|died|fled|remain|"
+                     r"remained|live|living|being|killed|displaced|dead|missing)\b)")
+
+
 def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
-               exclude: list[tuple[int, int]], neighbours: tuple[int | None, int]) -> tuple[str, str]:
-    """Where the figure of number ``n`` happened, and its country. ``neighbours``: where the
-    sentence's number before ``n`` ends (None when ``n`` is the first) and where the one after
-    it starts (the sentence's end when it is the last)."""
+               exclude: list[tuple[int, int]], neighbours: tuple[int | None, int]
+               ) -> tuple[str, str, str]:
+    """Where the figure of number ``n`` happened: (place, its country, its level). ``neighbours``:
+    where the sentence's number before ``n`` ends (None when ``n`` is the first) and where the one
+    after it starts (the sentence's end when it is the last)."""
     sent = art.sentences[si]
+    around = ctx.around(si)
     here = ctx.usable(si, exclude)
+    before, after = neighbours
+    # the part of the sentence that is this number's own: up to the next number, and before the
+    # first number ("In Hunan, 400 people...")
+    own_lo = sent.start if before is None else n.start
     if here:
-        # A sentence that lists several figures ties each to the places of its own part: those
-        # after the number up to the next number, and those before the first number ("In Hunan,
-        # 400 people..."). A place after the number before belongs to that one ("2,800 houses
-        # damaged in Jiangxi and 400 people evacuated in Hunan"), so it comes next; then any.
-        before, after = neighbours
+        # "one person in the Philippines and one in Hong Kong": the place right after the number
+        m = _RIGHT_AFTER.match(text, n.end, after)
+        if m is not None:
+            at = {p.start: p for p in here}
+            p = at.get(m.end())
+            while p is not None:
+                # "in Kenya's Tana River county": the place the possessive names
+                nxt = _POSSESSIVE.match(text, p.end, after)
+                if nxt is None or nxt.end() not in at:
+                    return _shown(p, around.country)
+                p = at[nxt.end()]
+        # A sentence that lists several figures ties each to the places of its own part. A place
+        # after the number before belongs to that one ("2,800 houses damaged in Jiangxi and 400
+        # people evacuated in Hunan"), so it comes next.
         own = [p for p in here if n.end <= p.start < after or (before is None and p.start < n.start)]
+        if own:
+            first_after = min((p.start for p in own if p.start >= n.end), default=None)
+            national = first_after is not None and _national(text, n.end, first_after, around)
+            if national:
+                return national    # "1,200 people across the country this year, officials in Lusaka said"
+            # the most specific; at one level, a place itself over a landmark ("the town of
+            # Shirqat, south of Mosul"), then the nearest
+            return _shown(max(own, key=lambda p: (p.level, not p.aside, -abs(p.start - n.start))),
+                          around.country)
+    national = _national(text, own_lo, after, around)
+    if national:
+        return national        # "... and 300 across the country"
+    if here:
         earlier = [p for p in here if before is not None and before <= p.start < n.start]
-        p = max(own or earlier or here, key=lambda p: (p.level, -abs(p.start - n.start)))
-        return p.name, p.iso3 or ctx.country
+        if earlier:
+            return _shown(max(earlier, key=lambda p: (p.level, -abs(p.start - n.start))),
+                          around.country)
+        # the rest of the sentence, in the number's clause ("has killed 11 people and displaced
+        # thousands in the Philippines"), unless an example or a part of the figure ("three
+        # died; two of them in Logne")
+        rest = [p for p in here if not p.aside and not _CLAUSE_LEFT.search(
+            text, min(p.end, n.end), max(p.start, n.start))]
+        if rest:
+            return _shown(max(rest, key=lambda p: (p.level, -abs(p.start - n.start))),
+                          around.country)
+    # a figure of the whole country: "in the nation", "in the first half of the year", "250,000
+    # Haitians"
+    national = _national(text, sent.start, sent.end, around)
+    if national:
+        return national
+    if around.country and _national_patterns()["period"].search(text, sent.start, sent.end):
+        return around.country_shown, around.country, "country"
+    if _people_of(text, around, n, sent.end):
+        return around.country_shown, around.country, "country"
     ref = _PROVINCE_REF.search(text, sent.start, sent.end)
-    if ref and ref.group("kind") and ref.group("kind").lower() in ("province", "governorate", "region"):
+    if ref and ref.group("kind") and ref.group("kind").lower() in ("province", "governorate", "region",
+                                                                   "state"):
         kind = ref.group("kind").lower()
         for i, p in reversed(ctx.mentions):
             if i < si and p.level == gz.REGION and kind in p.name.lower():
-                return p.name, p.iso3 or ctx.country
-        if ctx.place is not None:
-            base = ctx.place.name
-            return (base if ctx.place.level == gz.REGION else f"{base} {kind}"), ctx.place.iso3 or ctx.country
-    # the sentence before in the same paragraph, then the article
-    if si > 0 and art.sentences[si - 1].paragraph == sent.paragraph:
-        prev = [p for p in ctx.usable(si - 1, exclude) if p.level > gz.COUNTRY]
+                return _shown(p, around.country)
+        if kind == "state":     # "in the state": the last state named ("Assam")
+            for i, p in reversed(ctx.mentions):
+                if i < si and p.level == gz.REGION and _counts(p):
+                    return _shown(p, around.country)
+        elif around.mention is not None:
+            base = around.mention.name
+            return ((base if around.mention.level == gz.REGION else f"{base} {kind}"),
+                    around.mention.iso3 or around.country, "region")
+    # the sentences before in the same paragraph, then the story
+    for sj in range(si - 1, max(-1, si - 1 - _PREVIOUS_SENTENCES), -1):
+        if art.sentences[sj].paragraph != sent.paragraph:
+            break
+        prev = [p for p in ctx.usable(sj, exclude) if not p.aside and p.level > gz.COUNTRY]
+        earlier = art.sentences[sj]
+        if not prev and around.country and not ctx.usable(sj, exclude) and (
+                _national(text, earlier.start, earlier.end, around) is not None
+                or _national_patterns()["period"].search(text, earlier.start, earlier.end)):
+            # "So far this year 701 people have died. Another 347 are missing."
+            return _national(text, earlier.start, earlier.end, around) or (
+                around.country_shown, around.country, "country")
         if prev:
-            p = max(prev, key=lambda p: p.level)
-            return p.name, p.iso3 or ctx.country
-    if ctx.place is not None:
-        return ctx.place.name, ctx.place.iso3 or ctx.country
-    return "", ctx.country
+            top = max(p.level for p in prev)
+            best = [p for p in prev if p.level == top]
+            if len({gz.fold(p.name) for p in best}) == 1:
+                return _shown(best[0], around.country)
+            break     # several places: none is the figure's for sure
+    if around.mention is not None:
+        return _shown(around.mention, around.country)
+    if ctx.dateline is not None:
+        return _shown(ctx.dateline, around.country)
+    return "", around.country, ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -691,12 +1034,13 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             exclude = [(a.start, a.end) for a in attributions]
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
-            location, country = _place_for(text, ctx, art, si, n, exclude, neighbours)
+            location, country, level = _place_for(text, ctx, art, si, n, exclude, neighbours)
             out.append(Figure(
                 doc_id=doc_id, article=art.index, category=decision.category, value=n.value,
                 value_low=n.value_low, value_high=n.value_high, qualifier=n.qualifier,
                 number_text=n.text, unit=unit, who=who, combatant=combatant,
                 term=" ".join(decision.term.split()), location=location, country=country,
+                location_level=level,
                 source=source, reported_date=ctx.date, quote=text[_quote_start(art, sent):sent.end],
                 start=span[0], end=span[1]))
         sentence_sources.append(next((s for _, s in resolved if s), ""))
