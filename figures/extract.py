@@ -701,15 +701,28 @@ def _small_town_abroad(p: gz.PlaceMention, country: str) -> bool:
     Then it is a place of the story's country the gazetteer is too small to hold (a cued name
     smaller than a city, an uncued one of a few thousand people: "Linwood" in New Zealand is no
     Scottish village)."""
-    if p.level != gz.TOWN or not p.candidates:
+    if not p.candidates or p.level != gz.TOWN and not (p.cued and p.level > gz.COUNTRY):
         return False
+    if p.cued and p.level < gz.TOWN:    # "Bale zone": a town of Switzerland is no zone
+        return all(e.level == gz.TOWN and e.iso3 != country for e in p.candidates)
     limit = gz.UNCUED_MIN_POPULATION if p.cued else gz.ALTERNATES_FROM
     return all(e.level == gz.TOWN and e.iso3 != country and e.population < limit
                for e in p.candidates)
 
 
-def _shown(p: gz.PlaceMention, country: str) -> tuple[str, str, str]:
-    """(place, country, level) of a figure placed at mention ``p``."""
+def _shown(p: gz.PlaceMention, country: str, ctx: _Context | None = None,
+           text: str = "") -> tuple[str, str, str]:
+    """(place, country, level) of a figure placed at mention ``p``; with the article's ``ctx`` and
+    ``text``, a place in a list ("in Somali, Oromia and SNNP regions") is the whole list, as
+    written, at its least specific level, when every member can be a figure's place."""
+    if p.chain is not None and ctx is not None:
+        members = [q for _, q in ctx.mentions if q.chain == p.chain]
+        if len(members) > 1 and all(_counts(q) or q.aside == "part" for q in members):
+            a, b = p.chain
+            countries = {q.iso3 for q in members}
+            # a list of places in several countries has no one country
+            return (text[a:b], p.iso3 or country if len(countries) == 1 else "",
+                    _LEVEL_NAMES.get(min(q.level for q in members), "town"))
     return p.name, p.iso3 or country, _LEVEL_NAMES.get(p.level, "town")
 
 
@@ -728,6 +741,7 @@ def _national_patterns() -> dict[str, re.Pattern]:
                            rf"\bthe\s+country['’]s\s+(?P<dir2>{directions})\b", re.I),
         # "in the first half of the year", "this year", "in 2013" (a past year's toll; "since
         # 1991" counts on at the story's place)
+        "total": re.compile(rf"\b(?:{alt(nat['totals'])})\b", re.I),
         "period": re.compile(rf"\b(?:{alt(nat['periods'])})\b|"
                              rf"\b(?:in|during|throughout)\s+(?:19|20)\d\d\b(?!\s*[-–])", re.I),
     }
@@ -796,12 +810,13 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
                 # "in Kenya's Tana River county": the place the possessive names
                 nxt = _POSSESSIVE.match(text, p.end, after)
                 if nxt is None or nxt.end() not in at:
-                    return _shown(p, around.country)
+                    return _shown(p, around.country, ctx, text)
                 p = at[nxt.end()]
         # A sentence that lists several figures ties each to the places of its own part. A place
         # after the number before belongs to that one ("2,800 houses damaged in Jiangxi and 400
         # people evacuated in Hunan"), so it comes next.
-        own = [p for p in here if n.end <= p.start < after or (before is None and p.start < n.start)]
+        own = [p for p in here if (n.end <= p.start < after or (before is None and p.start < n.start))
+               and p.aside != "example"]
         if own:
             first_after = min((p.start for p in own if p.start >= n.end), default=None)
             national = first_after is not None and _national(text, n.end, first_after, around)
@@ -810,7 +825,7 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
             # the most specific; at one level, a place itself over a landmark ("the town of
             # Shirqat, south of Mosul"), then the nearest
             return _shown(max(own, key=lambda p: (p.level, not p.aside, -abs(p.start - n.start))),
-                          around.country)
+                          around.country, ctx, text)
     national = _national(text, own_lo, after, around)
     if national:
         return national        # "... and 300 across the country"
@@ -818,7 +833,7 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
         earlier = [p for p in here if before is not None and before <= p.start < n.start]
         if earlier:
             return _shown(max(earlier, key=lambda p: (p.level, -abs(p.start - n.start))),
-                          around.country)
+                          around.country, ctx, text)
         # the rest of the sentence, in the number's clause ("has killed 11 people and displaced
         # thousands in the Philippines"), unless an example or a part of the figure ("three
         # died; two of them in Logne")
@@ -826,7 +841,7 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
             text, min(p.end, n.end), max(p.start, n.start))]
         if rest:
             return _shown(max(rest, key=lambda p: (p.level, -abs(p.start - n.start))),
-                          around.country)
+                          around.country, ctx, text)
     # a figure of the whole country: "in the nation", "in the first half of the year", "250,000
     # Haitians"
     national = _national(text, sent.start, sent.end, around)
@@ -842,17 +857,19 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
         kind = ref.group("kind").lower()
         for i, p in reversed(ctx.mentions):
             if i < si and p.level == gz.REGION and kind in p.name.lower():
-                return _shown(p, around.country)
+                return _shown(p, around.country, ctx, text)
         if kind == "state":     # "in the state": the last state named ("Assam")
             for i, p in reversed(ctx.mentions):
                 if i < si and p.level == gz.REGION and _counts(p):
-                    return _shown(p, around.country)
+                    return _shown(p, around.country, ctx, text)
         elif around.mention is not None:
             base = around.mention.name
             return ((base if around.mention.level == gz.REGION else f"{base} {kind}"),
                     around.mention.iso3 or around.country, "region")
-    # the sentences before in the same paragraph, then the story
-    for sj in range(si - 1, max(-1, si - 1 - _PREVIOUS_SENTENCES), -1):
+    # the sentences before in the same paragraph (not for a total: "Overall, 23 have died"), then
+    # the story
+    back = 0 if _national_patterns()["total"].search(text, sent.start, sent.end) else _PREVIOUS_SENTENCES
+    for sj in range(si - 1, max(-1, si - 1 - back), -1):
         if art.sentences[sj].paragraph != sent.paragraph:
             break
         prev = [p for p in ctx.usable(sj, exclude) if not p.aside and p.level > gz.COUNTRY]
@@ -866,13 +883,14 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
         if prev:
             top = max(p.level for p in prev)
             best = [p for p in prev if p.level == top]
-            if len({gz.fold(p.name) for p in best}) == 1:
-                return _shown(best[0], around.country)
+            if len({gz.fold(p.name) for p in best}) == 1 or len({p.chain for p in prev}) == 1 \
+                    and best[0].chain is not None:
+                return _shown(best[0], around.country, ctx, text)   # a place, or a list of them
             break     # several places: none is the figure's for sure
     if around.mention is not None:
-        return _shown(around.mention, around.country)
+        return _shown(around.mention, around.country, ctx, text)
     if ctx.dateline is not None:
-        return _shown(ctx.dateline, around.country)
+        return _shown(ctx.dateline, around.country, ctx, text)
     return "", around.country, ""
 
 

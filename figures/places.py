@@ -54,9 +54,11 @@ class PlaceMention:
                             # Kashmir", "US troops"), "vessel" ("the boat, Conception"),
                             # "origin" ("refugees from Syria"), "feature" ("the Niger River");
                             # "" for a place
-    aside: bool = False     # an example, a part or a landmark ("such as Coron", "of whom 10 in
-                            # Beni", "X alone", "south of Mosul"): the place of a figure of its
-                            # own, not of the article
+    aside: str = ""         # "example" ("such as Coron": the place of no figure), "part" ("of
+                            # whom 10 in Beni", "X alone"), "landmark" ("south of Mosul"): the
+                            # place of a figure of its own at most, never of the article
+    chain: tuple[int, int] | None = None   # (start, end) of the list it stands in ("Somali, Oromia
+                            # and SNNP regions"): a figure of the list is the list's
     guessed: bool = False   # a cued name the gazetteer does not know, its level guessed from the
                             # cue ("in Maidan Wardak" reads as a town until "Maidan Wardak
                             # province" says otherwise)
@@ -165,8 +167,9 @@ def _role_patterns() -> dict[str, re.Pattern]:
         # "refugees from Syria"
         "origin_before": re.compile(rf"\b(?i:{_alt(data['origins'])})\s+(?:the\s+)?$"),
         # "such as Coron", "two of which were in the town of Logne"
-        "aside_before": re.compile(rf"\b(?i:{_alt(data['asides'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
-        "aside_after": re.compile(rf"\s+(?:{_alt(data['asides_after'])})\b"),
+        "example_before": re.compile(rf"\b(?i:{_alt(data['examples'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
+        "part_before": re.compile(rf"\b(?i:{_alt(data['parts'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
+        "part_after": re.compile(rf"\s+(?:{_alt(data['parts_after'])})\b"),
         # "the town of Shirqat, south of Mosul": a landmark that places another place
         "landmark_before": re.compile(rf"\b(?i:{_alt(data['directions'])})\s+of\s+(?:the\s+)?$"),
         # "shells fired into", "crashed into the": a target, not a destination
@@ -193,7 +196,8 @@ def _role_words() -> dict[str, frozenset[str]]:
                             for w in p.split()),
         "org_before": frozenset(w.lower() for w in data["org_before"]),
         "origin": frozenset(w.lower() for p in data["origins"] for w in re.findall(r"[\w\-]+", p)),
-        "aside": frozenset(w.lower() for p in data["asides"] for w in p.split()),
+        "example": frozenset(w.lower() for p in data["examples"] for w in p.split()),
+        "part": frozenset(w.lower() for p in data["parts"] for w in p.split()),
     }
 
 
@@ -399,8 +403,8 @@ def _cue_patterns():
     return (
         # "the town of Saida", "the provinces of Chaco and Corrientes"
         re.compile(rf"\b(?P<kind>{kinds})s?\s+of\s+(?P<name>{_NAME})"),
-        # "Raqqa province", "Netrokona district"
-        re.compile(rf"(?P<name>{_NAME})\s+(?P<kind>(?i:{kinds}))\b"),
+        # "Raqqa province", "Netrokona district", "Hai Phong and Quang Ninh provinces"
+        re.compile(rf"(?P<name>{_NAME})\s+(?P<kind>(?i:{kinds}))(?P<plural>s?)\b"),
         # "in Marea", "near Baaj"
         re.compile(rf"\b(?:in|near|at|around|outside|inside)\s+(?P<name>{_NAME})"),
     )
@@ -411,7 +415,8 @@ _KIND_LEVEL = {"province": REGION, "governorate": REGION, "region": REGION, "sta
                "county": DISTRICT, "municipality": DISTRICT, "canton": DISTRICT,
                "sub-district": DISTRICT, "subdistrict": DISTRICT, "countryside": DISTRICT,
                "valley": DISTRICT, "peninsula": DISTRICT, "island": DISTRICT, "islands": DISTRICT,
-               "strip": REGION, "parish": DISTRICT}
+               "strip": REGION, "parish": DISTRICT, "zone": DISTRICT, "woreda": DISTRICT,
+               "territory": DISTRICT}
 
 
 def _strip_possessive(text: str, start: int, end: int) -> int:
@@ -514,6 +519,26 @@ _RUN_TOGETHER = re.compile(r"^[A-Z]{2,}[a-z]")
 _CAPITALISED_BEFORE = re.compile(r"([A-Z][\w\-]*)[ \t]$")
 
 
+_AND_OR = re.compile(r"\b(?:and|or)\b")
+
+
+def _close_list(text: str, chain: list[PlaceMention]) -> None:
+    """Mark the mentions of a list joined by "and" or "or" with the list's span (PlaceMention.chain);
+    commas alone do not make a list ("Abidjan, Ivory Coast")."""
+    if len(chain) > 1 and _AND_OR.search(text, chain[0].end, chain[-1].start):
+        for p in chain:
+            p.chain = (chain[0].start, chain[-1].end)
+
+
+def _after_function_words(name: str) -> str:
+    """The name without the capitalised words before it that are no names: "The United States"."""
+    words = name.split()
+    not_places = _lexicon()["not_places"]
+    while len(words) > 1 and words[0].lower() in not_places:
+        words = words[1:]
+    return " ".join(words)
+
+
 def _after_directions(name: str) -> str:
     """The name without its leading directions: "Southeast Asia" -> "Asia"."""
     words = name.split()
@@ -585,11 +610,13 @@ def find_places(text: str, start: int, end: int,
             p.role = "feature"     # "the Niger River", "the Bay of Bengal"
         elif not words_near.isdisjoint(first["origin"]) and roles["origin_before"].search(text, lo, a):
             p.role = "origin"
-        else:
-            p.aside = bool(not words_near.isdisjoint(first["aside"])
-                           and roles["aside_before"].search(text, lo, a)
-                           or roles["aside_after"].match(text, b, min(end, b + 12))
-                           or "of" in words_near and roles["landmark_before"].search(text, lo, a))
+        elif not words_near.isdisjoint(first["example"]) and roles["example_before"].search(text, lo, a):
+            p.aside = "example"
+        elif not words_near.isdisjoint(first["part"]) and roles["part_before"].search(text, lo, a) \
+                or roles["part_after"].match(text, b, min(end, b + 12)):
+            p.aside = "part"
+        elif "of" in words_near and roles["landmark_before"].search(text, lo, a):
+            p.aside = "landmark"
 
     def add(a: int, b: int, name: str, level: int, entries: tuple, cued: bool,
             guessed: bool = False) -> None:
@@ -609,8 +636,8 @@ def find_places(text: str, start: int, end: int,
                 spans.remove((x, y))
         spans.add((a, b))
         iso3 = entries[0].iso3 if entries and all(e.iso3 == entries[0].iso3 for e in entries) else None
-        found[(a, b)] = PlaceMention(a, b, display_name(name), level, iso3, entries, cued, False,
-                                     False, "", False, guessed)
+        found[(a, b)] = PlaceMention(a, b, display_name(name), level, iso3, entries, cued,
+                                     destination=False, adjectival=False, guessed=guessed)
 
     # Cued names first: they carry their kind and may be too small for the gazetteer.
     kind_pat, suffix_pat, prep_pat = _cue_patterns()
@@ -623,6 +650,7 @@ def find_places(text: str, start: int, end: int,
             entries = gaz.get(fold(m.group()), ())
             if entries:
                 add(m.start(), m.end(), m.group(), entries[0].level, entries, False)
+    sentence_start = len(text[start:end]) - len(text[start:end].lstrip(" \t\"“‘'(–—-"))
     for pat in ((kind_pat, suffix_pat) if not words.isdisjoint(_kind_words()) else ()):
         for m in pat.finditer(text, start, end):
             name = m["name"]
@@ -641,6 +669,12 @@ def find_places(text: str, start: int, end: int,
             # "the provinces of Chaco and Corrientes": keep the first, the rest come from "and"
             name_end = m.start("name") + len(re.split(r"\s+and\s+", name)[0])
             entries = gaz.get(fold(text[m.start("name"):name_end]), ())
+            if pat is suffix_pat and (
+                    m["plural"] and fold(_after_function_words(text[m.start("name"):m.end()])) in gaz
+                    or entries and all(e.level == COUNTRY for e in entries) and kind != "strip"
+                    or not entries and m.start("name") == start + sentence_start
+                    and " " not in name):
+                continue   # "United States", "China regions", "Medical camps" (a sentence's capital)
             entries = tuple(e for e in entries if e.level != COUNTRY) or entries
             # "Plateau State" is Nigeria's state, not Benin's department of that name
             entries = tuple(e for e in entries if e.kind == kind.rstrip("s")) or entries
@@ -648,13 +682,12 @@ def find_places(text: str, start: int, end: int,
                 shown = f"{text[m.start('name'):name_end]} {m['kind']}" if level < TOWN else text[m.start("name"):name_end]
                 if kind in ("city", "town", "village", "area"):
                     shown = text[m.start("name"):name_end]
-                add(m.start("name"), name_end if level == TOWN else m.end("kind"), shown, level,
+                add(m.start("name"), name_end if level == TOWN else m.end(), shown, level,
                     entries, True)
             else:
                 add(m.start("name"), name_end, text[m.start("name"):name_end], level, entries, True)
                 if text[m.end("kind"):m.end("kind") + 1] == "s" and (m.start("name"), name_end) in found:
                     listed[(m.start("name"), name_end)] = level   # "the provinces of A, B and C"
-    sentence_start = len(text[start:end]) - len(text[start:end].lstrip(" \t\"“‘'(–—-"))
     for m in NAME.finditer(text, start, end):
         reading = _name_reading(m.group())
         if reading is None:
@@ -691,10 +724,17 @@ def find_places(text: str, start: int, end: int,
     ordered = sorted(found.values(), key=lambda p: p.start)
     for p in ordered:
         read_around(p)
-    # A list goes on as it started: "fled to Jammu, Punjab and Rajasthan", "such as Boracay and Coron"
+    # A list goes on as it started: "fled to Jammu, Punjab and Rajasthan", "such as Boracay and
+    # Coron"; a list with "and" or "or" is one place for a figure ("in Somali, Oromia and SNNP
+    # regions")
+    chain = [ordered[0]] if ordered else []
     for prev, p in zip(ordered, ordered[1:]):
-        if not (prev.destination or prev.aside or (prev.start, prev.end) in listed) \
-                or not roles["list_joint"].fullmatch(text, prev.end, p.start):
+        if not roles["list_joint"].fullmatch(text, prev.end, p.start):
+            _close_list(text, chain)
+            chain = [p]
+            continue
+        chain.append(p)
+        if not (prev.destination or prev.aside or (prev.start, prev.end) in listed):
             continue
         p.destination = p.destination or prev.destination
         p.aside = p.aside or prev.aside
@@ -707,6 +747,7 @@ def find_places(text: str, start: int, end: int,
                 p.iso3 = same[0].iso3 if same and all(e.iso3 == same[0].iso3 for e in same) else None
         if level is not None:
             listed[(p.start, p.end)] = level
+    _close_list(text, chain)
     # Directions before a place belong to it: "northern Syria", "southeast Brazil".
     out = []
     for p in ordered:
@@ -717,6 +758,13 @@ def find_places(text: str, start: int, end: int,
             if p.level == COUNTRY:
                 p.level = PART_OF_COUNTRY
         out.append(p)
+    lists: dict[tuple[int, int], list[PlaceMention]] = {}
+    for p in out:
+        if p.chain is not None:
+            lists.setdefault(p.chain, []).append(p)
+    for members in lists.values():      # the list's span with its directions ("northern A and B")
+        for p in members:
+            p.chain = (members[0].start, members[-1].end)
     return out
 
 
