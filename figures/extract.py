@@ -747,12 +747,6 @@ def _national_patterns() -> dict[str, re.Pattern]:
     }
 
 
-def _adjective(direction: str) -> str:
-    """A direction as an adjective before a country: "north" -> "northern"."""
-    d = direction.lower()
-    return d if d.endswith("ern") or d in ("central", "upper", "lower") else d + "ern"
-
-
 def _national(text: str, lo: int, hi: int, around: _Place) -> tuple[str, str, str] | None:
     """The country (or a part of it) when text[lo:hi] ties a figure to the whole country."""
     if not around.country:
@@ -760,7 +754,7 @@ def _national(text: str, lo: int, hi: int, around: _Place) -> tuple[str, str, st
     pats = _national_patterns()
     m = pats["part"].search(text, lo, hi)
     if m:
-        return (f"{_adjective(m['dir'] or m['dir2'])} {around.country_shown}", around.country,
+        return (f"{gz.direction_adjective(m['dir'] or m['dir2'])} {around.country_shown}", around.country,
                 "country_part")
     if pats["country"].search(text, lo, hi):
         return around.country_shown, around.country, "country"

@@ -460,6 +460,15 @@ _ADJECTIVAL = re.compile(r"-(?:backed|based|led|made|born|trained|allied|support
                          r"controlled|held|affiliated|linked|aligned)\b")
 _TOKEN = re.compile(r"[^\s]+")
 _LAST_WORD = re.compile(r"\b([A-Za-z\-]+)\s+$")
+# "Burkina Faso's north", "Syria's far northwest" (not "Syria's northern Idlib province")
+_OWN_DIRECTION = re.compile(r"['’]s[ \t]+(?:far[ \t\-]+)?([a-z][a-z\-]*)\b(?![ \t]+[A-Z])")
+
+
+def direction_adjective(direction: str) -> str:
+    """A direction as an adjective before a place: "north" -> "northern", "north-west" ->
+    "north-western"; "central" stays."""
+    d = direction.lower()
+    return d if d.endswith("ern") or d in ("central", "upper", "lower") else d + "ern"
 
 
 @lru_cache(maxsize=16384)
@@ -748,7 +757,8 @@ def find_places(text: str, start: int, end: int,
         if level is not None:
             listed[(p.start, p.end)] = level
     _close_list(text, chain)
-    # Directions before a place belong to it: "northern Syria", "southeast Brazil".
+    # Directions before a place belong to it: "northern Syria", "southeast Brazil"; a country's
+    # own direction too: "Burkina Faso's north" is northern Burkina Faso.
     out = []
     for p in ordered:
         d = _LAST_WORD.search(text[max(start, p.start - 20):p.start])
@@ -756,6 +766,11 @@ def find_places(text: str, start: int, end: int,
             p.start = p.start - len(d.group(0))
             p.name = f"{d.group(1)} {p.name}"
             if p.level == COUNTRY:
+                p.level = PART_OF_COUNTRY
+        elif p.level == COUNTRY:
+            d = _OWN_DIRECTION.match(text, p.end, min(end, p.end + 24))
+            if d and d.group(1).lower() in lex["directions"]:
+                p.name = f"{direction_adjective(d.group(1))} {p.name}"
                 p.level = PART_OF_COUNTRY
         out.append(p)
     lists: dict[tuple[int, int], list[PlaceMention]] = {}
