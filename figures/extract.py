@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date as Date
-from functools import cache
+from functools import cache, lru_cache
 
 from . import places as gz
 from .document import Article, Sentence, structure
@@ -469,13 +469,23 @@ def _counts(p: gz.PlaceMention) -> bool:
 def _key(p: gz.PlaceMention) -> str:
     """Mentions of one place share a key: "Raqqa", "Raqqa province" and "northern Raqqa province",
     "Bududa district" and "Bududa"."""
-    words = p.name.split()
+    return _name_key(p.name, p.level == gz.REGION)
+
+
+@lru_cache(maxsize=16384)
+def _name_key(name: str, region: bool) -> str:
+    words = name.split()
     lex = gz._lexicon()
-    if p.level == gz.REGION and len(words) > 1 and words[0].lower() in lex["directions"]:
+    if region and len(words) > 1 and words[0].lower() in lex["directions"]:
         words = words[1:]
-    if len(words) > 1 and words[-1].lower() in lex["kinds"]:
+    if len(words) > 1 and words[-1].lower() in _kind_set():
         words = words[:-1]
     return gz.fold(" ".join(words))
+
+
+@cache
+def _kind_set() -> frozenset[str]:
+    return frozenset(k.lower() for k in gz._lexicon()["kinds"])
 
 
 class _Tally:

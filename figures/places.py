@@ -150,14 +150,15 @@ def _role_patterns() -> dict[str, re.Pattern]:
     upper = [w for w in data["org_after"] if not w[:1].islower()] + \
         [w for w in data["org_words"] if w.lower() not in {k.lower() for k in data["kinds"]}]
     return {
-        # "Maidan Wardak provincial council", "Kabul Police", "the U.S. Embassy"
-        "org_after": re.compile(rf"[ \t]+(?:(?i:{_alt(lower)})|{_alt(upper)}|"
-                                rf"(?i:(?:{_alt(data['org_adjectives'])})[ \t]+"
-                                rf"(?:{_alt(data['org_after_adjective'])})))\b"),
-        # "US troops", "US president": a country as an actor
-        "actor_after": re.compile(rf"[ \t]+(?i:{_alt(data['actors_after'])})\b"),
-        # "the Niger River", "Rio Blanco rivers"
-        "feature_after": re.compile(rf"[ \t]+(?:{_alt(data['features_after'])})\b"),
+        # the words right after a name, read at once: part of a body's name ("Maidan Wardak
+        # provincial council", "Kabul Police", "the U.S. Embassy"), a country as an actor ("US
+        # troops", "US president"), a river ("the Niger River"), a part ("X alone")
+        "after": re.compile(rf"[ \t]+(?:(?P<org>(?i:{_alt(lower)})|{_alt(upper)}|"
+                            rf"(?i:(?:{_alt(data['org_adjectives'])})[ \t]+"
+                            rf"(?:{_alt(data['org_after_adjective'])})))|"
+                            rf"(?P<actor>(?i:{_alt(data['actors_after'])}))|"
+                            rf"(?P<feature>{_alt(data['features_after'])})|"
+                            rf"(?P<part>{_alt(data['parts_after'])}))\b"),
         # "Inspector General of Police in", "the Health Ministry in"
         "org_before": re.compile(rf"\b(?:{_alt(data['org_before'])})\s+(?:in|of|for)\s+"
                                  rf"(?:the\s+)?$"),
@@ -169,7 +170,6 @@ def _role_patterns() -> dict[str, re.Pattern]:
         # "such as Coron", "two of which were in the town of Logne"
         "example_before": re.compile(rf"\b(?i:{_alt(data['examples'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
         "part_before": re.compile(rf"\b(?i:{_alt(data['parts'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
-        "part_after": re.compile(rf"\s+(?:{_alt(data['parts_after'])})\b"),
         # "the town of Shirqat, south of Mosul": a landmark that places another place
         "landmark_before": re.compile(rf"\b(?i:{_alt(data['directions'])})\s+of\s+(?:the\s+)?$"),
         # "shells fired into", "crashed into the": a target, not a destination
@@ -191,13 +191,16 @@ def _role_words() -> dict[str, frozenset[str]]:
     """The words each pattern of ``_role_patterns`` needs before a name: without one of them
     there, the pattern cannot match and is not run."""
     data = load("places")
+
+    def last_words(phrases) -> frozenset[str]:   # "refugees from" -> "from": the rarer word
+        return frozenset(re.findall(r"[\w\-]+", p)[-1].lower() for p in phrases)
     return {   # lower case, as the words before a name are compared
-        "vessel": frozenset(w.lower() for p in data["vessels"] + data["vessel_prefixes"]
-                            for w in p.split()),
+        "vessel": last_words(data["vessels"] + data["vessel_prefixes"]),
         "org_before": frozenset(w.lower() for w in data["org_before"]),
-        "origin": frozenset(w.lower() for p in data["origins"] for w in re.findall(r"[\w\-]+", p)),
-        "example": frozenset(w.lower() for p in data["examples"] for w in p.split()),
-        "part": frozenset(w.lower() for p in data["parts"] for w in p.split()),
+        "origin": last_words(data["origins"]),
+        "example": last_words(data["examples"]),
+        "part": last_words(data["parts"]),
+        "directions": frozenset(d.lower() for d in data["directions"]),
     }
 
 
@@ -608,23 +611,26 @@ def find_places(text: str, start: int, end: int,
         p.destination = dest
         p.adjectival = text[b:b + 1] == "-" and bool(_ADJECTIVAL.match(text[b:b + 12]))
         words_near = set(near)
+        m = roles["after"].match(text, b, hi) if text[b:b + 1] in (" ", "\t") else None
+        after = m.lastgroup if m is not None else None
+        if after == "actor" and p.level != COUNTRY:
+            after = None
         if not words_near.isdisjoint(first["vessel"]) and roles["vessel_before"].search(text, lo, a):
             p.role = "vessel"
-        elif roles["org_after"].match(text, b, hi) \
-                or not words_near.isdisjoint(first["org_before"]) and roles["org_before"].search(text, lo, a) \
-                or p.level == COUNTRY and roles["actor_after"].match(text, b, hi):
+        elif after in ("org", "actor") \
+                or not words_near.isdisjoint(first["org_before"]) and roles["org_before"].search(text, lo, a):
             p.role = "org"
-        elif roles["feature_after"].match(text, b, hi) \
-                or text[a:b] in lex["waters"] and _OF_NAME.match(text, b, hi):
+        elif after == "feature" or text[a:b] in lex["waters"] and _OF_NAME.match(text, b, hi):
             p.role = "feature"     # "the Niger River", "the Bay of Bengal"
         elif not words_near.isdisjoint(first["origin"]) and roles["origin_before"].search(text, lo, a):
             p.role = "origin"
         elif not words_near.isdisjoint(first["example"]) and roles["example_before"].search(text, lo, a):
             p.aside = "example"
-        elif not words_near.isdisjoint(first["part"]) and roles["part_before"].search(text, lo, a) \
-                or roles["part_after"].match(text, b, min(end, b + 12)):
+        elif after == "part" or not words_near.isdisjoint(first["part"]) \
+                and roles["part_before"].search(text, lo, a):
             p.aside = "part"
-        elif "of" in words_near and roles["landmark_before"].search(text, lo, a):
+        elif "of" in words_near and not words_near.isdisjoint(first["directions"]) \
+                and roles["landmark_before"].search(text, lo, a):
             p.aside = "landmark"
 
     def add(a: int, b: int, name: str, level: int, entries: tuple, cued: bool,
