@@ -266,6 +266,9 @@ def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
                 add(n, Entry(COUNTRY, c.alpha_3, 10**9))
     for name, iso3 in _lexicon()["countries"].items():
         add(name, Entry(COUNTRY, iso3, 10**9))
+    for name, shared in load("places")["shared_names"].items():
+        for rank, iso3 in enumerate(shared):     # the first listed is read first
+            add(name, Entry(COUNTRY, iso3, 10**9 + len(shared) - rank))
     alpha2 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
     alpha2["XK"] = "XKX"
     for s in pycountry.subdivisions:
