@@ -417,6 +417,7 @@ class _Context:
     title_index: int | None = None   # the title's index among the sentences, when it is one
     _by_sentence: dict[int, list[gz.PlaceMention]] | None = None
     _usable: dict[tuple, list[gz.PlaceMention]] = dataclasses.field(default_factory=dict)
+    _chains: dict[tuple[int, int], list[gz.PlaceMention]] | None = None
 
     def mentions_in(self, si: int) -> list[gz.PlaceMention]:
         """The places named in sentence ``si``, in order (an index, so a long article with many
@@ -440,12 +441,21 @@ class _Context:
                 and not p.role and not any(a <= p.start < b for a, b in exclude)]
         return found
 
+    def chain_members(self, chain: tuple[int, int]) -> list[gz.PlaceMention]:
+        """The places of the list spanning ``chain`` (an index, built when first asked)."""
+        if self._chains is None:
+            self._chains = {}
+            for _, p in self.mentions:
+                if p.chain is not None:
+                    self._chains.setdefault(p.chain, []).append(p)
+        return self._chains.get(chain, [])
+
     def around(self, si: int) -> _Place:
         """The place of the story sentence ``si`` belongs to: its own story's on a page of
         several, else the article's."""
-        for first, place in reversed(self.sections):
-            if si >= first:
-                return place
+        i = bisect.bisect_right(self.sections, si, key=lambda s: s[0]) - 1
+        if i >= 0:
+            return self.sections[i][1]
         return _Place(self.place, self.country, self.country_shown)
 
 
@@ -621,36 +631,36 @@ def _context(text: str, art: Article, default_date: str | None, clock: _Clock,
         return lead
 
     bounds = [0] + starts + [len(art.sentences)]
-    first_story = set(range(bounds[0], bounds[1]))
+    by_sentence: dict[int, list[gz.PlaceMention]] = {}
+    for i, p in mentions:
+        by_sentence.setdefault(i, []).append(p)
+    peoples_of: dict[int, list[str]] = {}
+    for i, c in peoples:
+        peoples_of.setdefault(i, []).append(c)
     whole = _Tally([(3 if i == -1 else 1, p) for i, p in mentions],
                    [c for _, c in peoples])
     lead = lead_of(bounds[0], bounds[1]) | {-1}
     sections: list[tuple[int, _Place]] = []
-    later: list[tuple[int, _Tally, set[int], set[int]]] = []
+    whole_rank = whole.rank()
     for first, last in zip(bounds[1:], bounds[2:]):
-        story = set(range(first, last))
-        heads = {i for i in story if i in headings}
-        if any(_counts(p) for i, p in mentions if i in heads):
-            tally = _Tally([(1, p) for i, p in mentions if i in story],
-                           [c for i, c in peoples if i in story])
-            later.append((first, tally, story, lead_of(first, last)))
-        else:
-            first_story |= story      # a heading without a place: part of the story before
-    # the countries of a later story come from it first, then from the page
-    for first, tally, story, story_lead in later:
-        rank = tally.rank() + [c for c in whole.rank() if c not in tally.countries]
-        place = tally.pick({_key(p) for i, p in mentions if i in story_lead and _counts(p)})
+        if not any(_counts(p) for i in range(first, last) if i in headings
+                   for p in by_sentence.get(i, ())):
+            continue      # a heading without a place: part of the story before
+        story = [p for i in range(first, last) for p in by_sentence.get(i, ())]
+        tally = _Tally([(1, p) for p in story],
+                       [c for i in range(first, last) for c in peoples_of.get(i, ())])
+        # the countries of a later story come from it first, then from the page
+        rank = tally.rank() + [c for c in whole_rank if c not in tally.countries]
+        place = tally.pick({_key(p) for i in lead_of(first, last) for p in by_sentence.get(i, ())
+                            if _counts(p)})
         if place is not None:
             _resolve_country(place, rank)
         country = place.iso3 if place is not None and place.iso3 else (rank[0] if rank else "")
-        for i, p in mentions:
-            if i in story:
-                _resolve_country(p, [country] + rank if country else rank)
-        shown = tally.country_shown(country, [p for i, p in mentions if i in story])
-        sections.append((first, _Place(place, country, shown)))
+        for p in story:
+            _resolve_country(p, [country] + rank if country else rank)
+        sections.append((first, _Place(place, country, tally.country_shown(country, story))))
     country_rank = whole.rank()
-    place = whole.pick({_key(p) for i, p in mentions
-                        if i in lead and (i == -1 or i in first_story) and _counts(p)})
+    place = whole.pick({_key(p) for i in lead for p in by_sentence.get(i, ()) if _counts(p)})
     if place is not None:
         _resolve_country(place, country_rank)
     country = (place.iso3 if place and place.iso3 else (country_rank[0] if country_rank else ""))
@@ -726,7 +736,7 @@ def _shown(p: gz.PlaceMention, country: str, ctx: _Context | None = None,
     ``text``, a place in a list ("in Somali, Oromia and SNNP regions") is the whole list, as
     written, at its least specific level, when every member can be a figure's place."""
     if p.chain is not None and ctx is not None:
-        members = [q for _, q in ctx.mentions if q.chain == p.chain]
+        members = ctx.chain_members(p.chain)
         if len(members) > 1 and all(_counts(q) or q.aside == "part" for q in members):
             a, b = p.chain
             countries = {q.iso3 for q in members}

@@ -537,10 +537,15 @@ _CAPITALISED_BEFORE = re.compile(r"([A-Z][\w\-]*)[ \t]$")
 _AND_OR = re.compile(r"\b(?:and|or)\b")
 
 
+_LIST_MAX = 10          # a list of more places than this, or longer than _LIST_CHARS, is no name
+_LIST_CHARS = 200
+
+
 def _close_list(text: str, chain: list[PlaceMention]) -> None:
     """Mark the mentions of a list joined by "and" or "or" with the list's span (PlaceMention.chain);
     commas alone do not make a list ("Abidjan, Ivory Coast")."""
-    if len(chain) > 1 and _AND_OR.search(text, chain[0].end, chain[-1].start):
+    if 1 < len(chain) <= _LIST_MAX and chain[-1].end - chain[0].start <= _LIST_CHARS \
+            and _AND_OR.search(text, chain[0].end, chain[-1].start):
         for p in chain:
             p.chain = (chain[0].start, chain[-1].end)
 

@@ -71,3 +71,19 @@ def test_every_figure_has_a_level_of_the_schema_and_none_without_a_place():
         for fig in extract(read_text_file(path), doc_id=path.stem):
             assert fig.location_level in LOCATION_LEVELS + ("",), fig
             assert (fig.location_level == "") == (fig.location == ""), fig
+
+
+def test_a_long_list_is_no_name():
+    text = "Floods killed 12 people in " + ", ".join(["Aleppo, Homs and Hama"] * 2000) + "."
+    (fig,) = extract(text)
+    assert fig.location == "Aleppo"
+
+
+def test_a_page_of_many_stories_is_read_in_time():
+    import time
+    text = "\n\n".join(f"Floods kill {i} in Kenya's Tana River county\n\nAt least {i} people were "
+                       "killed in Garissa, officials said." for i in range(1, 2001))
+    start = time.process_time()
+    figures = extract(text)
+    assert time.process_time() - start < 10
+    assert {f.country for f in figures} == {"KEN"}
