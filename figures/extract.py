@@ -390,6 +390,7 @@ _LEVEL_NAMES = {gz.COUNTRY: "country", gz.PART_OF_COUNTRY: "country_part", gz.RE
 _RIGHT_AFTER = re.compile(r"[ \t]+(?:[a-z][\w\-]*[ \t]+){0,3}?(?:in|at|inside|across|throughout)"
                           r"[ \t]+(?:the[ \t]+)?")
 _POSSESSIVE = re.compile(r"['’]s?[ \t]+")
+_LOWER_WORD_AFTER = re.compile(r"[a-z][\w\-]*[ \t]+")
 _LEAD_SENTENCES = 3      # the lead: the title, then at most this many sentences of the first paragraph
 _PREVIOUS_SENTENCES = 3  # how far back in its paragraph a figure without a place looks for one
 
@@ -821,11 +822,19 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
             at = {p.start: p for p in here}
             p = at.get(m.end())
             while p is not None:
-                # "in Kenya's Tana River county": the place the possessive names
+                # "in Kenya's Tana River county", "in Khartoum's twin city of Omdurman": the
+                # place the possessive names
                 nxt = _POSSESSIVE.match(text, p.end, after)
-                if nxt is None or nxt.end() not in at:
+                inner, pos = None, nxt.end() if nxt is not None else None
+                for _ in range(5 if pos is not None else 0):
+                    inner = at.get(pos)
+                    word = _LOWER_WORD_AFTER.match(text, pos, after) if inner is None else None
+                    if word is None:
+                        break
+                    pos = word.end()
+                if inner is None:
                     return _shown(p, around.country, ctx, text)
-                p = at[nxt.end()]
+                p = inner
         # A sentence that lists several figures ties each to the places of its own part. A place
         # after the number before belongs to that one ("2,800 houses damaged in Jiangxi and 400
         # people evacuated in Hunan"), so it comes next.
