@@ -74,6 +74,7 @@ DATELINE = std_re.compile(     # read on at most 160 characters
 # Patterns used on one line or one sentence at a time, compiled once: the regex module looks a
 # pattern given as a string up at every call, which costs more than the match itself here.
 _NOT_KEY = std_re.compile(r"[^a-z0-9 ]+")
+_DASH = std_re.compile(r"[\-–—]")
 _HEADING_END = std_re.compile(r"[.!?:;\"”]$")
 _WRAPS_END = std_re.compile(r"[.!?:;\"”’)]$")
 _ENDS_SENTENCE = std_re.compile(r"[.!?…\"”’)]$")
@@ -115,8 +116,10 @@ def parse_dateline(text: str, start: int, end: int) -> Dateline | None:
     has_date = bool(m["m1"] or m["m2"])
     if not m["sep"] and not (has_date and m["agency"]):
         return None
-    if not (has_date or m["paren"] or m["agency"]):
-        # "Daraa (Syria) : –" has no date but a country in brackets; a bare "Word:" does not count
+    if not (has_date or m["paren"] or m["agency"]) and not (
+            m["place"].isupper() and len(m["place"]) > 2 and _DASH.search(m["sep"])):
+        # "Daraa (Syria) : –" has no date but a country in brackets, "KABUL, Afghanistan —" a
+        # place in capitals and a dash; a bare "Word:" does not count
         return None
     if m["place"].isupper() is False and len(m["place"].split()) > 3:
         return None
