@@ -770,7 +770,7 @@ def _national_patterns() -> dict[str, re.Pattern]:
 
 def _national(text: str, lo: int, hi: int, around: _Place) -> tuple[str, str, str] | None:
     """The country (or a part of it) when text[lo:hi] ties a figure to the whole country."""
-    if not around.country:
+    if not around.country or not around.country_shown:
         return None
     pats = _national_patterns()
     m = pats["part"].search(text, lo, hi)
@@ -870,9 +870,9 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
     national = _national(text, sent.start, sent.end, around)
     if national:
         return national
-    if around.country and _national_patterns()["period"].search(text, sent.start, sent.end):
+    if around.country_shown and _national_patterns()["period"].search(text, sent.start, sent.end):
         return around.country_shown, around.country, "country"
-    if _people_of(text, around, n, sent.end):
+    if around.country_shown and _people_of(text, around, n, sent.end):
         return around.country_shown, around.country, "country"
     ref = _PROVINCE_REF.search(text, sent.start, sent.end)
     if ref and ref.group("kind") and ref.group("kind").lower() in ("province", "governorate", "region",
@@ -897,7 +897,7 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
             break
         prev = [p for p in ctx.usable(sj, exclude) if not p.aside and p.level > gz.COUNTRY]
         earlier = art.sentences[sj]
-        if not prev and around.country and not ctx.usable(sj, exclude) and (
+        if not prev and around.country_shown and not ctx.usable(sj, exclude) and (
                 _national(text, earlier.start, earlier.end, around) is not None
                 or _national_patterns()["period"].search(text, earlier.start, earlier.end)):
             # "So far this year 701 people have died. Another 347 are missing."

@@ -87,3 +87,11 @@ def test_a_page_of_many_stories_is_read_in_time():
     figures = extract(text)
     assert time.process_time() - start < 10
     assert {f.country for f in figures} == {"KEN"}
+
+
+def test_every_case_figure_has_a_level_of_the_schema_and_none_without_a_place():
+    from test_rules import CASES
+    for _, case in CASES:
+        for fig in extract(case["text"], date=case.get("date")):
+            assert fig.location_level in LOCATION_LEVELS + ("",), (case["text"][:60], fig)
+            assert (fig.location_level == "") == (fig.location == ""), (case["text"][:60], fig)
