@@ -870,8 +870,6 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
     national = _national(text, sent.start, sent.end, around)
     if national:
         return national
-    if around.country_shown and _national_patterns()["period"].search(text, sent.start, sent.end):
-        return around.country_shown, around.country, "country"
     if around.country_shown and _people_of(text, around, n, sent.end):
         return around.country_shown, around.country, "country"
     ref = _PROVINCE_REF.search(text, sent.start, sent.end)
@@ -910,6 +908,10 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
                     and best[0].chain is not None:
                 return _shown(best[0], around.country, ctx, text)   # a place, or a list of them
             break     # several places: none is the figure's for sure
+    # a tally of a period ("in the first half of the year", "so far this year", "in 2013") that
+    # the paragraph does not place: the country's
+    if around.country_shown and _national_patterns()["period"].search(text, sent.start, sent.end):
+        return around.country_shown, around.country, "country"
     if around.mention is not None:
         return _shown(around.mention, around.country, ctx, text)
     if ctx.dateline is not None:
