@@ -473,8 +473,9 @@ def _article_date(art: Article, default: str | None) -> str:
 
 def _counts(p: gz.PlaceMention) -> bool:
     """Does the mention count toward the place a text is about? Not a destination, an adjective,
-    a body's name, a vessel, where refugees came from, or an example or part of a figure."""
-    return not (p.destination or p.adjectival or p.role or p.aside)
+    a body's name, a vessel, where refugees came from, or an example or part of a figure (a
+    landmark, "north of Aleppo", counts, less than a place itself)."""
+    return not (p.destination or p.adjectival or p.role or p.aside in ("example", "part"))
 
 
 def _key(p: gz.PlaceMention) -> str:
@@ -507,6 +508,7 @@ class _Tally:
         self.countries: Counter = Counter()
         self.first_seen: dict[str, int] = {}
         self.best: dict[str, gz.PlaceMention] = {}
+        self.landmarks: set[str] = set()     # places named only as landmarks
         for weight, p in weighted:
             if p.destination or p.adjectival or p.role:
                 continue
@@ -518,9 +520,15 @@ class _Tally:
                 self.countries[p.iso3] += weight * (0.25 if small else 1)
             elif p.candidates and not p.cued:
                 self.countries[p.candidates[0].iso3] += weight * 0.25   # its first reading
-            if p.aside:
-                continue     # an example or a landmark tells the country, not the place
+            if p.aside in ("example", "part"):
+                continue     # an example or a part tells the country, not the place
             key = _key(p)
+            if p.aside == "landmark":     # "north of Aleppo": counts half, and only when no
+                weight = weight / 2         # place of the text is named as itself
+                if key not in self.score:
+                    self.landmarks.add(key)
+            else:
+                self.landmarks.discard(key)
             self.score[key] += weight
             self.first_seen.setdefault(key, len(self.first_seen))
             b = self.best.get(key)
@@ -547,7 +555,8 @@ class _Tally:
             if specific:
                 # a level the gazetteer knows over one guessed from a cue ("in Mindanao")
                 return self.best[max(specific, key=lambda k: (
-                    self.best[k].level, not self.best[k].guessed, self.score[k], -self.first_seen[k]))]
+                    self.best[k].level, k not in self.landmarks, not self.best[k].guessed,
+                    self.score[k], -self.first_seen[k]))]
             again = [k for k in self.score if self.best[k].level > gz.COUNTRY and self.score[k] >= 2]
             pool = again or list(lead)
         else:
