@@ -679,9 +679,10 @@ def _context(text: str, art: Article, default_date: str | None, clock: _Clock,
     # a level guessed from a cue ("in Bududa") is the one the article states elsewhere ("Bududa
     # district")
     for _, p in mentions:
-        b = whole.best.get(_key(p))
-        if p.guessed and b is not None and not b.guessed and b.iso3 == p.iso3:
-            p.level = b.level
+        if p.guessed:
+            b = whole.best.get(_key(p))
+            if b is not None and not b.guessed and b.iso3 == p.iso3:
+                p.level = b.level
     dateline = None
     if dl is not None:
         # read as a name ("BEIRUT" -> "Beirut"), and only in the article's country: a regional
@@ -765,6 +766,10 @@ def _national_patterns() -> dict[str, re.Pattern]:
     alt = lambda ws: "|".join(_phrase_regex(w) for w in sorted(set(ws), key=len, reverse=True))  # noqa: E731
     directions = alt(data["directions"])
     return {
+        # a word every phrase of the country and its parts holds ("countr", "nation"): a cheap
+        # first look
+        "hint": re.compile("|".join(sorted({_hint_word(p) for p in nat["phrases"] + nat["country_parts"]})),
+                           re.I),
         "country": re.compile(rf"\b(?:{alt(nat['phrases'])})\b(?!['’]s)", re.I),
         # "the northwestern parts of the country", "the north of the country", "the country's north"
         "part": re.compile(rf"\b(?P<dir>{directions})\s+(?:{alt(nat['country_parts'])})\b(?!['’]s)|"
@@ -777,11 +782,20 @@ def _national_patterns() -> dict[str, re.Pattern]:
     }
 
 
+def _hint_word(phrase: str) -> str:
+    """A piece of the phrase to look for first: "countr" or "nation" when it holds one, else
+    its last word."""
+    low = phrase.lower()
+    return next((w for w in ("countr", "nation") if w in low), re.escape(low.split()[-1]))
+
+
 def _national(text: str, lo: int, hi: int, around: _Place) -> tuple[str, str, str] | None:
     """The country (or a part of it) when text[lo:hi] ties a figure to the whole country."""
     if not around.country or not around.country_shown:
         return None
     pats = _national_patterns()
+    if not pats["hint"].search(text, lo, hi):
+        return None
     m = pats["part"].search(text, lo, hi)
     if m:
         return (f"{gz.direction_adjective(m['dir'] or m['dir2'])} {around.country_shown}", around.country,

@@ -201,6 +201,9 @@ def _role_words() -> dict[str, frozenset[str]]:
         "example": last_words(data["examples"]),
         "part": last_words(data["parts"]),
         "directions": frozenset(d.lower() for d in data["directions"]),
+        "any": frozenset().union(last_words(data["vessels"] + data["vessel_prefixes"]),
+                                 (w.lower() for w in data["org_before"]), last_words(data["origins"]),
+                                 last_words(data["examples"]), last_words(data["parts"]), ["of"]),
     }
 
 
@@ -526,6 +529,7 @@ def _name_reading(name: str) -> tuple[int, int, str, tuple, int] | None:
 
 _OF_NAME = re.compile(r"\s+of\s+(?:the\s+)?[A-Z]")
 _ENGLISH_ARTICLES = {"at", "as", "an"}
+_NONE: frozenset[str] = frozenset()
 _ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,4}$")
 # Two capitals and then small letters: two words run together ("SAsia"), no name
 _RUN_TOGETHER = re.compile(r"^[A-Z]{2,}[a-z]")
@@ -588,6 +592,7 @@ def find_places(text: str, start: int, end: int,
     lex = _lexicon()
     gaz = gazetteer()
     roles = _role_patterns()
+    after_pattern = roles["after"]
     first = _role_words()
     found: dict[tuple[int, int], PlaceMention] = {}
     spans = _Spans()
@@ -618,26 +623,27 @@ def find_places(text: str, start: int, end: int,
             dest = False     # "shells fired into the city of Abidjan": the target
         p.destination = dest
         p.adjectival = text[b:b + 1] == "-" and bool(_ADJECTIVAL.match(text[b:b + 12]))
-        words_near = set(near)
-        m = roles["after"].match(text, b, hi) if text[b:b + 1] in (" ", "\t") else None
+        m = after_pattern.match(text, b, hi) if text[b:b + 1] in (" ", "\t") else None
         after = m.lastgroup if m is not None else None
         if after == "actor" and p.level != COUNTRY:
             after = None
-        if not words_near.isdisjoint(first["vessel"]) and roles["vessel_before"].search(text, lo, a):
+        # the words before: most names have none of the patterns' words there
+        near_set = set(near) if not first["any"].isdisjoint(near) else _NONE
+        if not near_set.isdisjoint(first["vessel"]) and roles["vessel_before"].search(text, lo, a):
             p.role = "vessel"
         elif after in ("org", "actor") \
-                or not words_near.isdisjoint(first["org_before"]) and roles["org_before"].search(text, lo, a):
+                or not near_set.isdisjoint(first["org_before"]) and roles["org_before"].search(text, lo, a):
             p.role = "org"
         elif after == "feature" or text[a:b] in lex["waters"] and _OF_NAME.match(text, b, hi):
             p.role = "feature"     # "the Niger River", "the Bay of Bengal"
-        elif not words_near.isdisjoint(first["origin"]) and roles["origin_before"].search(text, lo, a):
+        elif not near_set.isdisjoint(first["origin"]) and roles["origin_before"].search(text, lo, a):
             p.role = "origin"
-        elif not words_near.isdisjoint(first["example"]) and roles["example_before"].search(text, lo, a):
+        elif not near_set.isdisjoint(first["example"]) and roles["example_before"].search(text, lo, a):
             p.aside = "example"
-        elif after == "part" or not words_near.isdisjoint(first["part"]) \
+        elif after == "part" or not near_set.isdisjoint(first["part"]) \
                 and roles["part_before"].search(text, lo, a):
             p.aside = "part"
-        elif "of" in words_near and not words_near.isdisjoint(first["directions"]) \
+        elif "of" in near_set and not near_set.isdisjoint(first["directions"]) \
                 and roles["landmark_before"].search(text, lo, a):
             p.aside = "landmark"
 
