@@ -52,8 +52,8 @@ class PlaceMention:
     role: str = ""          # why the name is no place of any figure although it names one:
                             # "org" (part of a body's name: "the U.S. Embassy", "Police in
                             # Kashmir", "US troops"), "vessel" ("the boat, Conception"),
-                            # "origin" ("refugees from Syria"), "feature" ("the Niger River");
-                            # "" for a place
+                            # "origin" ("refugees from Syria"), "feature" ("the Niger River"),
+                            # "speech" ("the agency said in Geneva"); "" for a place
     aside: str = ""         # "example" ("such as Coron": the place of no figure), "part" ("of
                             # whom 10 in Beni", "X alone"), "landmark" ("south of Mosul"): the
                             # place of a figure of its own at most, never of the article
@@ -165,6 +165,12 @@ def _role_patterns() -> dict[str, re.Pattern]:
         # "the boat, Conception", "the ferry Sewol", "MV Sewol"
         "vessel_before": re.compile(rf"(?:\b(?i:{_alt(data['vessels'])})\s*,?\s*(?:the\s+)?|"
                                     rf"\b(?:{_alt(data['vessel_prefixes'])})\s+)$"),
+        # "the agency said in Geneva", "speaking to reporters in Geneva"
+        # (only a time or the listeners between: "said on Friday in", not "said its hospital in")
+        "speech_before": re.compile(rf"\b(?i:{_alt(data['speech'])})\s+"
+                                    rf"(?:(?:to|on|the|a|by|late|earlier|later|yesterday|today|"
+                                    rf"reporters|journalists|[A-Z][a-z]+day)\s+){{0,3}}"
+                                    rf"(?:in|from)\s+$"),
         # "refugees from Syria"
         "origin_before": re.compile(rf"\b(?i:{_alt(data['origins'])})\s+(?:the\s+)?$"),
         # "such as Coron", "two of which were in the town of Logne"
@@ -198,11 +204,13 @@ def _role_words() -> dict[str, frozenset[str]]:
         "vessel": last_words(data["vessels"] + data["vessel_prefixes"]),
         "org_before": frozenset(w.lower() for w in data["org_before"]),
         "origin": last_words(data["origins"]),
+        "speech": frozenset(w.lower() for p in data["speech"] for w in p.split()[:1]),
         "example": last_words(data["examples"]),
         "part": last_words(data["parts"]),
         "directions": frozenset(d.lower() for d in data["directions"]),
         "any": frozenset().union(last_words(data["vessels"] + data["vessel_prefixes"]),
                                  (w.lower() for w in data["org_before"]), last_words(data["origins"]),
+                                 (w.lower() for p in data["speech"] for w in p.split()[:1]),
                                  last_words(data["examples"]), last_words(data["parts"]), ["of"]),
     }
 
@@ -638,6 +646,8 @@ def find_places(text: str, start: int, end: int,
             p.role = "feature"     # "the Niger River", "the Bay of Bengal"
         elif not near_set.isdisjoint(first["origin"]) and roles["origin_before"].search(text, lo, a):
             p.role = "origin"
+        elif not near_set.isdisjoint(first["speech"]) and roles["speech_before"].search(text, lo, a):
+            p.role = "speech"      # "the agency said in Geneva"
         elif not near_set.isdisjoint(first["example"]) and roles["example_before"].search(text, lo, a):
             p.aside = "example"
         elif after == "part" or not near_set.isdisjoint(first["part"]) \
