@@ -176,8 +176,9 @@ def _role_patterns() -> dict[str, re.Pattern]:
         # "such as Coron", "two of which were in the town of Logne"
         "example_before": re.compile(rf"\b(?i:{_alt(data['examples'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
         "part_before": re.compile(rf"\b(?i:{_alt(data['parts'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
-        # "the town of Shirqat, south of Mosul": a landmark that places another place
-        "landmark_before": re.compile(rf"\b(?i:{_alt(data['directions'])})\s+of\s+(?:the\s+)?$"),
+        # "the town of Shirqat, south of Mosul": a landmark that places another place ("the south
+        # of Bangui" is a part of Bangui)
+        "landmark_before": re.compile(rf"(?<![Tt]he )\b(?i:{_alt(data['directions'])})\s+of\s+(?:the\s+)?$"),
         # "shells fired into", "crashed into the": a target, not a destination
         "target_before": re.compile(rf"\b(?i:{_alt(data['targets'])})\s+(?:[\w\-]+\s+){{0,3}}"
                                     rf"(?:{_alt(data['destinations'])})\s+(?:[\w\-]+\s+){{0,4}}$"),
