@@ -154,7 +154,7 @@ _PART_OF = re.compile(r"(?:\binclud(?:ing|es|ed)|\bamong\s+them|\bamong\s+whom|\
                       r"\bof\s+whom|\bof\s+which|\bsuch\s+as)\b[^;.]*$", re.I)
 _CLAUSE_LEFT = re.compile(r"[;]|\b(?:while|whereas|but|although|though|however)\b", re.I)
 _PROVINCE_REF = re.compile(r"\b(?:the|this|that)\s+(?P<kind>province|governorate|region|state|district|"
-                           r"city|town|village|area|country|enclave)\b|\b(?:there|inside)\b", re.I)
+                           r"city|town|village|area|country|enclave|camp)\b|\b(?:there|inside)\b", re.I)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -774,11 +774,12 @@ def _national_patterns() -> dict[str, re.Pattern]:
         # "the northwestern parts of the country", "the north of the country", "the country's north"
         "part": re.compile(rf"\b(?P<dir>{directions})\s+(?:{alt(nat['country_parts'])})\b(?!['’]s)|"
                            rf"\bthe\s+country['’]s\s+(?P<dir2>{directions})\b", re.I),
-        # "in the first half of the year", "this year", "in 2013" (a past year's toll; "since
-        # 1991" counts on at the story's place)
         "total": re.compile(rf"\b(?:{alt(nat['totals'])})\b", re.I),
+        # "in the first half of the year", "this year", "in 2013" (a past year's toll), "since
+        # February 2022", "since 2015"
         "period": re.compile(rf"\b(?:{alt(nat['periods'])})\b|"
-                             rf"\b(?:in|during|throughout)\s+(?:19|20)\d\d\b(?!\s*[-–])", re.I),
+                             rf"\b(?:in|during|throughout|since)\s+(?:{_MONTHS}\s+)?(?:19|20)\d\d\b"
+                             rf"(?!\s*[-–])", re.I),
     }
 
 
@@ -931,9 +932,11 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
                     and best[0].chain is not None:
                 return _shown(best[0], around.country, ctx, text)   # a place, or a list of them
             break     # several places: none is the figure's for sure
-    # a tally of a period ("in the first half of the year", "so far this year", "in 2013") that
-    # the paragraph does not place: the country's
-    if around.country_shown and _national_patterns()["period"].search(text, sent.start, sent.end):
+    # a tally of a period ("in the first half of the year", "so far this year", "in 2013", "since
+    # February 2022") that the paragraph does not place and that points at no place of the story
+    # ("the camp", "there"): the country's
+    if around.country_shown and _national_patterns()["period"].search(text, sent.start, sent.end) \
+            and not (ref and (ref.group("kind") or "").lower() != "country"):
         return around.country_shown, around.country, "country"
     if around.mention is not None:
         return _shown(around.mention, around.country, ctx, text)
