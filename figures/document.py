@@ -77,6 +77,7 @@ DATELINE = std_re.compile(     # read on at most 160 characters
 # Patterns used on one line or one sentence at a time, compiled once: the regex module looks a
 # pattern given as a string up at every call, which costs more than the match itself here.
 _NOT_KEY = std_re.compile(r"[^a-z0-9 ]+")
+_DASH = std_re.compile(r"[\-–—]")
 _HEADING_END = std_re.compile(r"[.!?:;\"”]$")
 _WRAPS_END = std_re.compile(r"[.!?:;\"”’)]$")
 _ENDS_SENTENCE = std_re.compile(r"[.!?…\"”’)]$")
@@ -118,8 +119,10 @@ def parse_dateline(text: str, start: int, end: int) -> Dateline | None:
     has_date = bool(m["m1"] or m["m2"])
     if not m["sep"] and not (has_date and m["agency"]):
         return None
-    if not (has_date or m["paren"] or m["agency"]):
-        # "Daraa (Syria) : –" has no date but a country in brackets; a bare "Word:" does not count
+    if not (has_date or m["paren"] or m["agency"]) and not (
+            m["place"].isupper() and len(m["place"]) > 2 and _DASH.search(m["sep"])):
+        # "Daraa (Syria) : –" has no date but a country in brackets, "KABUL, Afghanistan —" a
+        # place in capitals and a dash; a bare "Word:" does not count
         return None
     if m["place"].isupper() is False and len(m["place"].split()) > 3:
         return None
@@ -189,6 +192,17 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if a < b:
             out.append((a, b))
     return out
+
+
+_STORY_MIN = 150        # a related story's first paragraph under its headline is this long at least
+_STORY_ALONE_MIN = 400  # and without a headline, this long
+
+
+def _is_story_text(line: str, under_headline: bool) -> bool:
+    """Is this line (in a list of teasers) the text of a story of its own, not a snippet?"""
+    return (len(line) > (_STORY_MIN if under_headline else _STORY_ALONE_MIN)
+            and bool(_ENDS_SENTENCE.search(line)) and not line.endswith(("...", "…"))
+            and len(split_sentences(line, 0, len(line))) >= 2)
 
 
 def _is_heading(line: str) -> bool:
@@ -270,8 +284,11 @@ def _structure(text: str) -> list[Article]:
         if low.startswith(starts) or (key in labels and len(stripped) < 40):
             continue
         if mode == "teasers":
-            # Skip headlines and snippets until a real story (a long paragraph with a dateline).
-            if len(stripped) > 60 and parse_dateline(text, s + raw.index(stripped[0]), e):
+            # Skip headlines and snippets until a real story: a long paragraph with a dateline,
+            # or a headline over a paragraph of whole sentences (a related story with its own
+            # text; a teaser's snippet is short or breaks off with "...")
+            if len(stripped) > 60 and parse_dateline(text, s + raw.index(stripped[0]), e) \
+                    or _is_story_text(stripped, pending_title is not None):
                 mode = "article"
                 current = Article(len(articles), pending_title[0] if pending_title else s, e,
                                   title=pending_title)

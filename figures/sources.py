@@ -286,7 +286,8 @@ _CLOSING_TAIL = re.compile(
     r"^(?:\s{0,10}(?:,|\.|;|\bon\s+\w+|\bin\s+(?:a|its|their|the)\s+(?:\w+\s+){0,2}"
     r"(?:statement|report|interview|briefing|update|post|tweet|release|message|conference)|"
     r"\bat\s+(?:a|the)\s+(?:\w+\s+){0,2}(?:briefing|conference|meeting)|\b(?:to|told)\s+(?:the\s+)?"
-    r"(?:[A-Z][\w.\-]*\s*){1,4}(?:news\s+agency)?|\b(?:to\s+)?(?:reporters|journalists|the\s+press)|"
+    r"(?:[A-Z][\w.\-]*\s*){1,4}(?:news\s+agency)?|(?:the\s+)?(?:[A-Z][\w.&\-]*\s*){1,4}"
+    r"(?:news\s+agency|broadcaster|newspaper|television)?|\b(?:to\s+)?(?:reporters|journalists|the\s+press)|"
     r"\b(?:yesterday|today|tonight|earlier|later|late|early|overnight|last\s+\w+|this\s+\w+)|"
     r"\b(?:by\s+(?:tele)?phone|via\s+\w+)|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
     r"Sunday)|\b(?:in|on)\s+(?:\w+\s+)?\d{1,2}(?:\s+\w+)?)){0,12}\s*$")
