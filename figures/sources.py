@@ -489,6 +489,18 @@ class Parsed:
 
 
 _NOTHING = Parsed()
+
+
+def _common_noun_first(t: str) -> str:
+    """A phrase whose first word is capitalised only because it opens the sentence ("Doctors at
+    the hospital", "Residents of the camp"), with that word in lower case."""
+    words = t.split(" ", 2)
+    if len(words) >= 2 and words[0][:1].isupper() and words[1][:1].islower():
+        low = words[0].lower()
+        p = _patterns()
+        if low in p["role_heads"] and low not in p["org_words"]:
+            return low + t[len(words[0]):]
+    return t
 _TRAILING_PLACE = re.compile(r"\s+in\s+(?:the\s+)?[A-Z][\w\-']*(?:\s+[A-Z][\w\-']*){0,3}$")
 _FOR_COUNTRY = re.compile(r"\s+(?:for|in)\s+(?:the\s+)?(?P<place>[A-Z][\w\-']*(?:\s+[A-Z][\w\-']*){0,3})$")
 _BASED = re.compile(r"^(?:(?:the|a|an)\s+)?(?:[A-Z][\w.]*|[a-z]+)-based\s+")
@@ -508,14 +520,15 @@ _TRAILING_TIME = re.compile(
     r"will|would|could|has\s{1,5}since|had\s{1,5}earlier|\w{1,20}ly)){1,6}$", re.I)
 _WHO_IS = re.compile(r"^(?:who|which)\s+(?:is|was|are|were|heads|leads|runs|serves\s+as|"
                      r"works\s+(?:as|for|at)|speaks\s+for)\s+", re.I)
-_ROLE_OF_BODY = re.compile(
-    r"^(?P<role>(?:[a-z][\w'’\-]*\s+){0,3}?(?:spokes(?:man|woman|person|people)|head|chief|director|"
-    r"member|official|officials|representative|representatives|commander|governor|minister|"
-    r"secretary|coordinator|president|leader|leaders|chairman|chairwoman|chairperson|chair|"
-    r"officer|officers|staff|worker|workers|envoy|ambassador|deputy|adviser|advisor|manager|"
-    r"administrator|inspector|superintendent|commissioner|expert|experts|analyst|researcher|"
-    r"researchers|doctor|doctors|nurse|nurses|medic|medics|surgeon))\s+"
-    r"(?:for|of|at|with|from|in)\s+(?P<body>.+)$")
+# "spokesman for the provincial governor", "residents of the camp": a role (its last word one of
+# role_heads, checked by _read_part) and what it belongs to
+_ROLE_OF_BODY = re.compile(r"^(?P<role>(?:[a-z][\w'’\-]*\s+){0,3}?(?P<head>[a-z][\w'’\-]*))\s+"
+                           r"(?:for|of|at|with|from|in)\s+(?P<body>.+)$")
+# role words that name a body themselves: "police of the Autonomous Region", "ministry of health"
+_NOT_A_ROLE_OF = frozenset({"police", "ministry", "government", "army", "military", "council",
+                            "department", "office", "agency", "authority", "authorities",
+                            "commission", "committee", "court", "media", "forces", "service",
+                            "services", "coalition", "administration", "delegation", "mission"})
 _ACRONYM = re.compile(r"^(?:[A-Z][A-Za-z]?\.){2,6}$|^[A-Z][A-Z&\-]{1,9}s?$|^[A-Z][a-z]?[A-Z][A-Z]{1,8}$")
 _PARTICLES = frozenset("al el bin ibn abu abd abdel de da dos das van von der den le la di du del "
                        "ben bint ould mac mc st. y".split())
@@ -552,6 +565,7 @@ def parse_credit(phrase: str) -> Parsed:
     p = _patterns()
     t = " ".join(phrase.replace("’", "'").split()).strip(" ,.;:'\"“”‘")
     t = _ACRONYM_IN_BRACKETS.sub("", t)     # "the International Organization for Migration (IOM)"
+    t = _common_noun_first(t)               # "Doctors at the hospital", "Witnesses in Gaza"
     t = _LEADING_WORDS.sub("", t)
     t = _TRAILING_TIME.sub("", t).strip(" ,")
     t = _TRAILING_PLACE.sub("", t)          # "officials in Gaza": the place is the figure's
@@ -619,7 +633,7 @@ def _read_part(part: str) -> Parsed:
         return _read_part(m["author"])
     # "spokesman for the provincial governor", "director of the main hospital"
     m = _ROLE_OF_BODY.match(t)
-    if m:
+    if m and m["head"] in p["role_heads"] and m["head"] not in _NOT_A_ROLE_OF:
         body = _read_part(m["body"])
         role = _strip_det(m["role"])
         if body.person and not body.body:        # "spokesman for President X": not X speaking
