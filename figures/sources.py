@@ -337,7 +337,7 @@ def find_attributions(text: str, start: int, end: int,
             pe = apposition.end("what")
         before = sentence[:m.start()]
         # "killed 62, including, according to the ministry, 54 children": it speaks of the part
-        has_before = bool(re.search(r"\w", before)) and not _PART_BEFORE.search(before)
+        has_before = bool(_WORD.search(before)) and not _PART_BEFORE.search(before)
         rest = sentence[pe:]
         found.append(Attribution(
             start + m.start(), start + pe, phrase, "according",
@@ -390,7 +390,7 @@ def find_attributions(text: str, start: int, end: int,
         before = sentence[:offset]
         found.append(Attribution(
             start + offset, start + m.end("verb"), raw, "speaker",
-            left=bool(re.search(r"\w", before)) and _OPENS_CLAUSE.search(before) is not None,
+            left=bool(_WORD.search(before)) and _OPENS_CLAUSE.search(before) is not None,
             right=_governs_right(sentence[m.end("verb"):]),
             phrase_start=start + offset, phrase_end=start + offset + len(raw)))
     return sorted(found, key=lambda a: a.start)
@@ -433,6 +433,12 @@ def _data_noun_words() -> frozenset[str]:
     return frozenset(w.split()[-1].lower() for w in load("attribution")["data_nouns"])
 
 
+_BRACKETED_ACRONYM = re.compile(r"\([A-Z][A-Za-z.&\-]{1,12}\)[,.;:]?")
+_ABBREVIATED = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{0,3}\.")    # "U.N.", "Gen."
+_WORD = re.compile(r"\w")
+_DETERMINER = re.compile(r"^(?:the|a|an|this|that|these|those)\s+", re.I)
+
+
 def _noun_phrase_forward(phrase: str) -> str:
     """The name at the start of ``phrase`` (what follows "according to"), cut where the noun
     phrase ends: at a number, a verb or a function word, a second determiner, or a mark."""
@@ -445,7 +451,7 @@ def _noun_phrase_forward(phrase: str) -> str:
             break
         if tok.startswith("(") and kept:
             # "the International Organization for Migration (IOM)": keep the acronym
-            if re.fullmatch(r"\([A-Z][A-Za-z.&\-]{1,12}\)[,.;:]?", tok):
+            if _BRACKETED_ACRONYM.fullmatch(tok):
                 kept.append(tok.rstrip(",.;:"))
                 if tok[-1] in ",.;:":
                     break
@@ -464,7 +470,7 @@ def _noun_phrase_forward(phrase: str) -> str:
                          and tokens[i + 1][:1].isupper()):
             break     # a second noun phrase; "Save the Children" is one name
         kept.append(tok)
-        if tok[-1] in ",.;:" and not re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]{0,3}\.", tok):
+        if tok[-1] in ",.;:" and not _ABBREVIATED.fullmatch(tok):
             kept[-1] = tok.rstrip(",.;:")
             break
     while kept and kept[-1].lower().strip("()") in _LINKS | _DETERMINERS:
@@ -554,7 +560,7 @@ def _fold_name(text: str) -> str:
 
 
 def _strip_det(text: str) -> str:
-    return re.sub(r"^(?:the|a|an|this|that|these|those)\s+", "", text, flags=re.I)
+    return _DETERMINER.sub("", text)
 
 
 @lru_cache(maxsize=16384)
@@ -997,6 +1003,7 @@ class ArticleSources:
         self.people: dict[str, Credit] = {}     # a person's full name and last name -> credit
         self.text, self.span = text, (start, end)
         self._acronyms: dict[str, str] | None = None
+        self._fitting: dict[tuple[str, str], bool] = {}     # does a name fit a reference
 
     def acronyms(self) -> dict[str, str]:
         """The acronyms the article defines: "Afghanistan Rights Monitor (ARM)" -> ARM stands for
@@ -1105,7 +1112,11 @@ class ArticleSources:
             return found or (Credit(role=descriptor) if qualifiers else NO_CREDIT)
         for cand in [c.body for c in reversed(self.credits) if c.body] + \
                 list(reversed(self.names.before(pos))):
-            if self._fits(cand, head, heads, qualifiers):
+            key = (cand, descriptor)
+            fits = self._fitting.get(key)
+            if fits is None:
+                fits = self._fitting[key] = self._fits(cand, head, heads, qualifiers)
+            if fits:
                 return Credit(body=cand, role=role)
         if qualifiers or descriptor[:1].isupper():
             return Credit(body=descriptor)      # "the UN agency", "the health ministry",
