@@ -569,22 +569,13 @@ def _close_list(text: str, chain: list[PlaceMention]) -> None:
             p.chain = (chain[0].start, chain[-1].end)
 
 
-def _after_function_words(name: str) -> str:
-    """The name without the capitalised words before it that are no names: "The United States"."""
-    words = name.split()
-    not_places = _lexicon()["not_places"]
-    while len(words) > 1 and words[0].lower() in not_places:
-        words = words[1:]
-    return " ".join(words)
-
-
-def _after_directions(name: str) -> str:
-    """The name without its leading directions: "Southeast Asia" -> "Asia"."""
-    words = name.split()
-    directions = _lexicon()["directions"]
-    while len(words) > 1 and words[0].lower() in directions:
-        words = words[1:]
-    return " ".join(words)
+def _without_leading(name: str, words: set[str]) -> str:
+    """The name without the leading words of ``words`` (lower case), keeping its last word: "The
+    United States" without function words, "Southeast Asia" without directions."""
+    parts = name.split()
+    while len(parts) > 1 and parts[0].lower() in words:
+        parts = parts[1:]
+    return " ".join(parts)
 
 
 def _part_of_longer_name(text: str, start: int, pos: int) -> bool:
@@ -716,7 +707,8 @@ def find_places(text: str, start: int, end: int,
             name_end = m.start("name") + len(re.split(r"\s+and\s+", name)[0])
             entries = gaz.get(fold(text[m.start("name"):name_end]), ())
             if pat is suffix_pat and (
-                    m["plural"] and fold(_after_function_words(text[m.start("name"):m.end()])) in gaz
+                    m["plural"] and fold(_without_leading(text[m.start("name"):m.end()],
+                                                          lex["not_places"])) in gaz
                     or entries and all(e.level == COUNTRY for e in entries) and kind != "strip"
                     or not entries and m.start("name") == start + sentence_start
                     and " " not in name):
@@ -758,7 +750,7 @@ def find_places(text: str, start: int, end: int,
             continue
         if fold(name) in lex["not_places"] or name.lower() in lex["not_places"] \
                 or name.split()[0].lower() in lex["not_places"] or name in lex["demonyms"] \
-                or _after_directions(name).lower() in lex["not_places"]:
+                or _without_leading(name, lex["directions"]).lower() in lex["not_places"]:
             continue    # "in IS", "in Southeast Asia"
         if len(name) < 3 or name.isupper() and len(name) <= 4:
             continue   # "in IS", "at UN": organisations, not places

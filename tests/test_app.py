@@ -5,9 +5,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, UNICEF, unicef_figure
 from figures.formats import load_pasted
-from figures.schema import Figure
 from figures.store import Filters, Store
 
 APP = str(ROOT / "app.py")
@@ -180,20 +179,9 @@ def test_no_full_garbage_collection_after_each_run():
     assert config["runner"]["postScriptGC"] is False
 
 
-UNICEF = ("Some 1,500 children have been displaced in Raqqa since 1 March, UNICEF spokeswoman "
-          "Marixie Mercado said.")
-
-
 def store_unicef(db) -> int:
-    """A store holding one document whose figure has a speaker, a place level and a date of its
-    own, written by hand (the engine does not fill them yet); returns the figure's id."""
-    a = UNICEF.index("Some 1,500")
-    fig = Figure(doc_id="unicef", article=0, category="displaced", value=1500.0,
-                 value_low=1500.0, value_high=1500.0, qualifier="approx", number_text="Some 1,500",
-                 unit="people", who="children", combatant=False, term="displaced",
-                 location="Raqqa", location_level="town", country="SYR", source="UNICEF",
-                 speaker="Marixie Mercado", reported_date="--07-30", figure_date="2017-03-01",
-                 figure_date_text="since 1 March", quote=UNICEF, start=a, end=a + 10)
+    """A store holding the UNICEF document, its figure dated without a year; returns its id."""
+    fig = unicef_figure(reported_date="--07-30")
     with Store(db) as s:      # not empty: the samples are not added
         s.add_many([load_pasted(UNICEF, title="Raqqa children")], figures=[[fig]])
         return s.figures()[0]["figure_id"]

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, UNICEF, unicef_figure
 from figures import EXTRACTOR_VERSION, extract
 from figures.export import to_text
 from figures.formats import load_pasted
@@ -239,24 +239,9 @@ def test_sample_corpus_is_added_once_on_first_start(tmp_path):
         assert s.seed_sample() == 0     # not empty: a user's own store gets no samples
 
 
-UNICEF = ("Some 1,500 children have been displaced in Raqqa since 1 March, UNICEF spokeswoman "
-          "Marixie Mercado said.\n")
-
-
-def unicef_figure(**changes) -> Figure:
-    """The UNICEF figure as the engine will read it, written by hand (speaker, place level and
-    figure date included) while the engine does not fill those fields yet."""
-    a = UNICEF.index("Some 1,500")
-    fig = Figure(doc_id="unicef", article=0, category="displaced", value=1500.0,
-                 value_low=1500.0, value_high=1500.0, qualifier="approx", number_text="Some 1,500",
-                 unit="people", who="children", combatant=False, term="displaced",
-                 location="Raqqa", location_level="town", country="SYR", source="UNICEF",
-                 speaker="Marixie Mercado", reported_date="2017-09-20", figure_date="2017-03-01",
-                 figure_date_text="since 1 March", quote=UNICEF.strip(), start=a,
-                 end=a + len("Some 1,500"))
-    for k, v in changes.items():
-        setattr(fig, k, v)
-    return fig
+def test_the_engine_reads_the_unicef_figure_as_the_tests_store_it():
+    (fig,) = extract(UNICEF, doc_id="unicef", date="2017-09-20")
+    assert fig == unicef_figure()
 
 
 def add_unicef(store, **changes) -> int:
