@@ -204,7 +204,8 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
         if m:
             pos += m.end()
     inner = None
-    for _ in range(4):
+    modified = False
+    for _ in range(6):
         seg = text[pos:hi]
         lead = len(seg) - len(seg.lstrip())
         seg_l = seg.lstrip()
@@ -218,17 +219,49 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
             inner = d
             pos = d.end
             continue
+        m = _AND_MODIFIER.match(seg) if modified else None
+        if m and _MODIFIER.match(text[pos + m.end():hi]):
+            pos += m.end()         # "US and NATO troops", "American and coalition service members"
+            continue
         if _FUNCTION.match(seg):
+            force = _from_force(text, pos, hi)
+            if force is not None:
+                return force       # "seventeen from the Armed Forces"
             return None, pos, inner, True, False
         m = _MODIFIER.match(seg)
         if m:
             pos += m.end()
+            modified = True
             continue
         break
     seg = text[pos:hi]
     if _FUNCTION.match(seg) or inner is not None:
         return None, pos, inner, True, False
     return None, pos, inner, False, False   # an unknown noun follows: "42 air strikes"
+
+
+_AND_MODIFIER = re.compile(r"\s*(?:and|or|&)\s+")
+_FROM_GROUP = re.compile(r"\s*(?:each\s+)?(?:from|among)\s+(?:the\s+)?(?=[A-Za-z])", re.I)
+
+
+def _from_force(text: str, pos: int, hi: int):
+    """The noun phrase result for "N from the Armed Forces": the group they belong to, when it
+    is a combatant one (never "200 from the village")."""
+    m = _FROM_GROUP.match(text, pos, hi)
+    if m is None:
+        return None
+    lex = _lexicon()
+    at = m.end()
+    for _ in range(3):
+        found = lex["noun"].match(text, at, hi)
+        if found and (found.end() >= hi or not text[found.end()].isalnum()):
+            group = lex["noun_of"][" ".join(found.group().lower().split())]
+            return (group, found.end(), None, True, False) if group.combatant else None
+        mod = _MODIFIER.match(text[at:hi])     # (its "^" holds at the slice's start only)
+        if mod is None:
+            return None
+        at += mod.end()
+    return None
 
 
 def _trigger_at(segment: str, offset: int) -> _Decision | None:
@@ -1129,7 +1162,11 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             else:
                 credit = _inherited_credit(text, art, si, credited, cues, resolved,
                                            _opens_with_number(text, sent))
-            exclude = [(a.start, a.end) for a in cues[si]]
+            # the words of a cue are no place of the figure ("the Maidan Wardak provincial
+            # council said"), unless the body credited is a country ("the United Kingdom,
+            # reporting 37,542 deaths" is the UK's count)
+            exclude = [(a.start, a.end) for a, c in zip(cues[si], resolved[si])
+                       if not gz.country_of_name(c.body)]
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
             location, country, level = _place_for(text, ctx, art, si, n, exclude, neighbours)
@@ -1327,6 +1364,7 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         return m.start() if m else bound
 
     previous: tuple | None = None
+    fighters: tuple | None = None     # (group, end) of the sentence's last combatant figure
     found = None      # the sentence's trigger matches, found at its first number that needs them
     for i, n in enumerate(counts):
         if is_part[i]:
@@ -1372,11 +1410,16 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             continue
         if grp is None and of_pronoun:
             grp = _antecedent(text, lo, n.start)
+        if grp is None and fighters is not None and not _CLAUSE_LEFT.search(text, fighters[1], n.start):
+            # "Three soldiers were killed and 12 were wounded", "350 troops, compared with 520
+            # last year": a number with no noun of its own counts the fighters before it
+            grp = fighters[0]
         who = grp.who if grp else "people"
         unit = grp.unit if grp else "people"
         combatant = grp.combatant if grp else False
         span = (min(n.start, decision.start), max(np_end, n.end, decision.end))
         previous = (decision, np_end)
+        fighters = (grp, n.end) if grp is not None and grp.combatant else None
         neighbours = (max((m.end for m in numbers if m.end <= n.start), default=None),
                       min((m.start for m in numbers if m.start >= n.end), default=hi))
         yield n, who, unit, combatant, decision, span, neighbours

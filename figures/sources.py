@@ -225,8 +225,10 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
         name = sentence[name_start:c]
         aside = sentence[c + 1:aside_end].strip()
         if not name.strip() or not (_looks_like_name(name.strip())
-                                    or _PERSON_NAME.fullmatch(_strip_title(aside))):
-            return None      # "NAME, aside," or "the director of the hospital, Dr NAME,"
+                                    or _PERSON_NAME.fullmatch(_strip_title(aside))
+                                    or _looks_like_name(aside)):
+            return None      # "NAME, aside,", "the director of the hospital, Dr NAME," or
+                             # "the next highest country, the United Kingdom, reporting"
         phrase = f"{name.strip()}, {aside}"
         return name_start + len(name) - len(name.lstrip()), phrase
     if head.rstrip().lower().endswith("who") and not head.rstrip()[:-3].rstrip().endswith(",") \
@@ -606,7 +608,7 @@ def parse_credit(phrase: str) -> Parsed:
     role = first.role
     descriptor = first.descriptor
     for r in readings[1:]:
-        body = body or r.body
+        body = body or r.body or (r.single if not person and not first.single else "")
         role = role or r.role
         descriptor = descriptor or r.descriptor
         if not person and r.person:
