@@ -38,6 +38,7 @@ def _pattern() -> re.Pattern:
         rf"(?:(?:late|early)\s+(?:on\s+)?)?{weekday}\b|(?P<yd>yesterday))", re.IGNORECASE)
 
 
+_ABBREVIATED_MONTHS = frozenset(m for m in MONTHS if len(m) <= 4 and m != "june" and m != "july")
 _DATE_WORDS = frozenset([*MONTHS, *_WEEKDAYS, "yesterday"])
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
@@ -70,6 +71,8 @@ def figure_date(text: str, lo: int, hi: int, pos: int, article_date: str,
     if iso and iso == article_date[:len(iso)] and len(iso) == len(article_date):
         return "", ""        # the article's own date: nothing to add
     phrase = " ".join(m.group().split())
+    if phrase.endswith(".") and phrase[:-1].split()[-1].lower() not in _ABBREVIATED_MONTHS:
+        phrase = phrase[:-1]        # the sentence's full stop after "since 10 August."
     return iso, phrase
 
 

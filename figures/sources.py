@@ -144,7 +144,9 @@ _MORE_ORG_WORDS = {"archive", "project", "trust", "initiative", "campaign", "mon
                    "church", "mosque", "embassy", "consulate", "airlines", "airways", "railways",
                    "hospital", "clinic", "laboratory", "lab", "centre", "center", "force", "navy",
                    "coast", "guard", "ngo", "ngos", "association", "foundation", "institute",
-                   "agency", "agencies", "department", "authority", "commission", "committee"}
+                   "agency", "agencies", "department", "authority", "commission", "committee",
+                   "matrix", "tracking", "system", "unit", "cluster", "mechanism", "platform",
+                   "database", "portal", "team", "taskforce", "task", "survey", "desk"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -833,8 +835,8 @@ def _trailing_person(tokens: list[str]) -> tuple[str, list[str]]:
         w = word.rstrip(".").lower()
         if w in p["title_words"] or w in p["org_words"] or _is_acronym(word) \
                 or word in p["demonyms"] or _is_known_body(word) or w in p["not_sources"] \
-                or w in p["directions"] or w in p["place_kinds"]:
-            j = k + 1
+                or w in p["directions"] or w in p["place_kinds"] or w.endswith(("'s", "’s")):
+            j = k + 1         # ("UNICEF's James Elder": the possessor is the body)
     if i > 0 and tokens[i - 1].lower() in ("of", "the", "for", "in", "at", "from", "on", "to"):
         return "", tokens     # "police of the Autonomous Region", "Office for the Coordination
                               # of Humanitarian Affairs": a name, but not a person's
