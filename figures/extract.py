@@ -350,20 +350,31 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     # the predicate right after the noun phrase, past auxiliaries, asides and breakdowns
     pos = np_end
     for _ in range(3):
-        m = _AUX.match(text, pos, hi)
-        pos = m.end() if m else pos
+        m = _AUX.match(text[pos:hi])     # (its "^" holds at the slice's start only)
+        pos = pos + m.end() if m else pos
         aside = re.match(r"\s*(?:\([^()]{0,200}\)|,\s*(?:including|among them|mostly|mainly|most of them|"
                          r"many of them|some of them|in|across|from|near|at)\b[^,;]{0,200},)", text[pos:hi])
         if aside:
             pos += aside.end()
             continue
         break
+    # "30 people who fled the fighting were killed": the main predicate after a relative clause
+    # decides, not the clause's own verb
+    rel = _RELATIVE.match(text, np_end, hi)
+    if rel:
+        main = _main_predicate(text, rel.end(), hi)
+        if main is not None:
+            return main
     neg = _lexicon()["negative"].match(text, pos, hi)
-    if neg:   # "36,000 displaced people have returned": what they did now decides
-        return _Decision("", neg.group(), neg.start(), neg.end())
-    if inner is not None:
-        return inner
     d = _trigger_at(text[pos:hi], pos)
+    if neg and (d is None or neg.end() >= d.end) and not (
+            inner is not None and inner.category == "injured" and neg.group().lower() == "treated"):
+        # "36,000 displaced people have returned": what they did now decides (but "were treated
+        # for injuries" is a longer trigger than "treated", and "150 wounded people were
+        # treated" are wounded)
+        return _Decision("", neg.group(), neg.start(), neg.end())
+    if inner is not None and not (d is not None and d.category in _HARM and d.category != inner.category):
+        return inner     # ("two of the injured succumbed": the predicate over the noun's word)
     if d is not None:
         return d
     left = _triggers_in(text, lo, n.start, "left", found)
@@ -374,6 +385,12 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
         between = text[last.end:n.start]
         if re.fullmatch(r"[\s,:]*(?:(?:the|a|an|of|some|to|at|about|by|nearly|with|as many as)\s+)*", between, re.I):
             return last
+    if _SUBJECT_GOES_ON.match(text, np_end, hi):
+        # a long subject: "At least 30 people, most of them women who had gathered at the market
+        # in the town of Bama, were killed", "12 people in the villages of A, B and C died"
+        main = _main_predicate(text, np_end, hi)
+        if main is not None:
+            return main
     candidates = []
     for d in left:
         gap = _word_gap(text, d.end, n.start)
@@ -386,6 +403,44 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     if not candidates:
         return None
     return min(candidates, key=lambda c: c[0])[1]
+
+
+_HARM = ("killed", "injured", "missing")
+_RELATIVE = re.compile(r"\s{0,5},?\s{0,5}(?:who|that|which|whose)\b", re.I)
+# what may follow a subject's noun before its verb: an aside, a relative clause, a place or a time
+_SUBJECT_GOES_ON = re.compile(
+    r"\s{0,5}(?:[,(\u2014\u2013]|(?:who|that|which|whose|in|from|at|near|on|inside|across|around|"
+    r"living|aged|travelling|traveling|returning|working|staying|including|among|mostly|mainly|"
+    r"most|many|some|all|both|belonging|gathered|waiting|attending|praying|riding|aboard|"
+    r"during|after|when|while)\b)", re.I)
+# the verb of the main clause: "..., were killed", "... who had gathered there were killed"
+_MAIN_VERB = re.compile(r"(?:^|(?<=[\s,)]))(?:were|was|have\s+been|has\s+been|had\s+been|are|is|"
+                        r"have|has|had|remain|remained|remains)\b", re.I)
+_MAIN_REACH = 300        # characters a subject may run before its verb
+
+
+def _main_predicate(text: str, start: int, hi: int) -> _Decision | None:
+    """The trigger of the main verb after a long subject that starts at ``start``: the first
+    "were/was/have been ..." followed (past adverbs) by a trigger, or a trigger right after the
+    comma that closes an aside. None when there is none within reach."""
+    end = min(hi, start + _MAIN_REACH)
+    lex = _lexicon()
+    for m in _MAIN_VERB.finditer(text, start, end):
+        a = _AUX.match(text[m.start():hi])
+        pos = m.start() + a.end() if a else m.end()
+        neg = lex["negative"].match(text, pos, hi)
+        d = _trigger_at(text[pos:hi], pos)
+        if neg and (d is None or neg.end() >= d.end):
+            return _Decision("", neg.group(), neg.start(), neg.end())
+        if d is not None:
+            return d
+    # "At least 30 people, many of them farmers near Kukawa, died on Sunday"
+    for m in re.finditer(r",\s{0,5}", text[start:end]):
+        pos = start + m.end()
+        d = _trigger_at(text[pos:hi], pos)
+        if d is not None and d.category in _HARM:
+            return d
+    return None
 
 
 _SPEECH_AFTER_MODAL = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed)\b")
