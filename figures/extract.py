@@ -92,7 +92,7 @@ def _lexicon():
                 every_trigger.update(words)
     noun_of = {}
     for key, g in groups.items():
-        if key == "not_people":
+        if key in ("not_people", "one_person"):
             continue
         grp = _Group(g.get("who", key), g["unit"], g["combatant"])
         for n in g["nouns"]:
@@ -112,6 +112,13 @@ def _lexicon():
         "noun_of": noun_of,
         "noun": re.compile(rf"(?:{_alternation(nouns)})\b", re.I),
         "not_people": re.compile(rf"(?:{_alternation(groups['not_people']['nouns'])})\b", re.I),
+        "one_person_words": frozenset(w.lower() for n in groups["one_person"]["nouns"]
+                                     for w in n.split()) | {"another", "more"},
+        # "a journalist", "an aid worker", "another": one person (see _single_victims)
+        "one_person": re.compile(
+            r"\b(?P<article>an?|another|one\s+more)\b(?:\s+[\w'’\-]{1,30}){0,3}?\s+"
+            rf"(?P<noun>{_alternation(groups['one_person']['nouns'])})\b(?!['’\-])"
+            r"|\b(?P<alone>another|one\s+more)\b(?=\s+(?:was|is|has|had|died|remains)\b)", re.I),
     }
 
 
@@ -1055,6 +1062,7 @@ _NUMBER_WORDS = frozenset(
                          "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty "
                          "fifty sixty seventy eighty ninety hundred thousand million dozen score "
                          "lakh lac crore billion").split() for plural in ("", "s"))
+_ONE_WORDS = frozenset(("a", "an", "another"))     # "a journalist was shot dead"
 
 
 def _may_state_figure(text: str, start: int, end: int, words: set[str] | None = None) -> bool:
@@ -1064,8 +1072,10 @@ def _may_state_figure(text: str, start: int, end: int, words: set[str] | None = 
     ``words``: ``words_in(text, start, end)`` when the caller has it already."""
     if words is None:
         words = words_in(text, start, end)
-    return bool(words & _lexicon()["trigger_words"]) and (
-        _DIGIT.search(text, start, end) is not None or not words.isdisjoint(_NUMBER_WORDS))
+    lex = _lexicon()
+    return bool(words & lex["trigger_words"]) and (
+        _DIGIT.search(text, start, end) is not None or not words.isdisjoint(_NUMBER_WORDS)
+        or (not words.isdisjoint(_ONE_WORDS) and not words.isdisjoint(lex["one_person_words"])))
 
 
 class ExtractionTimeout(UnreadableDocument):
@@ -1407,6 +1417,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
     numbers = [NumberPhrase(n.start + lo, n.end + lo, n.text, n.value, n.value_low, n.value_high,
                             n.qualifier, n.core_start + lo, n.is_vague, n.is_word, n.bare_digits)
                for n in numbers]
+    if _lexicon()["one_person"].search(text, lo, hi):
+        numbers = sorted(numbers + _single_victims(text, lo, hi, numbers), key=lambda n: n.start)
     counts = [n for n in numbers if _is_count(text, n, lo, hi)]
     # parts of a breakdown: "six civilians, including a woman and four children"
     is_part = [i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
@@ -1465,9 +1477,11 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             continue
         if grp is None and of_pronoun:
             grp = _antecedent(text, lo, n.start)
-        if grp is None and fighters is not None and not _CLAUSE_LEFT.search(text, fighters[1], n.start):
-            # "Three soldiers were killed and 12 were wounded", "350 troops, compared with 520
-            # last year": a number with no noun of its own counts the fighters before it
+        others = grp is not None and _OTHERS.fullmatch(text, n.end, np_end) is not None
+        if (grp is None or others) and fighters is not None \
+                and not _CLAUSE_LEFT.search(text, fighters[1], n.start):
+            # "Three soldiers were killed and 12 (others) were wounded", "350 troops, compared
+            # with 520 last year": a number with no noun of its own counts the fighters before it
             grp = fighters[0]
         who = grp.who if grp else "people"
         unit = grp.unit if grp else "people"
@@ -1478,6 +1492,52 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         neighbours = (max((m.end for m in numbers if m.end <= n.start), default=None),
                       min((m.start for m in numbers if m.start >= n.end), default=hi))
         yield n, who, unit, combatant, decision, span, neighbours
+
+
+# a single victim's predicate: passive ("was shot dead", "has been abducted") or a verb that takes
+# no object ("died", "went missing"); "a gunman killed five" is an agent, not a victim
+_ONE_PASSIVE = re.compile(r"\s{1,5}(?:was|has\s+been|had\s+been|is|got|reportedly|also|later|"
+                          r"subsequently|allegedly)\b", re.I)
+_ONE_INTRANSITIVE = re.compile(r"\s{1,5}(?:also\s+|later\s+|reportedly\s+)?(?:died|drowned|perished|"
+                               r"succumbed|went\s+missing|disappeared|remains\s+missing|"
+                               r"is\s+missing|was\s+missing|is\s+still\s+missing)\b", re.I)
+# "gunmen shot dead a policeman", "killing an aid worker", "wounding another"
+_ONE_OBJECT = re.compile(r"\b(?:killed|killing|kills|shot\s+dead|shot|wounded|wounding|injured|"
+                         r"injuring|abducted|abducting|kidnapped|kidnapping|beheaded|lynched|"
+                         r"murdered|stabbed|hanged|executed)\s{1,5}$", re.I)
+
+
+def _single_victims(text: str, lo: int, hi: int, numbers: list[NumberPhrase]) -> list[NumberPhrase]:
+    """One victim named with an article: "a journalist was shot dead", "an aid worker died",
+    "killing a policeman", "another was wounded". The number phrase is the article word."""
+    taken = [(m.start, m.end) for m in numbers]
+    out = []
+    for m in _lexicon()["one_person"].finditer(text, lo, hi):
+        word = m.group("article") or m.group("alone")
+        start = m.start("article") if m.group("article") else m.start("alone")
+        end = m.end("noun") if m.group("noun") else m.end("alone")
+        if any(a < end and start < b for a, b in taken):
+            continue
+        between = text[start + len(word):m.start("noun")] if m.group("noun") else ""
+        if re.search(r"[,.;:()]|\d|\b(?:and|or|of|from|by|who|that|which)\b", between):
+            continue     # the words between the article and the noun are modifiers only
+        after = text[end:hi]
+        passive = _ONE_PASSIVE.match(after)
+        victim = _ONE_INTRANSITIVE.match(after) is not None or _ONE_OBJECT.search(
+            text[max(lo, start - 30):start]) is not None
+        if passive and not victim:
+            a = _AUX.match(text[end:hi])
+            pos = end + (a.end() if a else 0)
+            d = _trigger_at(text[pos:hi], pos)
+            victim = d is not None and d.category in _HARM
+        if not victim:
+            continue
+        out.append(NumberPhrase(start, start + len(word), word, 1.0, 1.0, 1.0, "exact", start,
+                                False, True, False))
+    return out
+
+
+_OTHERS = re.compile(r"\s{1,5}(?:more\s{1,5})?others?", re.I)
 
 
 def _antecedent(text: str, lo: int, pos: int):
