@@ -386,6 +386,15 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
         return d
     left = _triggers_in(text, lo, n.start, "left", found)
     right = _triggers_in(text, np_end, hi, "right", found)
+    # a tally as the subject of a verb of change: "the death toll from the bombing in Quetta rose
+    # to 57", "the number of fatalities in Wayanad has reached 224"
+    verb = _TALLY_VERB.search(text, max(lo, n.start - 40), n.start)
+    if verb is not None:
+        subject = [d for d in left if d.end <= verb.start() and d.category
+                   and _word_gap(text, d.end, verb.start()) <= _TALLY_REACH
+                   and not _SPEECH_AFTER_MODAL.search(text, d.end, verb.start())]
+        if subject:
+            return subject[-1]
     # the word that governs the number: "killing 12", "the evacuation of 2,000"
     if left:
         last = left[-1]
@@ -449,6 +458,11 @@ def _main_predicate(text: str, start: int, hi: int) -> _Decision | None:
             return d
     return None
 
+
+_TALLY_VERB = re.compile(r"\b(?:(?:has|have|had)\s+)?(?:now\s+)?(?:rose|risen|climbed|jumped|increased|"
+                         r"grown|grew|reached|hit|soared|surged|stands|stood|gone\s+up|went\s+up|"
+                         r"is\s+now|was|is)(?:\s+(?:to|at))?\s{1,5}$", re.I)
+_TALLY_REACH = 10    # words between a tally's noun and its verb ("toll from the bus bombing in ...")
 
 _SPEECH_AFTER_MODAL = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed)\b")
 
