@@ -223,6 +223,8 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
             return None, pos, inner, False, False
         d = _trigger_at(seg_l, pos + lead)
         if d is not None:
+            if inner is not None and d.category != inner.category:
+                break      # "two of the wounded (later) succumbed": the predicate, not the noun
             inner = d
             pos = d.end
             continue
@@ -369,7 +371,7 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     # decides, not the clause's own verb
     rel = _RELATIVE.match(text, np_end, hi)
     if rel:
-        main = _main_predicate(text, rel.end(), hi)
+        main = _main_predicate(text, rel.end(), hi, relative=True)
         if main is not None:
             return main
     neg = _lexicon()["negative"].match(text, pos, hi)
@@ -392,7 +394,7 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     if verb is not None:
         subject = [d for d in left if d.end <= verb.start() and d.category
                    and _word_gap(text, d.end, verb.start()) <= _TALLY_REACH
-                   and not _SPEECH_AFTER_MODAL.search(text, d.end, verb.start())]
+                   and not _TALLY_BREAK.search(text, d.end, verb.start())]
         if subject:
             return subject[-1]
     # the word that governs the number: "killing 12", "the evacuation of 2,000"
@@ -414,14 +416,17 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
             candidates.append((gap + 0.5, d))
     for d in right:
         gap = _word_gap(text, np_end, d.start)
-        if gap <= WINDOW_WORDS:
-            candidates.append((gap, d))
+        if gap <= WINDOW_WORDS and not (_THE_BEFORE.search(text, max(lo, d.start - 9), d.start)
+                                        and d.term.lower() in _PEOPLE_WORDS):
+            candidates.append((gap, d))     # ("relatives of the dead" are not the dead)
     if not candidates:
         return None
     return min(candidates, key=lambda c: c[0])[1]
 
 
 _HARM = ("killed", "injured", "missing")
+_THE_BEFORE = re.compile(r"\bof\s{1,3}the\s{1,3}$", re.I)
+_PEOPLE_WORDS = frozenset(("dead", "wounded", "injured", "missing", "displaced", "deceased"))
 _RELATIVE = re.compile(r"\s{0,5},?\s{0,5}(?:who|that|which|whose)\b", re.I)
 # what may follow a subject's noun before its verb: an aside, a relative clause, a place or a time
 _SUBJECT_GOES_ON = re.compile(
@@ -435,13 +440,17 @@ _MAIN_VERB = re.compile(r"(?:^|(?<=[\s,)]))(?:were|was|have\s+been|has\s+been|ha
 _MAIN_REACH = 300        # characters a subject may run before its verb
 
 
-def _main_predicate(text: str, start: int, hi: int) -> _Decision | None:
+def _main_predicate(text: str, start: int, hi: int, relative: bool = False) -> _Decision | None:
     """The trigger of the main verb after a long subject that starts at ``start``: the first
     "were/was/have been ..." followed (past adverbs) by a trigger, or a trigger right after the
-    comma that closes an aside. None when there is none within reach."""
+    comma that closes an aside. None when there is none within reach. ``relative``: the subject
+    goes on with a relative clause at ``start``, whose own verb ("who were displaced ...") is
+    not the main one."""
     end = min(hi, start + _MAIN_REACH)
     lex = _lexicon()
     for m in _MAIN_VERB.finditer(text, start, end):
+        if relative and not text[start:m.start()].strip():
+            continue         # "who were displaced last year have returned": the clause's verb
         a = _AUX.match(text[m.start():hi])
         pos = m.start() + a.end() if a else m.end()
         neg = lex["negative"].match(text, pos, hi)
@@ -462,7 +471,10 @@ def _main_predicate(text: str, start: int, hi: int) -> _Decision | None:
 _TALLY_VERB = re.compile(r"\b(?:(?:has|have|had)\s+)?(?:now\s+)?(?:rose|risen|climbed|jumped|increased|"
                          r"grown|grew|reached|hit|soared|surged|stands|stood|gone\s+up|went\s+up|"
                          r"is\s+now|was|is)(?:\s+(?:to|at))?\s{1,5}$", re.I)
-_TALLY_REACH = 10    # words between a tally's noun and its verb ("toll from the bus bombing in ...")
+_TALLY_REACH = 15    # words between a tally's noun and its verb ("toll from the bus bombing in ...")
+# what a tally's subject never holds: a speaker's verb, a clause of its own
+_TALLY_BREAK = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed|who|that|which|"
+                          r"received|receiving|returned|reached)\b", re.I)
 
 _SPEECH_AFTER_MODAL = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed)\b")
 
@@ -1540,10 +1552,13 @@ def _single_victims(text: str, lo: int, hi: int, numbers: list[NumberPhrase]) ->
         victim = _ONE_INTRANSITIVE.match(after) is not None or _ONE_OBJECT.search(
             text[max(lo, start - 30):start]) is not None
         if passive and not victim:
-            a = _AUX.match(text[end:hi])
-            pos = end + (a.end() if a else 0)
-            d = _trigger_at(text[pos:hi], pos)
-            victim = d is not None and d.category in _HARM
+            # a harm word among the next few ("was badly burned", "has reportedly been killed")
+            for w in re.finditer(r"\b\w", text[end:min(hi, end + 50)]):
+                pos = end + w.start()
+                d = _trigger_at(text[pos:hi], pos)
+                if d is not None:
+                    victim = d.category in _HARM
+                    break
         if not victim:
             continue
         out.append(NumberPhrase(start, start + len(word), word, 1.0, 1.0, 1.0, "exact", start,
