@@ -156,7 +156,7 @@ _MODIFIER = re.compile(
     r"^\s*(?:(?:more|other|additional|innocent|local|young|elderly|foreign|unarmed|internally|"
     r"newly|displaced|wounded|injured|dead|missing|trapped|stranded|besieged|homeless|"
     r"vulnerable|ordinary|fellow|armed|suspected|alleged|pro-government|government|rebel|"
-    r"militia|opposition|regime|army|military|[A-Z][\w'’\-]*|[a-z]+-[a-z]+)\s+)", re.I)
+    r"militia|opposition|regime|army|military|[A-Z][\w'’\-]*|[a-z]+-[a-z]+|\d{1,3}-years?-old)\s+)", re.I)
 _OF = re.compile(r"^\s+of\s+(?:(?:the|their|its|his|her|those|these|them|whom|which)\s+)?", re.I)
 _OF_PRONOUN = re.compile(r"^\s+of\s+(?:whom|which|them|those)\b", re.I)
 _PART_OF = re.compile(r"(?:\binclud(?:ing|es|ed)|\bamong\s+them|\bamong\s+whom|\bmost\s+of\s+them|"
@@ -1237,7 +1237,8 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
         in_title = art.title is not None and sent.start == art.title[0]
         for fig_args in sentence_figures(si):
             n, who, unit, combatant, decision, span, neighbours = fig_args
-            key = (decision.category, n.value, n.value_low, n.value_high, text[sent.start:sent.end])
+            key = (decision.category, n.value, n.value_low, n.value_high, text[sent.start:sent.end],
+                   n.start - sent.start)
             if key in seen or (decision.category, n.start) in seen \
                     or (in_title and _told_in_body(art, candidates, sentence_figures,
                                                    decision.category, n)):
@@ -1536,7 +1537,7 @@ _ONE_OBJECT = re.compile(r"\b(?:killed|killing|kills|shot\s+dead|shot|wounded|wo
 def _single_victims(text: str, lo: int, hi: int, numbers: list[NumberPhrase]) -> list[NumberPhrase]:
     """One victim named with an article: "a journalist was shot dead", "an aid worker died",
     "killing a policeman", "another was wounded". The number phrase is the article word."""
-    taken = [(m.start, m.end) for m in numbers]
+    taken = [(m.start, m.end) for m in numbers if _is_count(text, m, lo, hi)]
     out = []
     for m in _lexicon()["one_person"].finditer(text, lo, hi):
         word = m.group("article") or m.group("alone")
@@ -1545,7 +1546,8 @@ def _single_victims(text: str, lo: int, hi: int, numbers: list[NumberPhrase]) ->
         if any(a < end and start < b for a, b in taken):
             continue
         between = text[start + len(word):m.start("noun")] if m.group("noun") else ""
-        if re.search(r"[,.;:()]|\d|\b(?:and|or|of|from|by|who|that|which)\b", between):
+        if re.search(r"[,.;:()]|\d(?!\d{0,2}-year-old)|\b(?:and|or|of|from|by|who|that|which)\b",
+                     between):
             continue     # the words between the article and the noun are modifiers only
         after = text[end:hi]
         passive = _ONE_PASSIVE.match(after)
