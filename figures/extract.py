@@ -229,7 +229,9 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
             pos = d.end
             continue
         m = _AND_MODIFIER.match(seg) if modified else None
-        if m and _MODIFIER.match(text[pos + m.end():hi]):
+        rest = text[pos + m.end():hi] if m else ""
+        mod = _MODIFIER.match(rest) if m else None
+        if mod and (rest[:1].isupper() or lex["noun"].match(rest, mod.end())):
             pos += m.end()         # "US and NATO troops", "American and coalition service members"
             continue
         if _FUNCTION.match(seg):
