@@ -399,6 +399,10 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
                    and not _TALLY_BREAK.search(text, d.end, verb.start())]
         if subject:
             return subject[-1]
+    # lives a disaster took: "claimed about 3,000 lives", "cost the lives of"
+    if _LIVES.search(text, n.end, np_end) and _TOOK.search(text, max(lo, n.start - 30), n.start):
+        m = _TOOK.search(text, max(lo, n.start - 30), n.start)
+        return _Decision("killed", m.group().strip(), m.start(), m.end())
     # the word that governs the number: "killing 12", "the evacuation of 2,000"
     if left:
         last = left[-1]
@@ -472,7 +476,13 @@ def _main_predicate(text: str, start: int, hi: int, relative: bool = False) -> _
 
 _TALLY_VERB = re.compile(r"\b(?:(?:has|have|had)\s+)?(?:now\s+)?(?:rose|risen|climbed|jumped|increased|"
                          r"grown|grew|reached|hit|soared|surged|stands|stood|gone\s+up|went\s+up|"
+                         r"passing|passed|passes|exceeded|exceeding|exceeds|topped|topping|tops|"
+                         r"surpassed|surpassing|"
                          r"is\s+now|was|is)(?:\s+(?:to|at))?\s{1,5}$", re.I)
+_LIVES = re.compile(r"\blives\s{0,3}$", re.I)
+_TOOK = re.compile(r"\b(?:claimed|claiming|claims|claim|cost|costing|costs|took|taken|taking|take|takes)"
+                   r"\s{1,5}(?:(?:the|some|about|nearly|almost|over|at\s+least|more\s+than)\s{1,5}){0,2}$",
+                   re.I)
 _TALLY_REACH = 15    # words between a tally's noun and its verb ("toll from the bus bombing in ...")
 # what a tally's subject never holds: a speaker's verb, a clause of its own
 _TALLY_BREAK = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed|who|that|which|"
