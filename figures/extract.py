@@ -1555,8 +1555,9 @@ def _single_victims(text: str, lo: int, hi: int, numbers: list[NumberPhrase]) ->
         word = m.group("article") or m.group("alone")
         start = m.start("article") if m.group("article") else m.start("alone")
         end = m.end("noun") if m.group("noun") else m.end("alone")
-        if any(a < end and start < b for a, b in taken):
-            continue
+        if any(a < end and start < b for a, b in taken) or _NOT_ONE.search(
+                text, max(lo, start - 12), start):
+            continue     # read already, or denied: "not a single civilian was hurt"
         between = text[start + len(word):m.start("noun")] if m.group("noun") else ""
         if re.search(r"[,.;:()]|\d(?!\d{0,2}-year-old)|\b(?:and|or|of|from|by|who|that|which)\b",
                      between):
@@ -1580,6 +1581,7 @@ def _single_victims(text: str, lo: int, hi: int, numbers: list[NumberPhrase]) ->
     return out
 
 
+_NOT_ONE = re.compile(r"\b(?:not|without|nor|never)\s{1,5}$", re.I)
 _OTHERS = re.compile(r"\s{1,5}(?:more\s{1,5})?others?", re.I)
 
 
