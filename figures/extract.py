@@ -1241,14 +1241,20 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
     credited: dict[int, Credit] = {}     # the credit of each sentence's first credited figure
     quotes = _Quotes(text, art, cues, resolved) if any(
         c in text[art.start:art.end] for c in _QUOTE_MARKS) else None
+    last = None      # (sentence, (who, unit, combatant)) of the last figure, when fighters
     for si in candidates:
         clock.check()
         sent = art.sentences[si]
         if ctx is None:
             ctx = _context(text, art, date, clock, words)
         in_title = art.title is not None and sent.start == art.title[0]
-        for fig_args in sentence_figures(si):
+        for k, fig_args in enumerate(sentence_figures(si)):
             n, who, unit, combatant, decision, span, neighbours = fig_args
+            if k == 0 and not combatant and last is not None and last[0] == si - 1 \
+                    and art.sentences[si - 1].paragraph == sent.paragraph \
+                    and _NO_NOUN.match(text, n.end, sent.end):
+                # "Nine soldiers were killed. Another 14 were wounded.": the fighters go on
+                who, unit, combatant = last[1]
             key = (decision.category, n.value, n.value_low, n.value_high, text[sent.start:sent.end],
                    n.start - sent.start)
             if key in seen or (decision.category, n.start) in seen \
@@ -1273,6 +1279,7 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                        if not gz.country_of_name(c.body)]
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
+            last = (si, (who, unit, combatant)) if combatant else None
             location, country, level = _place_for(text, ctx, art, si, n, exclude, neighbours)
             when, when_text = figure_date(text, *_own_part(sentence_figures(si), n, sent),
                                           n.start, ctx.date, words[si])
@@ -1581,6 +1588,9 @@ def _single_victims(text: str, lo: int, hi: int, numbers: list[NumberPhrase]) ->
     return out
 
 
+# a number with no noun of its own: "Another 14 were wounded", "12 others died", "two more"
+_NO_NOUN = re.compile(r"[ \t]{1,5}(?:(?:more|other)[ \t]{1,5})?(?:others?[ \t]{1,5})?(?:were|was|have|had|are|is|"
+                      r"died|later|also)\b", re.I)
 _NOT_ONE = re.compile(r"\b(?:not|without|nor|never)\s{1,5}$", re.I)
 _OTHERS = re.compile(r"\s{1,5}(?:more\s{1,5})?others?", re.I)
 
