@@ -1542,7 +1542,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
 
 # a single victim's predicate: passive ("was shot dead", "has been abducted") or a verb that takes
 # no object ("died", "went missing"); "a gunman killed five" is an agent, not a victim
-_ONE_PASSIVE = re.compile(r"\s{1,5}(?:was|has\s+been|had\s+been|is|got|reportedly|also|later|"
+_ONE_PASSIVE = re.compile(r"(?:\s{1,5}[a-z][\w\-]{1,20}(?=\s{1,5}(?:was|were)\b))?"   # "a civilian contractor"
+                          r"\s{1,5}(?:was|were|has\s+been|had\s+been|have\s+been|is|got|reportedly|also|later|"
                           r"subsequently|allegedly)\b", re.I)
 _ONE_INTRANSITIVE = re.compile(r"\s{1,5}(?:also\s+|later\s+|reportedly\s+)?(?:died|drowned|perished|"
                                r"succumbed|went\s+missing|disappeared|remains\s+missing|"
