@@ -70,6 +70,7 @@ def pattern() -> re.Pattern:
                                                               "billion", "lakh", "crore", "dozen"])
     first_word = _alternation(list(t["units"]) + list(t["tens"]))
     words = rf"(?:{first_word})(?:(?:\s*-\s*|\s+(?:and\s+)?)(?:{word}))*"
+    half = r"(?:(?:\s*-\s*|\s+)and(?:\s*-\s*|\s+)a(?:\s*-\s*|\s+)half)"   # "three-and-a-half million"
     scale = rf"(?:\s*(?:{_alternation(_SPACED_SCALES)})|(?:{_alternation(_TOUCHING_SCALES)}))\b"
     digits = (
         # Indian grouping: "8,10,896", "1,20,000", "1,00,00,000"
@@ -83,7 +84,7 @@ def pattern() -> re.Pattern:
         r"|\d+(?:\.\d+)?")
     number = (rf"(?:(?:{_alternation(t['phrases'])})\b"
               rf"|(?:{digits})(?:{scale})?"
-              rf"|(?:{words})\b(?:\s+(?:{_alternation(_SPACED_SCALES)})\b)?)")
+              rf"|(?:{words})\b(?:{half}?\s+(?:{_alternation(_SPACED_SCALES)})\b)?)")
     quals = _alternation(t["qualifier_of"])
     joiner = "|".join(re.escape(j) for j in t["joiners"] if j != "to")
     at_most = _alternation(w for w, q in t["qualifier_of"].items() if q == "at_most")
@@ -106,6 +107,7 @@ def word_value(text: str) -> float | None:
     key = " ".join(text.lower().split())
     if key in t["phrases"]:
         return float(t["phrases"][key])
+    key = re.sub(r"[\s-]+and[\s-]+a[\s-]+half\b", " half", key)
     total, current = 0, 0
     seen = False
     for w in re.split(r"[\s-]+", key):
@@ -115,6 +117,8 @@ def word_value(text: str) -> float | None:
             current += t["units"][w]
         elif w in t["tens"]:
             current += t["tens"][w]
+        elif w == "half" and seen:
+            current += 0.5            # "two and a half million"
         elif w == "hundred":
             current = (current or 1) * 100
         elif w in t["scales"]:
