@@ -299,7 +299,11 @@ def _transitive_trigger(text: str, pos: int, hi: int) -> bool:
     found = find_numbers(rest)
     if not found or not rest[:1].isspace() or rest[:found[0].start].strip():
         return False
-    return not _lexicon()["not_people"].match(rest[found[0].end:].lstrip())   # not "3 days later"
+    obj, after = found[0], rest[found[0].end:]
+    if obj.bare_digits and 1900 <= obj.value <= 2100:
+        return False         # "killed 2019": a year
+    # not "killed 3 days ago", nor "five people injured 3 of them seriously"
+    return not (_lexicon()["not_people"].match(after.lstrip()) or _OF_PRONOUN.match(after))
 
 
 _AND_MODIFIER = re.compile(r"\s*(?:and|or|&)\s+")
