@@ -262,6 +262,9 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
             return None, pos, inner, False, False
         d = _trigger_at(seg_l, pos + lead)
         if d is not None:
+            head = d.term.lower().split()
+            if head[0] not in ("in", "into", "at", "to", "inside") and lex["not_people"].fullmatch(head[-1]):
+                return None, pos, inner, False, False    # "13 temporary shelters", "12 evacuation centres"
             inner = d
             pos = d.end
             continue
