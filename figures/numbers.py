@@ -81,6 +81,10 @@ def pattern() -> re.Pattern:
         # a decimal comma, as translated reports write it, only before a scale word: "1,4 million",
         # "1,2 to 1,5 million" (a comma and exactly three digits is a thousands separator)
         rf"|\d{{1,3}},\d{{1,2}}(?=(?:\s*(?:-|–|—|to|and)\s*\d{{1,3}}(?:[.,]\d{{1,2}})?)?{scale})"
+        # a dot between groups of three, as translated reports write thousands: "1.200.000",
+        # "12.500 people" (a count is whole); before a scale word the dot is a decimal point
+        r"|\d{1,3}(?:\.\d{3}){2,4}(?![\d,.]\d)"
+        rf"|\d{{1,3}}\.\d{{3}}(?![\d,.]\d)(?!{scale})"
         r"|\d+(?:\.\d+)?")
     number = (rf"(?:(?:{_alternation(t['phrases'])})\b"
               rf"|(?:{digits})(?:{scale})?"
@@ -150,6 +154,9 @@ def number_value(text: str) -> tuple[float, bool] | None:
     num = m["num"].strip()
     if re.fullmatch(r"\d{1,3},\d{1,2}", num):
         num = num.replace(",", ".")   # a decimal comma: the pattern finds one only before a scale
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,4}", num) or (
+            not m["scale"] and re.fullmatch(r"\d{1,3}\.\d{3}", num)):
+        num = num.replace(".", "")    # dots between thousands: the pattern finds these only so
     num = re.sub(r"[,\s\u00a0\u202f]", "", num)
     try:
         value = float(num)
