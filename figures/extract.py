@@ -170,6 +170,34 @@ _PROVINCE_REF = re.compile(r"\b(?:the|this|that)\s+(?P<kind>province|governorate
 # Reading one number phrase
 
 
+# "two boys aged 9 and 12": the numbers after an age are ages too
+_AGE_LIST = re.compile(r"\b(?:aged?|ages)\s+(?:of\s+)?(?:[\w-]{1,12}\s*(?:,|and|or|to|-)\s*){1,4}$", re.I)
+# "15 members of three families": the number inside another number's noun phrase
+_MEMBERS_OF_BEFORE = re.compile(r"\bmembers\s+of\s+(?:the\s+)?$", re.I)
+_BY_BEFORE = re.compile(r"\bby\s+$", re.I)     # "attacked by dozens of gunmen": the attackers
+
+
+@cache
+def _not_count_patterns() -> dict[str, re.Pattern]:
+    """The patterns built from the word lists that say a number is no count of people harmed:
+    magnitudes, ages, capacities and populations beside it (numbers.toml [not_counts]), the
+    attackers as the subject of an attack verb and "N members of three families"
+    (groups.toml)."""
+    nc = load("numbers")["not_counts"]
+    groups = load("groups")
+    people = groups["people"]
+    gap = rf"(?:(?:{_alternation(people['members_of_words'])}|\d{{1,6}}|[A-Z][\w'’\-]{{0,30}})\s+)"
+    return {
+        "before": re.compile(rf"(?:^|(?<=[^\w-]))(?:{_alternation(nc['before'])})\s*[-.]?\s*$", re.I),
+        "after": re.compile(rf"^\s*-?\s*(?:{_alternation(nc['after'])})\b", re.I),
+        "attack": re.compile(
+            r"(?:\s+(?:reportedly|allegedly|apparently|also|then|later|first|have|has|had|"
+            r"riding\s+\w{1,20}|on\s+\w{1,20}|armed\s+with\s+\w{1,20}))?"
+            rf"\s+(?:{_alternation(groups['not_people']['attack_verbs'])})\b(?!\s+by\b)", re.I),
+        "members_of": re.compile(rf"\s+of\s+{gap}{{0,3}}(?:{_alternation(people['members_of'])})\b"),
+    }
+
+
 @dataclass
 class _Decision:
     category: str
@@ -193,8 +221,16 @@ def _is_count(text: str, n: NumberPhrase, lo: int, hi: int) -> bool:
         return False
     if n.qualifier == "exact" and n.value == 1 and n.is_word and re.match(r"\s+of\s+the\b", after):
         return False    # "one of the most ..."
-    if n.value == 0:
-        return False
+    if n.value == 0 or (not n.is_vague and n.value != int(n.value)):
+        return False    # a count of people is whole: "a 7.2 quake", "a 6.5 magnitude"
+    nc = _not_count_patterns()
+    if nc["before"].search(before) or nc["after"].match(after):
+        return False    # "a magnitude 7 quake", "children under 5", "a country of 20 million"
+    wider = text[max(lo, n.start - 40):n.start]
+    if _AGE_LIST.search(wider) and not _lexicon()["noun"].match(after.lstrip()):
+        return False    # "aged 3 and 9" (but "a woman aged 30 and 12 children")
+    if _MEMBERS_OF_BEFORE.search(wider) and find_numbers(wider):
+        return False    # "15 members of three families" counts the 15
     return True
 
 
@@ -218,11 +254,24 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
         seg_l = seg.lstrip()
         m = lex["noun"].match(seg_l)
         if m and (pos + lead + m.end() >= hi or not text[pos + lead + m.end()].isalnum()):
-            return lex["noun_of"][" ".join(m.group().lower().split())], pos + lead + m.end(), inner, True, False
+            grp, end = lex["noun_of"][" ".join(m.group().lower().split())], pos + lead + m.end()
+            nc = _not_count_patterns()
+            if m.group().lower() == "members":
+                of = nc["members_of"].match(text, end, hi)
+                if of:     # "15 members of three families": people, not fighters
+                    grp, end = lex["noun_of"]["people"], of.end()
+            if nc["attack"].match(text, end, hi) or _BY_BEFORE.search(text, max(0, n.start - 5), n.start):
+                return None, end, None, False, False    # the attackers, not the victims
+            if _transitive_trigger(text, end, hi):
+                return None, end, None, False, False    # "five gunmen killed 20 people"
+            return grp, end, inner, True, False
         if lex["not_people"].match(seg_l):
             return None, pos, inner, False, False
         d = _trigger_at(seg_l, pos + lead)
         if d is not None:
+            head = d.term.lower().split()
+            if head[0] not in ("in", "into", "at", "to", "inside") and lex["not_people"].fullmatch(head[-1]):
+                return None, pos, inner, False, False    # "13 temporary shelters", "12 evacuation centres"
             if inner is not None and d.category != inner.category:
                 break      # "two of the wounded (later) succumbed": the predicate, not the noun
             inner = d
@@ -249,6 +298,26 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
     if _FUNCTION.match(seg) or inner is not None:
         return None, pos, inner, True, False
     return None, pos, inner, False, False   # an unknown noun follows: "42 air strikes"
+
+
+def _transitive_trigger(text: str, pos: int, hi: int) -> bool:
+    """Whether a trigger right after a noun phrase takes a count as its object ("five gunmen
+    killed 20 people"): the noun phrase then names who did it, not who suffered it."""
+    gap = re.match(r"[ \t]+", text[pos:hi])
+    if gap is None:
+        return False
+    d = _trigger_at(text[pos + gap.end():hi], pos + gap.end())
+    if d is None or d.category not in ("killed", "injured", "missing"):
+        return False
+    rest = text[d.end:min(hi, d.end + 60)]
+    found = find_numbers(rest)
+    if not found or not rest[:1].isspace() or rest[:found[0].start].strip():
+        return False
+    obj, after = found[0], rest[found[0].end:]
+    if obj.bare_digits and 1900 <= obj.value <= 2100:
+        return False         # "killed 2019": a year
+    # not "killed 3 days ago", nor "five people injured 3 of them seriously"
+    return not (_lexicon()["not_people"].match(after.lstrip()) or _OF_PRONOUN.match(after))
 
 
 _AND_MODIFIER = re.compile(r"\s*(?:and|or|&)\s+")
