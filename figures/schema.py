@@ -110,9 +110,10 @@ REVIEW_STATUSES = ("unreviewed", "accepted", "corrected", "rejected")
 CORRECTABLE = ("value", "category", "location", "country", "source", "speaker")
 
 #: Columns of an export: every figure field (corrected values applied), then where it came from and
-#: what a reviewer said, then the values as first extracted.
+#: what a reviewer said, then the values as first extracted. ``part_of_figure_id`` is the
+#: ``figure_id`` of the total a part of a breakdown belongs to (``part_of`` resolved in the store).
 EXPORT_FIELDS = FIELDS + (
-    "figure_id", "extractor_version", "document_title", "document_url", "document_outlet",
+    "figure_id", "part_of_figure_id", "extractor_version", "document_title", "document_url", "document_outlet",
     "review_status", "review_note",
 ) + tuple(f"extracted_{name}" for name in CORRECTABLE)
 
@@ -137,6 +138,8 @@ HXL_COLUMNS = (
     ("document_title", "#meta+title"),
     ("document_url", "#meta+url"),
     ("page", "#meta+page"),
+    ("figure_id", "#meta+figure_id"),
+    ("part_of_figure_id", "#meta+part_of"),
     ("quote", "#description"),
     ("review_status", "#status"),
     ("review_note", "#meta+note"),
