@@ -1115,7 +1115,8 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
     ctx: _Context | None = None
     out: list[Figure] = []
     seen = set()
-    totals: set[tuple[str, int]] = set()     # (category, start) of each figure reported whole
+    # (category, start) -> (place, country, level) of each figure reported whole, for its parts
+    totals: dict[tuple[str, int], tuple[str, str, str]] = {}
     # every cue of the article read in order, so references resolve to what came before; the
     # sentences after the last candidate's paragraph cannot credit one of its figures
     last = candidates[-1]
@@ -1172,7 +1173,23 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                        if not gz.country_of_name(c.body)]
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
-            location, country, level = _place_for(text, ctx, art, si, n, exclude, neighbours)
+            whole = totals.get((decision.category, part_of)) if part_of is not None else None
+            if whole is not None:
+                # a part's place is its own, right by it ("of whom 30,000 in Hiraan region"),
+                # else its total's ("12 killed in Sumy, 5 of them children, while in Kharkiv")
+                own_end = _part_end(text, span[1], neighbours[1])
+                if any(n.end <= p.start < own_end for p in ctx.usable(si, exclude)):
+                    location, country, level = _place_for(text, ctx, art, si, n, exclude,
+                                                          (neighbours[0], own_end))
+                else:
+                    location, country, level = whole
+            else:
+                # the places of its parts ("including 12 in Aleppo and 8 in Idlib") are not the
+                # total's
+                exclude += [(f[0].start, _part_end(text, f[5][1], f[6][1]))
+                            for f in sentence_figures(si) if f[7] == span[0]
+                            and f[4].category == decision.category]
+                location, country, level = _place_for(text, ctx, art, si, n, exclude, neighbours)
             when, when_text = figure_date(text, *_own_part([f for f in sentence_figures(si)
                                                             if f[7] is None], n, sent),
                                           n.start, ctx.date, words[si])
@@ -1187,7 +1204,7 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                 quote=text[_quote_start(art, sent):sent.end], start=span[0], end=span[1],
                 part_of=part_of))
             if part_of is None:
-                totals.add((decision.category, span[0]))
+                totals[(decision.category, span[0])] = (location, country, level)
     return out
 
 
@@ -1377,6 +1394,11 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
     is_part: list[bool] = []
     for i, n in enumerate(counts):
         part = i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
+        if not part and i > 0 and not is_part[i - 1] and _OF_PRONOUN.match(text[n.end:hi]):
+            # "Eighteen people, six of them children, were killed", "21 people (eight of them
+            # children) drowned": the part right after its total's noun
+            prev_end = phrase(i - 1)[1]
+            part = prev_end <= n.start and bool(_PART_AFTER_TOTAL.fullmatch(text, prev_end, n.start))
         if not part and i > 0 and is_part[i - 1]:
             prev_end = phrase(i - 1)[1]
             part = prev_end <= n.start and bool(_LIST_JOIN.fullmatch(text, prev_end, n.start)) \
@@ -1472,7 +1494,18 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         yield n, who, unit, combatant, decision, span, neighbours, None
 
 
-_LIST_JOIN = re.compile(r"\s{0,5}(?:,\s{0,5})?(?:and|as well as|plus|,)\s{1,5}", re.I)
+_PART_END = re.compile(r"[,;()]|\b(?:while|whereas|but|although|though|however)\b", re.I)
+def _part_end(text: str, pos: int, bound: int) -> int:
+    """Where a part's own words end: the first comma, bracket or clause break after ``pos`` (the
+    end of its noun phrase), else ``bound`` (the next number or the sentence's end)."""
+    m = _PART_END.search(text, pos, bound)
+    return m.start() if m else bound
+
+
+_PART_AFTER_TOTAL = re.compile(r"\s{0,5}[,(—–-]\s{0,5}")
+# between two parts of a list: "4 police officers and 2 attackers", "12 in Aleppo and 8 in Idlib"
+_LIST_JOIN = re.compile(r"(?:\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3})?"
+                        r"\s{0,5}(?:,\s{0,5})?(?:and|as well as|plus|,)\s{1,5}")
 _PART_NOUN = re.compile(r"\s{0,5}(?:(?:were|was|are|is)\s{1,5})?", re.I)
 
 
