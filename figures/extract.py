@@ -1426,6 +1426,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             if not ok:
                 continue       # "including 3 schools": an unknown noun, no people
             grp, np_end = _part_group(text, grp, np_end, hi) if grp is None else (grp, np_end)
+            if grp is None and _status_part(text, np_end, hi):
+                continue       # "of which 838 have been relocated": what became of some of them
             decision, start, who, unit, combatant = total
             if grp is not None:
                 who, unit, combatant = grp.who, grp.unit, grp.combatant
@@ -1467,6 +1469,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
                 and not _CLAUSE_LEFT.search(text, total[1], n.start):
             # "47 people were injured, 15 of them seriously", "310, 95 of them children": a part
             grp, np_end = _part_group(text, None, np_end, hi)
+            if grp is None and _status_part(text, np_end, hi):
+                continue
             t_decision, start, who, unit, combatant = total
             if grp is not None:
                 who, unit, combatant = grp.who, grp.unit, grp.combatant
@@ -1518,6 +1522,16 @@ def _own_predicate(text: str, phrase: tuple, hi: int) -> bool:
     m = _AUX.match(text[np_end:hi])
     pos = np_end + (m.end() if m else 0)
     return _trigger_at(text[pos:hi], pos) is not None
+
+
+_STATUS = re.compile(r"\s{1,5}(?:are|is|were|was|have|has|had|later|subsequently|since)\b", re.I)
+
+
+def _status_part(text: str, pos: int, hi: int) -> bool:
+    """Does a part with no noun of its own go on with a predicate ("of which 6,142 are being
+    hosted by relatives", "three of whom later died")? It says what became of some of the
+    total, not who they were: no part of the breakdown."""
+    return bool(_STATUS.match(text, pos, hi))
 
 
 def _part_group(text: str, grp, pos: int, hi: int):
