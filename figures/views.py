@@ -561,19 +561,45 @@ class Segment:
     start: int
     end: int
     figure: dict | None      # the figure row this span belongs to, None for plain text
+    first: bool = True       # the figure's first piece (a total is cut around its parts)
 
 
 def segments(text: str, figures: list[dict]) -> list[Segment]:
     """Split a text into plain and figure spans, in order, covering the text exactly once.
-    Overlapping figures: the earlier one keeps its span, the later one starts after it."""
-    out, pos = [], 0
-    for f in sorted(figures, key=lambda r: (r["start"], r["end"])):
-        a, b = max(int(f["start"]), pos), min(int(f["end"]), len(text))
+    A figure whose span holds others (a total and its parts: "Six civilians, including four
+    children, were killed") is cut around them, so each is marked; other overlapping figures:
+    the earlier one keeps its span, the later one starts after it."""
+    spans = sorted(((int(f["start"]), int(f["end"]), f) for f in figures),
+                   key=lambda t: (t[0], t[1]))
+    pieces = []
+    for k, (a, b, f) in enumerate(spans):
+        inner = []      # the figures inside this one: they start at or after it, before its end
+        for x, y, g in spans[k + 1:]:
+            if x >= b:
+                break
+            if y <= b and (x, y) != (a, b):
+                inner.append((x, y))
+        for x, y, g in reversed(spans[:k]):
+            if x < a:
+                break
+            if y < b:                   # same start, shorter
+                inner.append((x, y))
+        inner.sort()
+        for x, y in inner:
+            if x > a:
+                pieces.append((a, x, f))
+            a = max(a, y)
+        if b > a or not inner:
+            pieces.append((a, b, f))
+    out, pos, seen = [], 0, set()
+    for a, b, f in sorted(pieces, key=lambda p: (p[0], p[1])):
+        a, b = max(a, pos), min(b, len(text))
         if b <= a:
             continue
         if a > pos:
             out.append(Segment(pos, a, None))
-        out.append(Segment(a, b, f))
+        out.append(Segment(a, b, f, id(f) not in seen))
+        seen.add(id(f))
         pos = b
     if pos < len(text):
         out.append(Segment(pos, len(text), None))
@@ -643,7 +669,8 @@ def document_html(text: str, figures: list[dict], colours: dict[str, str],
                 f"{f['category']}: {number_words(f)} · {f['location'] or 'place not stated'} · "
                 f"{credit(f['source'], f.get('speaker')) or 'source not stated'} · "
                 f"{format_date(f['reported_date'])} · figure {f['figure_id']}", quote=True)
-            parts.append(f"<mark id='figure-{int(f['figure_id'])}' title=\"{tip}\" "
+            anchor = f"id='figure-{int(f['figure_id'])}' " if seg.first and i == 0 else ""
+            parts.append(f"<mark {anchor}title=\"{tip}\" "
                          f"style='background:{colour}30;border-bottom:3px solid {colour};"
                          f"padding:0 2px;border-radius:2px'>{chunk}</mark>")
     parts.append("</div>")

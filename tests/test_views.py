@@ -441,3 +441,20 @@ def test_a_part_whose_total_is_filtered_out_still_says_so():
     # a frame from before parts were stored has none
     old = views.table_frame(pd.DataFrame(rows).drop(columns=["part_of", "part_of_figure_id"]))
     assert list(old["part_of"]) == ["", ""]
+
+
+def test_a_total_is_cut_around_its_parts_so_each_is_marked():
+    text = "Six civilians, including four children, were killed."
+    total = {"start": 0, "end": text.index(" were killed") + 12}
+    part = {"start": text.index("four"), "end": text.index("four") + len("four children")}
+    segs = views.segments(text, [total, part])
+    assert "".join(text[s.start:s.end] for s in segs) == text
+    assert [(text[s.start:s.end], s.figure is part, s.first) for s in segs] == [
+        ("Six civilians, including ", False, True), ("four children", True, True),
+        (", were killed", False, False), (".", False, True)]
+    rows = [dict(figure_id=i, category="killed", qualifier="exact", value=v, value_low=v,
+                 value_high=v, location="", source="", reported_date="", **span)
+            for i, v, span in ((1, 6.0, total), (2, 4.0, part))]
+    out = views.document_html(text, rows, {"killed": "#D55E00"})
+    assert out.count("<mark id='figure-1'") == 1 and out.count("<mark id='figure-2'") == 1
+    assert out.count("<mark ") == 3
