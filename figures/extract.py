@@ -1398,7 +1398,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             # "Eighteen people, six of them children, were killed", "21 people (eight of them
             # children) drowned": the part right after its total's noun
             prev_end = phrase(i - 1)[1]
-            part = prev_end <= n.start and bool(_PART_AFTER_TOTAL.fullmatch(text, prev_end, n.start))
+            part = prev_end <= n.start \
+                and bool(_PART_AFTER_TOTAL.fullmatch(text, prev_end, n.start))
         if not part and i > 0 and is_part[i - 1]:
             prev_end = phrase(i - 1)[1]
             part = prev_end <= n.start and bool(_LIST_JOIN.fullmatch(text, prev_end, n.start)) \
@@ -1421,7 +1422,7 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
                       min((m.start for m in numbers if m.start >= n.end), default=hi))
         if is_part[i]:
             if total is None:
-                continue       # the total is no figure (hypothetical, denied, no noun): nor its parts
+                continue       # the total is no figure (hypothetical, denied, no noun), nor its parts
             grp, np_end, _, ok, of_pronoun = phrase(i)
             if not ok:
                 continue       # "including 3 schools": an unknown noun, no people
@@ -1431,7 +1432,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             decision, start, who, unit, combatant = total
             if grp is not None:
                 who, unit, combatant = grp.who, grp.unit, grp.combatant
-            yield n, who, unit, combatant, decision, (n.start, max(np_end, n.end)), neighbours, start
+            span = (n.start, max(np_end, n.end))
+            yield n, who, unit, combatant, decision, span, neighbours, start
             continue
         # the clause this number belongs to: between its neighbours and clause breaks
         left_bound = counts[i - 1].end if i > 0 else lo
@@ -1474,7 +1476,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             t_decision, start, who, unit, combatant = total
             if grp is not None:
                 who, unit, combatant = grp.who, grp.unit, grp.combatant
-            yield n, who, unit, combatant, t_decision, (n.start, max(np_end, n.end)), neighbours, start
+            span = (n.start, max(np_end, n.end))
+            yield n, who, unit, combatant, t_decision, span, neighbours, start
             continue
         if decision is None or not decision.category:
             previous = total = None
@@ -1508,7 +1511,8 @@ def _part_end(text: str, pos: int, bound: int) -> int:
 
 _PART_AFTER_TOTAL = re.compile(r"\s{0,5}[,(—–-]\s{0,5}")
 # between two parts of a list: "4 police officers and 2 attackers", "12 in Aleppo and 8 in Idlib"
-_LIST_JOIN = re.compile(r"(?:\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3})?"
+_LIST_JOIN = re.compile(r"(?:\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}"
+                        r"(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3})?"
                         r"\s{0,5}(?:,\s{0,5})?(?:and|as well as|plus|,)\s{1,5}")
 _PART_NOUN = re.compile(r"\s{0,5}(?:(?:were|was|are|is)\s{1,5})?", re.I)
 

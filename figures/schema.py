@@ -113,7 +113,8 @@ CORRECTABLE = ("value", "category", "location", "country", "source", "speaker")
 #: what a reviewer said, then the values as first extracted. ``part_of_figure_id`` is the
 #: ``figure_id`` of the total a part of a breakdown belongs to (``part_of`` resolved in the store).
 EXPORT_FIELDS = FIELDS + (
-    "figure_id", "part_of_figure_id", "extractor_version", "document_title", "document_url", "document_outlet",
+    "figure_id", "part_of_figure_id", "extractor_version", "document_title", "document_url",
+    "document_outlet",
     "review_status", "review_note",
 ) + tuple(f"extracted_{name}" for name in CORRECTABLE)
 

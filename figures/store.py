@@ -806,6 +806,7 @@ def _explained(method):
 
 
 for _name in ("has", "add", "add_many", "reextract", "review", "clear_review", "seed_sample",
-              "figure", "total_of", "parts_of", "iter_figures", "figures", "documents", "document", "orphan_reviews",
+              "figure", "total_of", "parts_of", "iter_figures", "figures", "documents", "document",
+              "orphan_reviews",
               "stats", "data_version"):
     setattr(Store, _name, _explained(getattr(Store, _name)))
