@@ -30,7 +30,7 @@ from .schema import Figure
 from .sources import (NO_CREDIT, ArticleSources, Attribution, Credit, credit_for,
                       find_attributions)
 
-EXTRACTOR_VERSION = "0.3.0"
+EXTRACTOR_VERSION = "0.4.0"
 
 # The backstop against a pathological document: every pattern is bounded (tests/test_regex_safety.py
 # checks it), and the engine also gives up on a document that takes longer than this, with an error
@@ -1287,6 +1287,8 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
     ctx: _Context | None = None
     out: list[Figure] = []
     seen = set()
+    # (category, start) -> (place, country, level) of each figure reported whole, for its parts
+    totals: dict[tuple[str, int], tuple[str, str, str]] = {}
     # every cue of the article read in order, so references resolve to what came before; the
     # sentences after the last candidate's paragraph cannot credit one of its figures
     last = candidates[-1]
@@ -1318,7 +1320,9 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             ctx = _context(text, art, date, clock, words)
         in_title = art.title is not None and sent.start == art.title[0]
         for k, fig_args in enumerate(sentence_figures(si)):
-            n, who, unit, combatant, decision, span, neighbours = fig_args
+            n, who, unit, combatant, decision, span, neighbours, part_of = fig_args
+            if part_of is not None and (decision.category, part_of) not in totals:
+                continue    # a part whose total is not reported (a repeat, a headline's)
             if k == 0 and not combatant and last is not None and last[0] == si - 1 \
                     and art.sentences[si - 1].paragraph == sent.paragraph \
                     and _NO_NOUN.match(text, n.end, sent.end):
@@ -1349,8 +1353,25 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
             last = (si, (who, unit, combatant)) if combatant else None
-            location, country, level = _place_for(text, ctx, art, si, n, exclude, neighbours)
-            when, when_text = figure_date(text, *_own_part(sentence_figures(si), n, sent),
+            whole = totals.get((decision.category, part_of)) if part_of is not None else None
+            if whole is not None:
+                # a part's place is its own, right by it ("of whom 30,000 in Hiraan region"),
+                # else its total's ("12 killed in Sumy, 5 of them children, while in Kharkiv")
+                own_end = _part_end(text, span[1], neighbours[1])
+                if any(n.end <= p.start < own_end for p in ctx.usable(si, exclude)):
+                    location, country, level = _place_for(text, ctx, art, si, n, exclude,
+                                                          (neighbours[0], own_end))
+                else:
+                    location, country, level = whole
+            else:
+                # the places of its parts ("including 12 in Aleppo and 8 in Idlib") are not the
+                # total's
+                exclude += [(f[0].start, _part_end(text, f[5][1], f[6][1]))
+                            for f in sentence_figures(si) if f[7] == span[0]
+                            and f[4].category == decision.category]
+                location, country, level = _place_for(text, ctx, art, si, n, exclude, neighbours)
+            when, when_text = figure_date(text, *_own_part([f for f in sentence_figures(si)
+                                                            if f[7] is None], n, sent),
                                           n.start, ctx.date, words[si])
             out.append(Figure(
                 doc_id=doc_id, article=art.index, category=decision.category, value=n.value,
@@ -1360,7 +1381,10 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                 location_level=level,
                 source=credit.source, speaker=credit.speaker, reported_date=ctx.date,
                 figure_date=when, figure_date_text=when_text,
-                quote=text[_quote_start(art, sent):sent.end], start=span[0], end=span[1]))
+                quote=text[_quote_start(art, sent):sent.end], start=span[0], end=span[1],
+                part_of=part_of))
+            if part_of is None:
+                totals[(decision.category, span[0])] = (location, country, level)
     return out
 
 
@@ -1523,9 +1547,13 @@ def _event_words() -> frozenset[str]:
 
 
 def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
-    """(number, who, unit, combatant, decision, span, neighbours) for every figure in one
+    """(number, who, unit, combatant, decision, span, neighbours, part_of) for every figure in one
     sentence; ``neighbours``: the end of the sentence's number before it (None for the first)
-    and the start of the one after it (else the sentence's end), for ``_place_for``.
+    and the start of the one after it (else the sentence's end), for ``_place_for``;
+    ``part_of``: for a part of a breakdown ("4 police officers" in "23 people, including 4 police
+    officers and 2 attackers, were killed"), the span start of its total, which is yielded before
+    it; None for a figure that stands alone. A part has its total's category and its own noun's
+    who; a part whose total is not a figure (hypothetical, denied, no noun) is not yielded.
     ``words``: ``words_in`` of the sentence when the caller has it already."""
     lo, hi = sent.start, min(sent.end, sent.start + MAX_SENTENCE)
     numbers = find_numbers(text[lo:hi], words if hi == sent.end else None)
@@ -1535,10 +1563,31 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
     if _lexicon()["one_person"].search(text, lo, hi):
         numbers = sorted(numbers + _single_victims(text, lo, hi, numbers), key=lambda n: n.start)
     counts = [n for n in numbers if _is_count(text, n, lo, hi)]
-    # parts of a breakdown: "six civilians, including a woman and four children"
-    is_part = [i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
-               and not re.search(r"\b(?:of whom|of which)\b", text[counts[i - 1].end:n.start])
-               for i, n in enumerate(counts)]
+    phrases: dict[int, tuple] = {}
+
+    def phrase(j: int) -> tuple:
+        if j not in phrases:
+            phrases[j] = _noun_phrase(text, counts[j], hi)
+        return phrases[j]
+
+    # parts of a breakdown: "six civilians, including a woman and four children", "60 people,
+    # of whom 20 were children", and every item of a list of parts ("including 4 police officers
+    # and 2 attackers"), unless an item has a predicate of its own ("..., and 40 were wounded")
+    is_part: list[bool] = []
+    for i, n in enumerate(counts):
+        part = i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
+        if not part and i > 0 and not is_part[i - 1] and _OF_PRONOUN.match(text[n.end:hi]):
+            # "Eighteen people, six of them children, were killed", "21 people (eight of them
+            # children) drowned": the part right after its total's noun
+            prev_end = phrase(i - 1)[1]
+            part = prev_end <= n.start \
+                and bool(_PART_AFTER_TOTAL.fullmatch(text, prev_end, n.start))
+        if not part and i > 0 and is_part[i - 1]:
+            prev_end = phrase(i - 1)[1]
+            part = prev_end <= n.start and bool(_LIST_JOIN.fullmatch(text, prev_end, n.start)) \
+                and not _own_predicate(text, phrase(i), hi)
+        is_part.append(part)
+
     def right_of(j: int) -> int:
         later = [c for c, part in zip(counts[j + 1:], is_part[j + 1:]) if not part]
         bound = later[0].start if later else hi
@@ -1547,9 +1596,26 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
 
     previous: tuple | None = None
     fighters: tuple | None = None     # (group, end) of the sentence's last combatant figure
+    total: tuple | None = None        # (decision, span start, who, unit, combatant) of the
+                                      # sentence's last figure that stands alone, for its parts
     found = None      # the sentence's trigger matches, found at its first number that needs them
     for i, n in enumerate(counts):
+        neighbours = (max((m.end for m in numbers if m.end <= n.start), default=None),
+                      min((m.start for m in numbers if m.start >= n.end), default=hi))
         if is_part[i]:
+            if total is None:
+                continue       # the total is no figure (hypothetical, denied, no noun), nor its parts
+            grp, np_end, _, ok, of_pronoun = phrase(i)
+            if not ok:
+                continue       # "including 3 schools": an unknown noun, no people
+            grp, np_end = _part_group(text, grp, np_end, hi) if grp is None else (grp, np_end)
+            if grp is None and _status_part(text, np_end, hi):
+                continue       # "of which 838 have been relocated": what became of some of them
+            decision, start, who, unit, combatant = total
+            if grp is not None:
+                who, unit, combatant = grp.who, grp.unit, grp.combatant
+            span = (n.start, max(np_end, n.end))
+            yield n, who, unit, combatant, decision, span, neighbours, start
             continue
         # the clause this number belongs to: between its neighbours and clause breaks
         left_bound = counts[i - 1].end if i > 0 else lo
@@ -1565,9 +1631,9 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             left_bound = max(left_bound, open_paren + 1)
             close = text.find(")", n.end, hi)
             right_bound = min(right_bound, close) if close != -1 else right_bound
-        grp, np_end, inner, ok, of_pronoun = _noun_phrase(text, n, hi)
+        grp, np_end, inner, ok, of_pronoun = phrase(i)
         if not ok:
-            previous = None
+            previous = total = None
             continue
         if found is None:
             found = _all_triggers(text, lo, hi, words if hi == sent.end else None)
@@ -1575,20 +1641,31 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         if decision is None and previous is not None and re.fullmatch(
                 r"\s*(?:,\s*)?(?:and|as well as|plus|or|,)\s*", text[previous[1]:n.start]):
             decision = previous[0]     # "26 fighters were killed, as well as nine soldiers"
-        if decision is None and i + 1 < len(counts) and re.fullmatch(
+        if decision is None and i + 1 < len(counts) and not is_part[i + 1] and re.fullmatch(
                 r"\s*(?:,\s*)?(?:and|or|as well as|,)\s*", text[np_end:counts[i + 1].start]):
             # "Seven women and 12 militants were killed": the next number's predicate is shared
             nxt = counts[i + 1]
-            _, nxt_end, nxt_inner, nxt_ok, _ = _noun_phrase(text, nxt, hi)
+            _, nxt_end, nxt_inner, nxt_ok, _ = phrase(i + 1)
             if nxt_ok:
                 decision = _decide(text, nxt, nxt_end, nxt_inner, nxt.start, right_of(i + 1), found)
-        if decision is None or not decision.category:
-            previous = None
+        if of_pronoun and total is not None and (decision is None or not decision.category
+                                                 or decision.category == total[0].category) \
+                and not _CLAUSE_LEFT.search(text, total[1], n.start):
+            # "47 people were injured, 15 of them seriously", "310, 95 of them children": a part
+            grp, np_end = _part_group(text, None, np_end, hi)
+            if grp is None and _status_part(text, np_end, hi):
+                continue
+            t_decision, start, who, unit, combatant = total
+            if grp is not None:
+                who, unit, combatant = grp.who, grp.unit, grp.combatant
+            span = (n.start, max(np_end, n.end))
+            yield n, who, unit, combatant, t_decision, span, neighbours, start
             continue
-        if of_pronoun and previous is not None and previous[0].category == decision.category:
-            continue   # "47 people were injured, 15 of them seriously": a part of the total
+        if decision is None or not decision.category:
+            previous = total = None
+            continue
         if _hypothetical_or_denied(text, n, decision, left_bound):
-            previous = None
+            previous = total = None
             continue
         if grp is None and of_pronoun:
             grp = _antecedent(text, lo, n.start)
@@ -1603,10 +1680,59 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         combatant = grp.combatant if grp else False
         span = (min(n.start, decision.start), max(np_end, n.end, decision.end))
         previous = (decision, np_end)
+        total = (decision, span[0], who, unit, combatant)
         fighters = (grp, n.end) if grp is not None and grp.combatant else None
-        neighbours = (max((m.end for m in numbers if m.end <= n.start), default=None),
-                      min((m.start for m in numbers if m.start >= n.end), default=hi))
-        yield n, who, unit, combatant, decision, span, neighbours
+        yield n, who, unit, combatant, decision, span, neighbours, None
+
+
+_PART_END = re.compile(r"[,;()]|\b(?:while|whereas|but|although|though|however)\b", re.I)
+def _part_end(text: str, pos: int, bound: int) -> int:
+    """Where a part's own words end: the first comma, bracket or clause break after ``pos`` (the
+    end of its noun phrase), else ``bound`` (the next number or the sentence's end)."""
+    m = _PART_END.search(text, pos, bound)
+    return m.start() if m else bound
+
+
+_PART_AFTER_TOTAL = re.compile(r"\s{0,5}[,(—–-]\s{0,5}")
+# between two parts of a list: "4 police officers and 2 attackers", "12 in Aleppo and 8 in Idlib"
+_LIST_JOIN = re.compile(r"(?:\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}"
+                        r"(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3})?"
+                        r"\s{0,5}(?:,\s{0,5})?(?:and|as well as|plus|,)\s{1,5}")
+_PART_NOUN = re.compile(r"\s{0,5}(?:(?:were|was|are|is)\s{1,5})?", re.I)
+
+
+def _own_predicate(text: str, phrase: tuple, hi: int) -> bool:
+    """Has an item of a list its own predicate right after its noun phrase ("and 40 wounded",
+    "and 40 others were hurt"), which makes it a figure of its own rather than a part?"""
+    _, np_end, inner, _, _ = phrase
+    if inner is not None:
+        return True
+    m = _AUX.match(text[np_end:hi])
+    pos = np_end + (m.end() if m else 0)
+    return _trigger_at(text[pos:hi], pos) is not None
+
+
+_STATUS = re.compile(r"\s{1,5}(?:are|is|were|was|have|has|had|later|subsequently|since)\b", re.I)
+
+
+def _status_part(text: str, pos: int, hi: int) -> bool:
+    """Does a part with no noun of its own go on with a predicate ("of which 6,142 are being
+    hosted by relatives", "three of whom later died")? It says what became of some of the
+    total, not who they were: no part of the breakdown."""
+    return bool(_STATUS.match(text, pos, hi))
+
+
+def _part_group(text: str, grp, pos: int, hi: int):
+    """(group, end) of the noun a part names after "of them"/"of whom N were" ("six of them
+    children", "of whom 20 were children"); (None, pos) when it names none ("15 of them
+    seriously"), and the part counts its total's people."""
+    lex = _lexicon()
+    m = _PART_NOUN.match(text, pos, hi)
+    at = m.end() if m else pos
+    noun = lex["noun"].match(text[at:hi])
+    if noun and (at + noun.end() >= hi or not text[at + noun.end()].isalnum()):
+        return lex["noun_of"][" ".join(noun.group().lower().split())], at + noun.end()
+    return None, pos
 
 
 # a single victim's predicate: passive ("was shot dead", "has been abducted") or a verb that takes
