@@ -1576,6 +1576,16 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
     is_part: list[bool] = []
     for i, n in enumerate(counts):
         part = i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
+        if part and _COMMA_AND.search(text, counts[i - 1].end, n.start) \
+                and _own_predicate(text, phrase(i), hi):
+            part = False     # "killed, including a nurse, and 17 were wounded": a figure of its own
+        if not part and i > 0 and not is_part[i - 1] and counts[i].value < counts[i - 1].value:
+            prev_end = phrase(i - 1)[1]
+            if prev_end <= n.start and _BRACKET_OPEN.fullmatch(text, prev_end, n.start):
+                # "Three guards (two brothers and their cousin) died": a breakdown in brackets,
+                # unless it restates the total in another unit ("2,300 households (11,500 people)")
+                g_total, g_part = phrase(i - 1)[0], phrase(i)[0]
+                part = g_total is None or g_part is None or g_total.unit == g_part.unit
         if not part and i > 0 and not is_part[i - 1] and _OF_PRONOUN.match(text[n.end:hi]):
             # "Eighteen people, six of them children, were killed", "21 people (eight of them
             # children) drowned": the part right after its total's noun
@@ -1693,6 +1703,8 @@ def _part_end(text: str, pos: int, bound: int) -> int:
     return m.start() if m else bound
 
 
+_COMMA_AND = re.compile(r",\s{0,3}(?:and|while|but)\s{1,3}$", re.I)
+_BRACKET_OPEN = re.compile(r"\s{0,3}\(\s{0,3}(?:(?:including|among\s+them|of\s+whom)\s{1,3})?")
 _PART_AFTER_TOTAL = re.compile(r"\s{0,5}[,(—–-]\s{0,5}")
 # between two parts of a list: "4 police officers and 2 attackers", "12 in Aleppo and 8 in Idlib"
 _LIST_JOIN = re.compile(r"(?:\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}"
