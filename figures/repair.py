@@ -25,6 +25,7 @@ from .lexicon import load, words_in
 MIN_PART = 2        # shortest piece a run of letters is cut into
 MIN_DIGIT_SIDE = 3  # shortest word parted from a number it is glued to ("killed12", not "th12")
 MAX_PARTS = 3
+MAX_ALTERNATION = 50  # more distinct runs to cut than this are found by a pass over every word
 
 
 @cache
@@ -57,6 +58,11 @@ def _words():
     except FileNotFoundError:
         keep = frozenset()
     return frozenset(parts), frozenset(qualifying), frozenset(joinable), keep
+
+
+@cache
+def _function_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in load("repair")["function"])
 
 
 def _trie(words) -> str:
@@ -99,6 +105,7 @@ _DIGIT_LETTER = re.compile(r"[0-9](?:(?=[^\W\d_])|(?<=[^\W\d_][0-9]))")
 _BREAK = re.compile(r"[-\u2010\u2011\u00ad](?<=[^\W\d_].)"
                     r"(?:(?<=\u00ad)[ \t]{0,3}(?:\r?\n[ \t]{0,3})?|[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,3})"
                     r"(?=[^\W\d_])")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _WORD_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]{1,30}$")
 _WORD_AFTER = re.compile(r"[^\W\d_]{1,30}(?![^\W\d_])")
 # the whole number glued to a word: "2,000" before "people", "12" after "killed"
@@ -147,8 +154,10 @@ def split_run(token: str, whole: bool = True) -> list[str] | None:
         i = j
     if not any(p.lower() in qualifying for p in pieces):
         return None
-    # a capitalised run (a name?) is cut only after a first word of three letters or more
-    if token[0].isupper() and len(pieces[0]) < 3:
+    # a capitalised run (a name?) is cut after a first word of two letters only when the rest
+    # are function words ("Atleast", "Inthe")
+    if token[0].isupper() and len(pieces[0]) < 3 and \
+            not all(p in _function_words() for p in pieces[1:]):
         return None
     return pieces
 
@@ -238,10 +247,14 @@ def _edits(text: str, words=None) -> list[tuple[int, int, str]]:
     glued = [w for w in _glue_pattern().findall("\n".join(words_in(text) if words is None else words))
              if split_run(w)]
     if glued:
-        glued.sort(key=len, reverse=True)
-        where = re.compile(rf"(?<![^\W\d_])(?:{'|'.join(map(re.escape, glued))})(?![^\W\d_])",
-                           re.IGNORECASE)
-        for m in where.finditer(text):
+        if len(glued) <= MAX_ALTERNATION:
+            glued.sort(key=len, reverse=True)
+            found = re.compile(rf"(?<![^\W\d_])(?:{'|'.join(map(re.escape, glued))})"
+                               r"(?![^\W\d_])", re.IGNORECASE).finditer(text)
+        else:      # many: one pass over the runs of letters (a long pattern would be slow)
+            wanted = set(glued)
+            found = (m for m in _LETTERS.finditer(text) if m.group().lower() in wanted)
+        for m in found:
             pieces = split_run(m.group())
             if pieces:
                 _cut(edits, m.start(), pieces)
