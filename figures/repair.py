@@ -23,7 +23,9 @@ from functools import cache
 from .lexicon import load, words_in
 
 MIN_PART = 2        # shortest piece a run of letters is cut into
-MIN_DIGIT_SIDE = 3  # shortest word parted from a number it is glued to ("killed12", not "th12")
+MIN_QUALIFYING = 4  # a run is cut only when a piece of this length or more is a trigger, a noun,
+                    # a number word or a qualifier ("wasdead", "Tenpeople"; not "antono", "Fedor")
+MIN_DIGIT_SIDE = 3  # shortest word parted from a number it is glued to ("killed12", not "at5pm")
 MAX_PARTS = 3
 MAX_ALTERNATION = 50  # more distinct runs to cut than this are found by a pass over every word
 
@@ -31,11 +33,11 @@ MAX_ALTERNATION = 50  # more distinct runs to cut than this are found by a pass 
 @cache
 def _words():
     """(parts, qualifying, joinable, keep): the words a run may be cut into, those of them that
-    make a cut worth making (triggers and function words), the words a broken word may be joined
-    into, and the real words never cut."""
+    make a cut worth making (triggers, group nouns, number words and the `figure` words), the
+    words a broken word may be joined into, and the real words never cut."""
     trig = load("triggers")
     rep = load("repair")
-    qualifying = set(rep["function"])
+    qualifying = set(rep["figure"])
     for cat, table in trig.items():
         for side in ("terms", "before", "after"):
             qualifying.update(table.get(side, []))
@@ -46,12 +48,13 @@ def _words():
     for table in ("units", "tens", "scales", "phrases", "vague"):
         number_words.update(nums.get(table, {}))
     number_words.update(w + "s" for w in nums.get("scales", {}) if len(w) > 2 and not w.endswith("s"))
+    qualifying |= nouns | number_words
 
     def single(words):
         return {w.lower() for w in words if w.isalpha() and len(w) >= MIN_PART}
 
     qualifying = single(qualifying)
-    parts = qualifying | single(nouns) | single(number_words)
+    parts = qualifying | single(rep["function"])
     joinable = parts | single(rep.get("join", []))
     try:
         keep = frozenset(w.lower() for w in load("repair_keep").get("keep", []))
@@ -61,8 +64,16 @@ def _words():
 
 
 @cache
-def _function_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in load("repair")["function"])
+def _lead_words() -> frozenset[str]:
+    """The words that may stand right before a number they are glued to: triggers and the
+    `figure` words, not function words, nouns nor number words ("killed12", "Nearly2,000"; not
+    "man3", "and1000")."""
+    trig = load("triggers")
+    words = set(load("repair")["figure"])
+    for table in trig.values():
+        for side in ("terms", "before", "after"):
+            words.update(table.get(side, []))
+    return frozenset(w.lower() for w in words if w.isalpha())
 
 
 def _trie(words) -> str:
@@ -152,12 +163,12 @@ def split_run(token: str, whole: bool = True) -> list[str] | None:
     for j in ends:
         pieces.append(token[i:j])
         i = j
-    if not any(p.lower() in qualifying for p in pieces):
+    if not any(len(p) >= MIN_QUALIFYING and p.lower() in qualifying for p in pieces):
         return None
     # a capitalised run (a name?) is cut after a first word of two letters only when the rest
-    # are function words ("Atleast", "Inthe")
-    if token[0].isupper() and len(pieces[0]) < 3 and \
-            not all(p in _function_words() for p in pieces[1:]):
+    # are triggers or qualifiers of three letters or more ("Atleast"; not "Noor", "Beman")
+    if token[0].isupper() and len(pieces[0]) < 3 and not all(
+            len(p) >= 3 and p.lower() in _lead_words() for p in pieces[1:]):
         return None
     return pieces
 
@@ -255,6 +266,8 @@ def _edits(text: str, words=None) -> list[tuple[int, int, str]]:
             wanted = set(glued)
             found = (m for m in _LETTERS.finditer(text) if m.group().lower() in wanted)
         for m in found:
+            if text[m.start() - 1:m.start()] == "_" or text[m.end():m.end() + 1] == "_":
+                continue       # a name in code ("_Noreturn")
             pieces = split_run(m.group())
             if pieces:
                 _cut(edits, m.start(), pieces)
@@ -266,7 +279,7 @@ def _edits(text: str, words=None) -> list[tuple[int, int, str]]:
             if w is None or num is None or not _number_side(text, num.start(), -1):
                 continue
             pieces = split_run(w.group(), whole=False)
-            if pieces and (len(pieces) > 1 or len(w.group()) >= MIN_DIGIT_SIDE):
+            if pieces and len(pieces[0]) >= MIN_DIGIT_SIDE:
                 edits.append((d + 1, d + 1, " "))
                 _cut(edits, d + 1, pieces)
         else:                                        # "killed12": words, then the number
@@ -275,7 +288,8 @@ def _edits(text: str, words=None) -> list[tuple[int, int, str]]:
             if w is None or num is None or not _number_side(text, num.end(), 1):
                 continue
             pieces = split_run(w.group(), whole=False)
-            if pieces and (len(pieces) > 1 or len(w.group()) >= MIN_DIGIT_SIDE):
+            # the word before a number leads to it: a trigger or a qualifier
+            if pieces and len(pieces[-1]) >= MIN_DIGIT_SIDE and pieces[-1].lower() in _lead_words():
                 edits.append((d, d, " "))
                 _cut(edits, w.start(), pieces)
     for m in _BREAK.finditer(text):

@@ -42,7 +42,8 @@ def test_mends_words_run_together_or_broken(broken, mended):
 REAL = ("therefore Kilometre Nearly nearly into onto upon within without often overall afternoon "
         "together another however whereas nowhere someone anyone cannot Togo Herat Islamabad "
         "Kandahar Washington Aswan Isis skilled soldier studied deadline baffled therein thereby "
-        "overkill Overton Tobe Anton Bethel Asher Heron townspeople lifeboats").split()
+        "overkill Overton Tobe Anton Bethel Asher Heron townspeople lifeboats Beman Fedor Menon "
+        "Allman antono bnason notif Noor Ison").split()
 
 
 @pytest.mark.parametrize("word", REAL)
