@@ -32,9 +32,10 @@ MAX_ALTERNATION = 50  # more distinct runs to cut than this are found by a pass 
 
 @cache
 def _words():
-    """(parts, qualifying, joinable, keep): the words a run may be cut into, those of them that
-    make a cut worth making (triggers, group nouns, number words and the `figure` words), the
-    words a broken word may be joined into, and the real words never cut."""
+    """(parts, qualifying, joinable, keep, phrases): the words a run may be cut into, those of
+    them that make a cut worth making (triggers, group nouns, number words and the `figure`
+    words), the words a broken word may be joined into, the real words never cut, and the
+    trigger phrases run together ("deathtoll" -> ("death", "toll"))."""
     trig = load("triggers")
     rep = load("repair")
     qualifying = set(rep["figure"])
@@ -54,13 +55,24 @@ def _words():
         return {w.lower() for w in words if w.isalpha() and len(w) >= MIN_PART}
 
     qualifying = single(qualifying)
-    parts = qualifying | single(rep["function"])
+    # the words of the triggers' phrases are pieces too ("expectedto", "losttheir")
+    phrase_words = {w for table in trig.values() for side in ("terms", "before", "after")
+                    for phrase in table.get(side, []) for w in phrase.split()}
+    parts = qualifying | single(rep["function"]) | single(phrase_words)
+    # a trigger phrase run together is cut into its words ("expectedto", "deathtoll")
+    phrases = {}
+    for table in trig.values():
+        for side in ("terms", "before", "after"):
+            for phrase in table.get(side, []):
+                ws = phrase.lower().split()
+                if 1 < len(ws) <= MAX_PARTS and all(w.isalpha() for w in ws):
+                    phrases["".join(ws)] = tuple(ws)
     joinable = parts | single(rep.get("join", []))
     try:
         keep = frozenset(w.lower() for w in load("repair_keep").get("keep", []))
     except FileNotFoundError:
         keep = frozenset()
-    return frozenset(parts), frozenset(qualifying), frozenset(joinable), keep
+    return frozenset(parts), frozenset(qualifying), frozenset(joinable), keep, phrases
 
 
 @cache
@@ -112,6 +124,11 @@ def _glue_pattern() -> re.Pattern:
 # A digit with a letter after or before it: "2,000people", "killed12" (a plain digit first, so the
 # scan skips in C from one digit to the next)
 _DIGIT_LETTER = re.compile(r"[0-9](?:(?=[^\W\d_])|(?<=[^\W\d_][0-9]))")
+# A full stop or a comma with no space after it, between words: "attacks.The", "Samos,two" (not
+# "www.un.org", "e.g.", "1,000")
+_PUNCT = re.compile(r"[.,](?<=[a-z]{2}[.,])(?:(?<=\.)(?=[A-Z][a-z])|(?<=,)(?=[a-z]{2}))")
+_TOKEN_BEFORE = re.compile(r"\S{0,40}$")
+_TOKEN_AFTER = re.compile(r"\S{0,40}")
 # A word broken at a line end: a hyphen then a line break or spaces, or a soft hyphen
 _BREAK = re.compile(r"[-\u2010\u2011\u00ad](?<=[^\W\d_].)"
                     r"(?:(?<=\u00ad)[ \t]{0,3}(?:\r?\n[ \t]{0,3})?|[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,3})"
@@ -134,7 +151,7 @@ def split_run(token: str, whole: bool = True) -> list[str] | None:
     so it must be two words or more and not itself a word."""
     if len(token) < MIN_PART or not _cased(token):
         return None
-    parts, qualifying, _, keep = _words()
+    parts, qualifying, _, keep, phrases = _words()
     low = token.lower()
     if whole and (low in parts or low in keep):
         return None
@@ -142,6 +159,12 @@ def split_run(token: str, whole: bool = True) -> list[str] | None:
         return [token]
     if low in keep:
         return None
+    if low in phrases:
+        pieces, i = [], 0
+        for w in phrases[low]:
+            pieces.append(token[i:i + len(w)])
+            i += len(w)
+        return pieces
     n = len(low)
 
     def cut(i: int, left: int) -> list[int] | None:
@@ -178,7 +201,7 @@ def join_break(left: str, right: str) -> bool:
     the two pieces are not both words themselves."""
     if not (_cased(left + right.lower()) and right.islower()):
         return False
-    parts, _, joinable, _ = _words()
+    joinable = _words()[2]
     low = (left + right).lower()
     if low not in joinable:
         return False
@@ -292,6 +315,16 @@ def _edits(text: str, words=None) -> list[tuple[int, int, str]]:
             if pieces and len(pieces[-1]) >= MIN_DIGIT_SIDE and pieces[-1].lower() in _lead_words():
                 edits.append((d, d, " "))
                 _cut(edits, w.start(), pieces)
+    for m in _PUNCT.finditer(text):
+        before = _TOKEN_BEFORE.search(text, max(0, m.start() - 40), m.start()).group()
+        token = before + _TOKEN_AFTER.match(text, m.start()).group()
+        if len(before) >= 40 or any(c in token for c in "/@\\_={}<>[]()'\"") or \
+                "www" in token.lower():
+            continue        # an address or code
+        if text[m.start()] == "." and \
+                _WORD_AFTER.match(text, m.end()).group().lower() not in _words()[0]:
+            continue        # "Xiph.Org": a sentence goes on with a word of the lists ("attacks.The")
+        edits.append((m.end(), m.end(), " "))
     for m in _BREAK.finditer(text):
         a, b = m.span()
         lw = _WORD_BEFORE.search(text, max(0, a - 30), a)

@@ -34,6 +34,11 @@ def fixed(text: str) -> str:
     ("in\u00adjured", "injured"),
     ("thou- sands of peo-\nple", "thousands of people"),
     ("Were- killed", "Were- killed"),      # both pieces words: a real hyphen, kept
+    ("the deathtoll rose", "the death toll rose"),           # a trigger phrase run together
+    ("they losttheirlives", "they lost their lives"),
+    ("are expectedto bedisplaced", "are expected to be displaced"),
+    ("two attacks.The first", "two attacks. The first"),     # a space lost after a full stop
+    ("on Samos,two people", "on Samos, two people"),
 ])
 def test_mends_words_run_together_or_broken(broken, mended):
     assert fixed(broken) == mended
@@ -65,6 +70,7 @@ def test_never_cuts_a_word_of_the_lists_or_a_kept_word():
     "12th 10km 1990s COVID-19 H5N1 F16 MH17 G20 at5pm 10am 3D a3f9be12cd 2x4",
     "ALLCAPSWEREKILLED iPhone McDonald's werEkilled",
     "a well- known pre- and post-war long-\nterm plan",
+    "see www.un.org.The page, e.g.The U.S.Army, 1,000 and 2.5, Xiph.Org, {a,b} a@b.org,cd",
     "Fighting in the north displaced more than 12,000 people last week, the UN said. "
     "At least 40 civilians were killed in Mosul, according to local officials.",
 ])
