@@ -7,10 +7,13 @@ fixing (the common case: one scan of the text, no copy), and a ``Repaired`` maps
 of the fixed text back into the original, so the engine's offsets and quotes still point there.
 
 The repair is conservative: a run of letters is cut only into words the engine knows (triggers,
-group nouns, number words, the function words of ``lexicon/repair.toml``), at least one of them a
-trigger or a function word, and never when the run is itself a word: a real word or place name
-that such pieces happen to spell ("into", "overall", "Togo") is listed in
-``lexicon/repair_keep.toml``. A broken word is joined only into such a known word.
+group nouns, number words, the words of ``lexicon/repair.toml``), one of them of four letters or
+more a trigger, a noun, a number word or a qualifier ("werekilled", "thepeople"; not "inthe"),
+and never when the run is itself a word: a real word or place name that such pieces happen to
+spell ("overall", "afternoon", "Togo") is listed in ``lexicon/repair_keep.toml``. A number is
+parted from a trigger or a qualifier before it ("killed12") or from words after it
+("2,000people"); a broken word is joined only into such a known word. Documents that need no
+repair pay one pass of three cheap patterns and one over their distinct words.
 """
 from __future__ import annotations
 
@@ -48,7 +51,8 @@ def _words():
     number_words = set()
     for table in ("units", "tens", "scales", "phrases", "vague"):
         number_words.update(nums.get(table, {}))
-    number_words.update(w + "s" for w in nums.get("scales", {}) if len(w) > 2 and not w.endswith("s"))
+    number_words.update(w + "s" for w in nums.get("scales", {})
+                        if len(w) > 2 and not w.endswith("s"))
     qualifying |= nouns | number_words
 
     def single(words):
@@ -111,8 +115,6 @@ def _trie(words) -> str:
     return build(root)
 
 
-
-
 @cache
 def _glue_pattern() -> re.Pattern:
     """A lower-cased run of letters made of two or three known words, on a line of its own: it
@@ -131,7 +133,8 @@ _TOKEN_BEFORE = re.compile(r"\S{0,40}$")
 _TOKEN_AFTER = re.compile(r"\S{0,40}")
 # A word broken at a line end: a hyphen then a line break or spaces, or a soft hyphen
 _BREAK = re.compile(r"[-\u2010\u2011\u00ad](?<=[^\W\d_].)"
-                    r"(?:(?<=\u00ad)[ \t]{0,3}(?:\r?\n[ \t]{0,3})?|[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,3})"
+                    r"(?:(?<=\u00ad)[ \t]{0,3}(?:\r?\n[ \t]{0,3})?"
+                    r"|[ \t]{1,3}|[ \t]{0,3}\r?\n[ \t]{0,3})"
                     r"(?=[^\W\d_])")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _WORD_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]{1,30}$")
@@ -278,8 +281,9 @@ def _edits(text: str, words=None) -> list[tuple[int, int, str]]:
     """The edits, as (start, end, replacement) in the original text, in order and disjoint.
     ``words``: ``lexicon.words_in(text)`` when the caller has it already."""
     edits: list[tuple[int, int, str]] = []
-    glued = [w for w in _glue_pattern().findall("\n".join(words_in(text) if words is None else words))
-             if split_run(w)]
+    if words is None:
+        words = words_in(text)
+    glued = [w for w in _glue_pattern().findall("\n".join(words)) if split_run(w)]
     if glued:
         if len(glued) <= MAX_ALTERNATION:
             glued.sort(key=len, reverse=True)
@@ -323,7 +327,7 @@ def _edits(text: str, words=None) -> list[tuple[int, int, str]]:
             continue        # an address or code
         if text[m.start()] == "." and \
                 _WORD_AFTER.match(text, m.end()).group().lower() not in _words()[0]:
-            continue        # "Xiph.Org": a sentence goes on with a word of the lists ("attacks.The")
+            continue        # "Xiph.Org"; a sentence goes on with a listed word ("attacks.The")
         edits.append((m.end(), m.end(), " "))
     for m in _BREAK.finditer(text):
         a, b = m.span()

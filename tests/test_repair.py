@@ -147,25 +147,28 @@ def test_a_text_without_repair_is_read_as_before():
     assert text[f.start:f.end].startswith("At least 40") and f.quote == text
 
 
-HOSTILE = {
-    "glued words": "werekilled12people " * 60_000,
+HOSTILE = {       # about 300 KB each
+    "glued words": "werekilled12people " * 16_000,
     "many distinct glued words": " ".join(a + b for a in load("repair")["function"]
                                           for b in ("killed", "fled", "dead", "injured", "people"))
-                                 * 60,
-    "breaks": "in- jured dis-\nplaced " * 50_000,
-    "digits and letters": "1a2b3killed4" * 80_000,
-    "a long run of letters": "werekilled" * 100_000,
-    "hyphens": "a-" * 500_000,
-    "soft hyphens": "in\u00ad" * 300_000,
+                                 * 45,
+    "breaks": "in- jured dis-\nplaced " * 15_000,
+    "digits and letters": "1a2b3killed4" * 25_000,
+    "a long run of letters": "werekilled" * 30_000,
+    "hyphens": "a-" * 150_000,
+    "soft hyphens": "in\u00ad" * 100_000,
+    "runs of short pieces by numbers": ("1" + "in" * 15 + "2 " + "1" + "atat" * 7 + ", ") * 5_000,
+    "full stops and commas": "attacks.The Samos,two " * 15_000,
 }
 
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_text_costs_one_bounded_pass(name):
     text = HOSTILE[name]
-    started = time.process_time()
+    assert len(text) >= 250_000
+    started = time.process_time()       # CPU time: a busy machine does not fail the test
     r = repair(text)
-    assert time.process_time() - started < 3 * max(1, len(text) / 1e6)
+    assert time.process_time() - started < 10 * len(text) / 1e6
     if r is not None:
         assert r.to_original(len(r.text)) == len(text)
 
