@@ -26,8 +26,9 @@ from functools import cache
 from .lexicon import load, words_in
 
 MIN_PART = 2        # shortest piece a run of letters is cut into
-MIN_QUALIFYING = 4  # a run is cut only when a piece of this length or more is a trigger, a noun,
-                    # a number word or a qualifier ("wasdead", "Tenpeople"; not "antono", "Fedor")
+MIN_QUALIFYING = 4  # a run is cut only when a piece of this length or more is a trigger, a noun
+                    # or a qualifier, or a piece is a number word ("wasdead", "sixdead"; not
+                    # "antono", "Fedor")
 MIN_DIGIT_SIDE = 3  # shortest word parted from a number it is glued to ("killed12", not "at5pm")
 MAX_PARTS = 3
 MAX_ALTERNATION = 50  # more distinct runs to cut than this are found by a pass over every word
@@ -35,10 +36,10 @@ MAX_ALTERNATION = 50  # more distinct runs to cut than this are found by a pass 
 
 @cache
 def _words():
-    """(parts, qualifying, joinable, keep, phrases): the words a run may be cut into, those of
-    them that make a cut worth making (triggers, group nouns, number words and the `figure`
-    words), the words a broken word may be joined into, the real words never cut, and the
-    trigger phrases run together ("deathtoll" -> ("death", "toll"))."""
+    """(parts, qualifying, joinable, keep, phrases, numbers): the words a run may be cut into,
+    those of them that make a cut worth making (triggers, group nouns, number words and the
+    `figure` words), the words a broken word may be joined into, the real words never cut, the
+    trigger phrases run together ("deathtoll" -> ("death", "toll")), and the number words."""
     trig = load("triggers")
     rep = load("repair")
     qualifying = set(rep["figure"])
@@ -59,9 +60,10 @@ def _words():
         return {w.lower() for w in words if w.isalpha() and len(w) >= MIN_PART}
 
     qualifying = single(qualifying)
-    # the words of the triggers' phrases are pieces too ("expectedto", "losttheir")
+    # the words of the triggers' and numbers' phrases are pieces too ("expectedto", "tens of")
     phrase_words = {w for table in trig.values() for side in ("terms", "before", "after")
                     for phrase in table.get(side, []) for w in phrase.split()}
+    phrase_words |= {w for w in number_words for w in w.split()}
     parts = qualifying | single(rep["function"]) | single(phrase_words)
     # a trigger phrase run together is cut into its words ("expectedto", "deathtoll")
     phrases = {}
@@ -76,16 +78,19 @@ def _words():
         keep = frozenset(w.lower() for w in load("repair_keep").get("keep", []))
     except FileNotFoundError:
         keep = frozenset()
-    return frozenset(parts), frozenset(qualifying), frozenset(joinable), keep, phrases
+    # number words of three letters make a cut too ("sixfollowing", "tenpeople")
+    numbers = frozenset(w for w in single(number_words) if len(w) >= 3)
+    return frozenset(parts), frozenset(qualifying), frozenset(joinable), keep, phrases, numbers
 
 
 @cache
 def _lead_words() -> frozenset[str]:
-    """The words that may stand right before a number they are glued to: triggers and the
-    `figure` words, not function words, nouns nor number words ("killed12", "Nearly2,000"; not
-    "man3", "and1000")."""
+    """The words that may stand right before a number they are glued to: triggers, the `figure`
+    words and function words of three letters or more, not nouns nor number words ("killed12",
+    "Nearly2,000", "were18,000"; not "man3", "day2")."""
     trig = load("triggers")
-    words = set(load("repair")["figure"])
+    rep = load("repair")
+    words = set(rep["figure"]) | {w for w in rep["function"] if len(w) >= MIN_DIGIT_SIDE}
     for table in trig.values():
         for side in ("terms", "before", "after"):
             words.update(table.get(side, []))
@@ -131,6 +136,11 @@ _DIGIT_LETTER = re.compile(r"[0-9](?:(?=[^\W\d_])|(?<=[^\W\d_][0-9]))")
 _PUNCT = re.compile(r"[.,](?<=[a-z]{2}[.,])(?:(?<=\.)(?=[A-Z][a-z])|(?<=,)(?=[a-z]{2}))")
 _TOKEN_BEFORE = re.compile(r"\S{0,40}$")
 _TOKEN_AFTER = re.compile(r"\S{0,40}")
+# A capitalised word glued after a lower-case one: "eightMexicans", "inAugust" (a capital first, so
+# the scan skips in C between capitals)
+_LOWER_PREFIX = re.compile(r"[a-z]{1,30}(?=[A-Z][a-z])")
+_CODE_MARKS = "/@\\_={}<>[]()'\".:"      # "receive.denyCurrentBranch" is code
+_LOWER_UPPER = re.compile(r"[A-Z](?<=[a-z][A-Z])(?=[a-z]{2})")
 # A word broken at a line end: a hyphen then a line break or spaces, or a soft hyphen
 _BREAK = re.compile(r"[-\u2010\u2011\u00ad](?<=[^\W\d_].)"
                     r"(?:(?<=\u00ad)[ \t]{0,3}(?:\r?\n[ \t]{0,3})?"
@@ -154,7 +164,7 @@ def split_run(token: str, whole: bool = True) -> list[str] | None:
     so it must be two words or more and not itself a word."""
     if len(token) < MIN_PART or not _cased(token):
         return None
-    parts, qualifying, _, keep, phrases = _words()
+    parts, qualifying, _, keep, phrases, numbers = _words()
     low = token.lower()
     if whole and (low in parts or low in keep):
         return None
@@ -189,8 +199,9 @@ def split_run(token: str, whole: bool = True) -> list[str] | None:
     for j in ends:
         pieces.append(token[i:j])
         i = j
-    if not any(len(p) >= MIN_QUALIFYING and p.lower() in qualifying for p in pieces):
-        return None
+    if not any(len(p) >= MIN_QUALIFYING and p.lower() in qualifying for p in pieces) and (
+            token[0].isupper() or not any(p.lower() in numbers for p in pieces)):
+        return None     # a short number word makes a cut in lower case only (not "Sixto")
     # a capitalised run (a name?) is cut after a first word of two letters only when the rest
     # are triggers or qualifiers of three letters or more ("Atleast"; not "Noor", "Beman")
     if token[0].isupper() and len(pieces[0]) < 3 and not all(
@@ -263,6 +274,14 @@ def _cut(edits: list, start: int, pieces: list[str]) -> None:
         edits.append((i, i, " "))
 
 
+def _in_address(text: str, pos: int, marks: str = "/@\\_={}<>[]()'\"") -> bool:
+    """Whether ``pos`` is inside an address, a file name or code (no prose to mend there): its
+    run of non-spaces holds one of ``marks`` or "www", or is very long."""
+    before = _TOKEN_BEFORE.search(text, max(0, pos - 40), pos).group()
+    token = before + _TOKEN_AFTER.match(text, pos).group()
+    return len(before) >= 40 or any(c in token for c in marks) or "www" in token.lower()
+
+
 def _number_side(text: str, pos: int, step: int) -> bool:
     """A number glued to a word is a number, not a code ("a3f9be12"), when on its other side
     (before ``pos`` for step -1, at ``pos`` for step 1) there is no letter, or known words."""
@@ -300,12 +319,16 @@ def _edits(text: str, words=None) -> list[tuple[int, int, str]]:
                 _cut(edits, m.start(), pieces)
     for m in _DIGIT_LETTER.finditer(text):
         d = m.start()
+        if _in_address(text, d):
+            continue
         if text[d + 1:d + 2].isalpha():             # "2,000people": the number, then words
             w = _WORD_AFTER.match(text, d + 1)
             num = _NUMBER_BEFORE.search(text, max(0, d - 21), d + 1)
             if w is None or num is None or not _number_side(text, num.start(), -1):
                 continue
-            pieces = split_run(w.group(), whole=False)
+            # words glued on with a capital ("villagersinBihar") are read up to the capital
+            lower = _LOWER_PREFIX.match(w.group())
+            pieces = split_run(lower.group() if lower else w.group(), whole=False)
             if pieces and len(pieces[0]) >= MIN_DIGIT_SIDE:
                 edits.append((d + 1, d + 1, " "))
                 _cut(edits, d + 1, pieces)
@@ -320,21 +343,43 @@ def _edits(text: str, words=None) -> list[tuple[int, int, str]]:
                 edits.append((d, d, " "))
                 _cut(edits, w.start(), pieces)
     for m in _PUNCT.finditer(text):
-        before = _TOKEN_BEFORE.search(text, max(0, m.start() - 40), m.start()).group()
-        token = before + _TOKEN_AFTER.match(text, m.start()).group()
-        if len(before) >= 40 or any(c in token for c in "/@\\_={}<>[]()'\"") or \
-                "www" in token.lower():
-            continue        # an address or code
+        if _in_address(text, m.start()):
+            continue
         if text[m.start()] == "." and \
                 _WORD_AFTER.match(text, m.end()).group().lower() not in _words()[0]:
             continue        # "Xiph.Org"; a sentence goes on with a listed word ("attacks.The")
         edits.append((m.end(), m.end(), " "))
+    for m in _LOWER_UPPER.finditer(text):
+        c = m.start()
+        w = _WORD_BEFORE.search(text, max(0, c - 30), c)
+        if w is None or not w.group().islower() or _in_address(text, c, _CODE_MARKS):
+            continue
+        pieces = split_run(w.group(), whole=False)
+        if pieces and pieces[-1].lower() in _words()[0]:
+            edits.append((c, c, " "))
+            if len(pieces) > 1:
+                _cut(edits, w.start(), pieces)
     for m in _BREAK.finditer(text):
         a, b = m.span()
         lw = _WORD_BEFORE.search(text, max(0, a - 30), a)
         rw = _WORD_AFTER.match(text, b)
-        if lw and rw and join_break(lw.group(), rw.group()):
+        if not (lw and rw):
+            continue
+        left, right = lw.group(), rw.group()
+        if join_break(left, right):
             edits.append((a, b, ""))
+        elif right.islower():
+            # joined, the pieces are known words run together ("ki-\nllingat", "beendispla- ced")
+            pieces = split_run(left + right)
+            if pieces is None:
+                continue
+            ends = [sum(map(len, pieces[:k + 1])) for k in range(len(pieces) - 1)]
+            if len(left) in ends:
+                continue                     # the break is between two words: a real hyphen
+            edits.append((a, b, ""))
+            for k in ends:
+                pos = lw.start() + k if k < len(left) else b + k - len(left)
+                edits.append((pos, pos, " "))
     if not edits:
         return edits
     edits.sort()

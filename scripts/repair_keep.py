@@ -45,10 +45,10 @@ def main(argv):
     if not any(Path(p).exists() for p in paths):
         sys.exit("no word list found: apt-get install wamerican-large wbritish-large, or name one")
     # cut as if nothing were kept
-    parts, qualifying, joinable, _, phrases = repair._words()
+    parts, qualifying, joinable, _, phrases, numbers = repair._words()
     repair._words.cache_clear()
     real = repair._words
-    repair._words = lambda: (parts, qualifying, joinable, frozenset(), phrases)
+    repair._words = lambda: (parts, qualifying, joinable, frozenset(), phrases, numbers)
     keep = set()
     try:
         for w in candidates(paths):

@@ -39,6 +39,14 @@ def fixed(text: str) -> str:
     ("are expectedto bedisplaced", "are expected to be displaced"),
     ("two attacks.The first", "two attacks. The first"),     # a space lost after a full stop
     ("on Samos,two people", "on Samos, two people"),
+    ("said eightMexicans died", "said eight Mexicans died"),       # a capital after a word
+    ("in theAutonomous Region inAugust", "in the Autonomous Region in August"),
+    ("130,000villagersinBihar", "130,000 villagers in Bihar"),
+    ("ki-\nllingat least", "killing at least"),        # broken, and run together with the next
+    ("have beendispla- ced", "have been displaced"),
+    ("sixfollowing the", "six following the"),
+    ("displaced were18,000 people", "displaced were 18,000 people"),
+    ("displacedtens of tho-\nusands", "displaced tens of thousands"),
 ])
 def test_mends_words_run_together_or_broken(broken, mended):
     assert fixed(broken) == mended
@@ -48,7 +56,7 @@ REAL = ("therefore Kilometre Nearly nearly into onto upon within without often o
         "together another however whereas nowhere someone anyone cannot Togo Herat Islamabad "
         "Kandahar Washington Aswan Isis skilled soldier studied deadline baffled therein thereby "
         "overkill Overton Tobe Anton Bethel Asher Heron townspeople lifeboats Beman Fedor Menon "
-        "Allman antono bnason notif Noor Ison").split()
+        "Allman antono bnason notif Noor Ison Sixto Tenby").split()
 
 
 @pytest.mark.parametrize("word", REAL)
@@ -71,6 +79,7 @@ def test_never_cuts_a_word_of_the_lists_or_a_kept_word():
     "ALLCAPSWEREKILLED iPhone McDonald's werEkilled",
     "a well- known pre- and post-war long-\nterm plan",
     "see www.un.org.The page, e.g.The U.S.Army, 1,000 and 2.5, Xiph.Org, {a,b} a@b.org,cd",
+    "iPhone eBay YouTube McDonald deGaulle receive.denyCurrentBranch and1000@x.org man3 day2",
     "Fighting in the north displaced more than 12,000 people last week, the UN said. "
     "At least 40 civilians were killed in Mosul, according to local officials.",
 ])
