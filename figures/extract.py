@@ -1225,8 +1225,16 @@ def extract(text: str, doc_id: str = "", date: str | None = None,
     if not isinstance(text, str):
         raise TypeError("extract() needs the document as text (str); decode bytes first")
     clock = _Clock(time_limit_for(text) if time_limit is None else time_limit, doc_id)
+    from .repair import repair
+    # words run together or broken by PDF extraction ("werekilled", "in- jured") are repaired
+    # first; the figures of a repaired text are mapped back to the original's offsets and words
+    words = words_in(text)
+    fixed = repair(text, words)
+    if fixed is not None:
+        text = fixed.text
+        words = words_in(text)
     figures: list[Figure] = []
-    if not _may_state_figure(text, 0, len(text)):
+    if not _may_state_figure(text, 0, len(text), words):
         return figures     # no number or no trigger word anywhere: nothing to read closely
     try:
         articles = structure(text, deadline=clock.deadline)
@@ -1235,7 +1243,7 @@ def extract(text: str, doc_id: str = "", date: str | None = None,
     for art in articles:
         clock.check()
         figures.extend(_article_figures(text, _in_pieces(text, art), doc_id, date, clock))
-    return figures
+    return figures if fixed is None else [fixed.figure(f) for f in figures]
 
 
 _BREAK = re.compile(r"[\s,;]")

@@ -9,11 +9,13 @@ from re import _parser
 import pytest
 
 import figures.extract  # noqa: F401  (the modules, not the functions they export)
+import figures.repair  # noqa: F401
 from figures import ExtractionTimeout, extract
 from figures.store import Store
 from figures.formats import load_pasted
 
-ENGINE = [sys.modules[f"figures.{m}"] for m in ("extract", "numbers", "document", "places", "sources")]
+ENGINE = [sys.modules[f"figures.{m}"]
+          for m in ("extract", "numbers", "document", "places", "sources", "repair")]
 
 
 def engine_patterns():
@@ -36,6 +38,7 @@ def engine_patterns():
     for i, value in enumerate(pl._cue_patterns()):
         yield f"place cue {i}", value
     yield "destinations", pl._destination_pattern()
+    yield "repair glue", sys.modules["figures.repair"]._glue_pattern()
 
 
 def _children(op, av):
