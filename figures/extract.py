@@ -107,6 +107,7 @@ def _lexicon():
         "negative_words": first_words(trig["not_a_figure"]["terms"]),
         "negative_index": _by_first_word(trig["not_a_figure"]["terms"]),
         "negative": re.compile(rf"\b(?:{_alternation(trig['not_a_figure']['terms'])})\b", re.I),
+        "undo": frozenset(w.lower() for w in trig["not_a_figure"].get("undo", [])),
         "hypothetical": re.compile(rf"\b(?:{_alternation(trig['hypothetical']['terms'])})\b", re.I),
         "negation": re.compile(rf"\b(?:{_alternation(trig['negation']['terms'])})\b", re.I),
         "noun_of": noun_of,
@@ -350,8 +351,8 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     # the predicate right after the noun phrase, past auxiliaries, asides and breakdowns
     pos = np_end
     for _ in range(3):
-        m = _AUX.match(text, pos, hi)
-        pos = m.end() if m else pos
+        m = _AUX.match(text[pos:hi])
+        pos = pos + m.end() if m else pos
         aside = re.match(r"\s*(?:\([^()]{0,200}\)|,\s*(?:including|among them|mostly|mainly|most of them|"
                          r"many of them|some of them|in|across|from|near|at)\b[^,;]{0,200},)", text[pos:hi])
         if aside:
@@ -359,7 +360,9 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
             continue
         break
     neg = _lexicon()["negative"].match(text, pos, hi)
-    if neg:   # "36,000 displaced people have returned": what they did now decides
+    if neg and (inner is None or " ".join(neg.group().lower().split()) in _lexicon()["undo"]):
+        # "36,000 displaced people have returned": what they did now decides (but "150 wounded
+        # people were treated" are wounded)
         return _Decision("", neg.group(), neg.start(), neg.end())
     if inner is not None:
         return inner
