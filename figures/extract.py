@@ -359,16 +359,29 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
             pos += aside.end()
             continue
         break
-    neg = _lexicon()["negative"].match(text, pos, hi)
-    if neg and (inner is None or " ".join(neg.group().lower().split()) in _lexicon()["undo"]):
-        # "36,000 displaced people have returned": what they did now decides (but "150 wounded
-        # people were treated" are wounded)
-        return _Decision("", neg.group(), neg.start(), neg.end())
-    if inner is not None:
+    lex = _lexicon()
+    d = _predicate_at(text, pos, hi)
+    if d is not None and d.category and _RELATIVE.search(text, np_end, pos):
+        # "three people who fled the fighting were killed": the main predicate wins over the
+        # verb of a relative clause
+        d = _main_predicate(text, d.end, hi) or d
+    if d is not None and not d.category:
+        if inner is None or " ".join(d.term.lower().split()) in lex["undo"]:
+            return d    # "36,000 displaced people have returned": what they did now decides (but
+                        # "150 wounded people were treated" are wounded)
+        d = None
+    if inner is not None and (d is None or d.category not in _OVERRIDING or d.category == inner.category):
         return inner
-    d = _trigger_at(text[pos:hi], pos)
     if d is not None:
-        return d
+        return d        # "twelve displaced people were killed": what befell them decides
+    # the noun itself: "3,000 IDPs arrived in Baidoa", "the district hosts 40,000 refugees"
+    own = _triggers_in(text, n.end, np_end, "right", found)
+    if own and own[-1].category:
+        if any(m.group() not in ("May", "Will") for m in
+               lex["hypothetical"].finditer(text, np_end, min(hi, np_end + 40))):
+            # "250,000 refugees might cross": a forecast of the noun's people
+            return _Decision("", own[-1].term, own[-1].start, own[-1].end)
+        return own[-1]
     left = _triggers_in(text, lo, n.start, "left", found)
     right = _triggers_in(text, np_end, hi, "right", found)
     # the word that governs the number: "killing 12", "the evacuation of 2,000"
@@ -389,6 +402,35 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     if not candidates:
         return None
     return min(candidates, key=lambda c: c[0])[1]
+
+
+# What befell people overrides what their noun phrase says they were ("displaced people were
+# killed"), unlike a move or a rescue ("wounded people were evacuated" are wounded)
+_OVERRIDING = ("killed", "injured", "missing")
+_RELATIVE = re.compile(r"\b(?:who|which|that)\b", re.I)
+# the verb of a main clause after a relative one: "(who fled the fighting) were later killed"
+_MAIN_VERB = re.compile(r"[^,;:.()]{0,80}?\b(?:were|was|are|is|have|has|had)\b", re.I)
+
+
+def _predicate_at(text: str, pos: int, hi: int) -> _Decision | None:
+    """The trigger, or the negative word (category ""), that starts at ``pos``; the longer when
+    both do ("live in camps" over "live in")."""
+    neg = _lexicon()["negative"].match(text, pos, hi)
+    d = _trigger_at(text[pos:hi], pos)
+    if neg is not None and (d is None or d.end <= neg.end()):
+        return _Decision("", neg.group(), neg.start(), neg.end())
+    return d
+
+
+def _main_predicate(text: str, pos: int, hi: int) -> _Decision | None:
+    """The predicate of the main clause after a relative clause whose verb ends at ``pos``, right
+    after the next auxiliary verb; else None."""
+    m = _MAIN_VERB.match(text, pos, hi)
+    if m is None:
+        return None
+    at = m.end()
+    aux = _AUX.match(text[at:hi])
+    return _predicate_at(text, at + (aux.end() if aux else 0), hi)
 
 
 _SPEECH_AFTER_MODAL = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed)\b")

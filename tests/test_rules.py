@@ -21,7 +21,6 @@ XFAIL: dict[str, str] = {
     "Floods in Pakistan's Sindh province have forc": "misses displaced 7900000",
     "Twenty lakh people in Bihar have been affecte": "misses displaced 320000",
     "The earthquake forced 18,000 people from thei": "misses displaced 18000",
-    "The camp at Dolow now hosts 27,000 IDPs, most": "misses displaced 27000",
     "The death toll from the bus bombing in Quetta": "misses killed 57",
     "The number of fatalities from the landslides ": "misses killed 224",
     "More than 600 people were treated for injurie": "misses injured 600",
