@@ -83,10 +83,11 @@ def _lexicon():
     trigger_words = []     # for each of triggers, the first words of its phrases
     trigger_index = []     # for each of triggers, its pattern split by first word
     for cat in ("killed", "injured", "missing", "trapped", "displaced"):
-        for side in ("terms", "before", "after"):
+        for side in ("terms", "before", "after", "movement"):
             words = trig[cat].get(side, [])
             if words:
-                triggers.append((cat, side, re.compile(rf"\b(?:{_alternation(words)})\b", re.I)))
+                kind = "after" if side == "movement" else side    # movement: after the number only
+                triggers.append((cat, kind, re.compile(rf"\b(?:{_alternation(words)})\b", re.I)))
                 trigger_words.append(first_words(words))
                 trigger_index.append(_by_first_word(words))
                 every_trigger.update(words)
@@ -110,6 +111,15 @@ def _lexicon():
         "undo": frozenset(w.lower() for w in trig["not_a_figure"].get("undo", [])),
         "hypothetical": re.compile(rf"\b(?:{_alternation(trig['hypothetical']['terms'])})\b", re.I),
         "negation": re.compile(rf"\b(?:{_alternation(trig['negation']['terms'])})\b", re.I),
+        # a move that is displacement unless fighters or travellers make it ("arrived in")
+        "movement": re.compile(rf"(?:{_alternation(trig['displaced'].get('movement', []))})",
+                               re.I),
+        "not_movers": frozenset(w.lower() for w in trig["displaced"].get("not_movers", [])),
+        "forcing": re.compile(rf"\b(?:{_alternation(trig['displaced'].get('forcing', []))})"
+                              rf"\s+(?:(?:the|some|another|a\s+further)\s+)?$", re.I),
+        "forced_out": re.compile(rf"(?:\s*\([^()]{{0,120}}\))?\s+"
+                                 rf"(?P<out>{_alternation(trig['displaced'].get('forced_out', []))})\b",
+                                 re.I),
         "noun_of": noun_of,
         "noun": re.compile(rf"(?:{_alternation(nouns)})\b", re.I),
         "not_people": re.compile(rf"(?:{_alternation(groups['not_people']['nouns'])})\b", re.I),
@@ -365,6 +375,10 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
         # "three people who fled the fighting were killed": the main predicate wins over the
         # verb of a relative clause
         d = _main_predicate(text, d.end, hi) or d
+    elif d is not None and d.category and _WHERE.match(d.term):
+        # "12 children in IDP camps died of cholera": where they are, then what befell them
+        aux = _AUX.match(text[d.end:hi])
+        d = _predicate_at(text, d.end + (aux.end() if aux else 0), hi) or d
     if d is not None and not d.category:
         if inner is None or " ".join(d.term.lower().split()) in lex["undo"]:
             return d    # "36,000 displaced people have returned": what they did now decides (but
@@ -382,6 +396,9 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
             # "250,000 refugees might cross": a forecast of the noun's people
             return _Decision("", own[-1].term, own[-1].start, own[-1].end)
         return own[-1]
+    forced = _forced_out(text, n, np_end, lo, hi)
+    if forced is not None:
+        return forced   # "forced 18,000 people from their homes"
     left = _triggers_in(text, lo, n.start, "left", found)
     right = _triggers_in(text, np_end, hi, "right", found)
     # the word that governs the number: "killing 12", "the evacuation of 2,000"
@@ -404,9 +421,26 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     return min(candidates, key=lambda c: c[0])[1]
 
 
+def _forced_out(text: str, n: NumberPhrase, np_end: int, lo: int, hi: int) -> _Decision | None:
+    """A verb of force governing the number and where to after its noun phrase (lexicon:
+    displaced.forcing, displaced.forced_out): "forced 18,000 people from their homes", "forced
+    2,300 households (about 11,500 people) into evacuation centres"."""
+    lex = _lexicon()
+    verb = lex["forcing"].search(text[max(lo, n.start - 40):n.start])
+    if verb is None:
+        return None
+    out = lex["forced_out"].match(text, np_end, hi)
+    if out is None:
+        return None
+    start = max(lo, n.start - 40) + verb.start()
+    term = f"{text[start:start + len(verb.group().split()[0])]} {' '.join(out.group('out').split())}"
+    return _Decision("displaced", term, start, out.end())
+
+
 # What befell people overrides what their noun phrase says they were ("displaced people were
 # killed"), unlike a move or a rescue ("wounded people were evacuated" are wounded)
 _OVERRIDING = ("killed", "injured", "missing")
+_WHERE = re.compile(r"(?:in|at|with|inside)\b", re.I)
 _RELATIVE = re.compile(r"\b(?:who|which|that)\b", re.I)
 # the verb of a main clause after a relative one: "(who fled the fighting) were later killed"
 _MAIN_VERB = re.compile(r"[^,;:.()]{0,80}?\b(?:were|was|are|is|have|has|had)\b", re.I)
@@ -1402,8 +1436,13 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
     is_part = [i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
                and not re.search(r"\b(?:of whom|of which)\b", text[counts[i - 1].end:n.start])
                for i, n in enumerate(counts)]
+    # the same figure in another unit: "2,300 households (about 11,500 people)"; neither it nor
+    # a part ends the clause of the number before it
+    restated = [i > 0 and _restates(text, counts[i - 1], n, hi) for i, n in enumerate(counts)]
+    inside = [p or r for p, r in zip(is_part, restated)]
+
     def right_of(j: int) -> int:
-        later = [c for c, part in zip(counts[j + 1:], is_part[j + 1:]) if not part]
+        later = [c for c, part in zip(counts[j + 1:], inside[j + 1:]) if not part]
         bound = later[0].start if later else hi
         m = _CLAUSE_LEFT.search(text, counts[j].end, bound)
         return m.start() if m else bound
@@ -1416,7 +1455,7 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             continue
         # the clause this number belongs to: between its neighbours and clause breaks
         left_bound = counts[i - 1].end if i > 0 else lo
-        later = [c for c, part in zip(counts[i + 1:], is_part[i + 1:]) if not part]
+        later = [c for c, part in zip(counts[i + 1:], inside[i + 1:]) if not part]
         right_bound = later[0].start if later else hi
         for m in _CLAUSE_LEFT.finditer(text, left_bound, n.start):
             left_bound = m.end()
@@ -1434,7 +1473,10 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             continue
         if found is None:
             found = _all_triggers(text, lo, hi, words if hi == sent.end else None)
-        decision = _decide(text, n, np_end, inner, left_bound, right_bound, found)
+        if restated[i]:     # the figure before, in another unit
+            decision = previous[0] if previous is not None and previous[1] <= n.start else None
+        else:
+            decision = _decide(text, n, np_end, inner, left_bound, right_bound, found)
         if decision is None and previous is not None and re.fullmatch(
                 r"\s*(?:,\s*)?(?:and|as well as|plus|or|,)\s*", text[previous[1]:n.start]):
             decision = previous[0]     # "26 fighters were killed, as well as nine soldiers"
@@ -1445,6 +1487,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             _, nxt_end, nxt_inner, nxt_ok, _ = _noun_phrase(text, nxt, hi)
             if nxt_ok:
                 decision = _decide(text, nxt, nxt_end, nxt_inner, nxt.start, right_of(i + 1), found)
+        if decision is not None and _not_a_move(text, decision, grp, n.end, np_end):
+            decision = None    # "500 peacekeepers arrived in Goma"
         if decision is None or not decision.category:
             previous = None
             continue
@@ -1468,6 +1512,35 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         neighbours = (max((m.end for m in numbers if m.end <= n.start), default=None),
                       min((m.start for m in numbers if m.start >= n.end), default=hi))
         yield n, who, unit, combatant, decision, span, neighbours
+
+
+_OPEN_RESTATEMENT = re.compile(r"\s*[(\[]\s*(?:or\s+|i\.\s?e\.,?\s+|that\s+is,?\s+)?")
+_CLOSE_RESTATEMENT = re.compile(r"\s*[)\]]")
+
+
+def _restates(text: str, before: NumberPhrase, n: NumberPhrase, hi: int) -> bool:
+    """Is ``n``, alone in brackets right after the noun phrase of the number ``before``, that
+    number in another unit ("2,300 households (about 11,500 people)", "2,759 persons (around 460
+    families)")?"""
+    g0, end0, _, ok0, _ = _noun_phrase(text, before, hi)
+    if not ok0 or not _OPEN_RESTATEMENT.fullmatch(text, end0, n.start):
+        return False
+    g1, end1, inner, ok1, _ = _noun_phrase(text, n, hi)
+    if not ok1 or inner is not None or not _CLOSE_RESTATEMENT.match(text, end1, hi):
+        return False
+    return (g0.unit if g0 else "people") != (g1.unit if g1 else "people")
+
+
+def _not_a_move(text: str, d: _Decision, grp, start: int, np_end: int) -> bool:
+    """Is ``d`` a move (lexicon: displaced.movement) made by fighters or travellers, whom the
+    noun phrase text[start:np_end] names, rather than by people displaced?"""
+    lex = _lexicon()
+    if d.category != "displaced" or not lex["movement"].fullmatch(" ".join(d.term.split())):
+        return False
+    if grp is not None and grp.combatant:
+        return True
+    return bool(words_in(text, start, np_end) & lex["not_movers"]) or \
+        " ".join(text[start:np_end].lower().split()) in lex["not_movers"]
 
 
 def _antecedent(text: str, lo: int, pos: int):
