@@ -379,23 +379,26 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
         # "12 children in IDP camps died of cholera": where they are, then what befell them
         aux = _AUX.match(text[d.end:hi])
         d = _predicate_at(text, d.end + (aux.end() if aux else 0), hi) or d
+    # the noun itself may say what befell them: "3,000 IDPs", "40,000 refugees"
+    own = _triggers_in(text, n.end, np_end, "right", found)
+    own = own[-1] if own and own[-1].category else None
     if d is not None and not d.category:
-        if inner is None or " ".join(d.term.lower().split()) in lex["undo"]:
+        if (inner is None and own is None) or " ".join(d.term.lower().split()) in lex["undo"]:
             return d    # "36,000 displaced people have returned": what they did now decides (but
-                        # "150 wounded people were treated" are wounded)
+                        # "150 wounded people were treated" are wounded, "3,000 IDPs reached
+                        # Dollow" displaced)
         d = None
     if inner is not None and (d is None or d.category not in _OVERRIDING or d.category == inner.category):
         return inner
     if d is not None:
         return d        # "twelve displaced people were killed": what befell them decides
     # the noun itself: "3,000 IDPs arrived in Baidoa", "the district hosts 40,000 refugees"
-    own = _triggers_in(text, n.end, np_end, "right", found)
-    if own and own[-1].category:
+    if own is not None:
         if any(m.group() not in ("May", "Will") for m in
                lex["hypothetical"].finditer(text, np_end, min(hi, np_end + 40))):
             # "250,000 refugees might cross": a forecast of the noun's people
-            return _Decision("", own[-1].term, own[-1].start, own[-1].end)
-        return own[-1]
+            return _Decision("", own.term, own.start, own.end)
+        return own
     forced = _forced_out(text, n, np_end, lo, hi)
     if forced is not None:
         return forced   # "forced 18,000 people from their homes"
@@ -1436,10 +1439,11 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
     is_part = [i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
                and not re.search(r"\b(?:of whom|of which)\b", text[counts[i - 1].end:n.start])
                for i, n in enumerate(counts)]
-    # the same figure in another unit: "2,300 households (about 11,500 people)"; neither it nor
-    # a part ends the clause of the number before it
+    # the same figure in another unit ("2,300 households (about 11,500 people)"), a part, or a
+    # number of things ("remain in 14 evacuation centres") does not end the clause of the number
+    # before it
     restated = [i > 0 and _restates(text, counts[i - 1], n, hi) for i, n in enumerate(counts)]
-    inside = [p or r for p, r in zip(is_part, restated)]
+    inside = [p or r or _counts_things(text, n, hi) for p, r, n in zip(is_part, restated, counts)]
 
     def right_of(j: int) -> int:
         later = [c for c, part in zip(counts[j + 1:], inside[j + 1:]) if not part]
@@ -1529,6 +1533,21 @@ def _restates(text: str, before: NumberPhrase, n: NumberPhrase, hi: int) -> bool
     if not ok1 or inner is not None or not _CLOSE_RESTATEMENT.match(text, end1, hi):
         return False
     return (g0.unit if g0 else "people") != (g1.unit if g1 else "people")
+
+
+_SPACE = re.compile(r"\s+")
+_ONE_WORD = re.compile(r"\s+[a-z][\w\-]*\s+")
+
+
+def _counts_things(text: str, n: NumberPhrase, hi: int) -> bool:
+    """Does number ``n`` count things that are never people, as groups.toml lists them ("14
+    evacuation centres", "3 temporary camps")?"""
+    not_people = _lexicon()["not_people"]
+    for gap in (_SPACE, _ONE_WORD):
+        m = gap.match(text, n.end, hi)
+        if m is not None and not_people.match(text, m.end(), hi):
+            return True
+    return False
 
 
 def _not_a_move(text: str, d: _Decision, grp, start: int, np_end: int) -> bool:
