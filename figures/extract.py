@@ -394,9 +394,10 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
         return d        # "twelve displaced people were killed": what befell them decides
     # the noun itself: "3,000 IDPs arrived in Baidoa", "the district hosts 40,000 refugees"
     if own is not None:
-        if any(m.group() not in ("May", "Will") for m in
-               lex["hypothetical"].finditer(text, np_end, min(hi, np_end + 40))):
-            # "250,000 refugees might cross": a forecast of the noun's people
+        if any(m.group() not in ("May", "Will") for span in
+               ((np_end, min(hi, np_end + 40)), (max(lo, n.start - 40), n.start))
+               for m in lex["hypothetical"].finditer(text, *span)):
+            # "250,000 refugees might cross", "plans to relocate 5,000 refugees": a forecast
             return _Decision("", own.term, own.start, own.end)
         return own
     forced = _forced_out(text, n, np_end, lo, hi)
@@ -455,8 +456,14 @@ def _predicate_at(text: str, pos: int, hi: int) -> _Decision | None:
     neg = _lexicon()["negative"].match(text, pos, hi)
     d = _trigger_at(text[pos:hi], pos)
     if neg is not None and (d is None or d.end <= neg.end()):
-        return _Decision("", neg.group(), neg.start(), neg.end())
+        # "were rescued and moved to safe places": what else they did, when it is a figure
+        also = _AND_ALSO.match(text, neg.end(), hi)
+        then = _trigger_at(text[also.end():hi], also.end()) if also else None
+        return then or _Decision("", neg.group(), neg.start(), neg.end())
     return d
+
+
+_AND_ALSO = re.compile(r"\s*,?\s+and\s+(?:(?:were|was|have\s+been|had\s+been|then|later)\s+)?")
 
 
 def _main_predicate(text: str, pos: int, hi: int) -> _Decision | None:
