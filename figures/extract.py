@@ -1510,6 +1510,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             continue
         if grp is None and of_pronoun:
             grp = _antecedent(text, lo, n.start)
+        if grp is None:
+            grp = _label_group(text, left_bound, n, hi)    # "Families displaced 3,400"
         if grp is None and fighters is not None and not _CLAUSE_LEFT.search(text, fighters[1], n.start):
             # "Three soldiers were killed and 12 were wounded", "350 troops, compared with 520
             # last year": a number with no noun of its own counts the fighters before it
@@ -1540,6 +1542,27 @@ def _restates(text: str, before: NumberPhrase, n: NumberPhrase, hi: int) -> bool
     if not ok1 or inner is not None or not _CLOSE_RESTATEMENT.match(text, end1, hi):
         return False
     return (g0.unit if g0 else "people") != (g1.unit if g1 else "people")
+
+
+_LINE_END = re.compile(r"[ \t]*(?:\n|$|;|\()")
+_LABEL = re.compile(r"[^\d\n.]{1,60}")
+
+
+def _label_group(text: str, lo: int, n: NumberPhrase, hi: int):
+    """The group a key-figure line names before its number, when the number ends the line
+    ("Families displaced 3,400", "IDP households: 9,000"): the first people noun of a short
+    label (never fighters: "Police say toll rises to 12" is a headline, not a label)."""
+    start = max(lo, text.rfind("\n", 0, n.start) + 1)
+    if not (n.end == hi or _LINE_END.match(text, n.end, hi)) or \
+            not _LABEL.fullmatch(text, start, n.start) or len(text[start:n.start].split()) > 6:
+        return None
+    lex = _lexicon()
+    for m in lex["noun"].finditer(text, start, n.start):
+        if (m.start() == 0 or not text[m.start() - 1].isalnum()) and \
+                (m.end() >= len(text) or not text[m.end()].isalnum()):
+            group = lex["noun_of"][" ".join(m.group().lower().split())]
+            return None if group.combatant else group
+    return None
 
 
 _SPACE = re.compile(r"\s+")
