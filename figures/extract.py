@@ -1586,10 +1586,8 @@ def _not_a_move(text: str, d: _Decision, grp, start: int, np_end: int) -> bool:
     lex = _lexicon()
     if d.category != "displaced" or not lex["movement"].fullmatch(" ".join(d.term.split())):
         return False
-    if grp is not None and grp.combatant:
-        return True
-    return bool(words_in(text, start, np_end) & lex["not_movers"]) or \
-        " ".join(text[start:np_end].lower().split()) in lex["not_movers"]
+    return (grp is not None and grp.combatant) or not words_in(text, start, np_end).isdisjoint(
+        lex["not_movers"])
 
 
 def _antecedent(text: str, lo: int, pos: int):
