@@ -374,7 +374,10 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     if d is not None and d.category and _RELATIVE.search(text, np_end, pos):
         # "three people who fled the fighting were killed": the main predicate wins over the
         # verb of a relative clause
-        d = _main_predicate(text, d.end, hi) or d
+        main = _main_predicate(text, d.end, hi)
+        if main is not None and (main.category in _OVERRIDING or d.category not in _OVERRIDING
+                                 or " ".join(main.term.lower().split()) in lex["undo"]):
+            d = main    # (but "200 people who were injured were evacuated" are injured)
     elif d is not None and d.category and _WHERE.match(d.term):
         # "12 children in IDP camps died of cholera": where they are, then what befell them
         aux = _AUX.match(text[d.end:hi])
