@@ -370,6 +370,10 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
             continue
         break
     lex = _lexicon()
+    modal = lex["hypothetical"].match(text, pos, hi)
+    if modal is not None and modal.group() not in ("May", "Will"):
+        # "another 10,000 might have to be evacuated": the number's own predicate is a forecast
+        return _Decision("", modal.group(), modal.start(), modal.end())
     d = _predicate_at(text, pos, hi)
     if d is not None and d.category and _RELATIVE.search(text, np_end, pos):
         # "three people who fled the fighting were killed": the main predicate wins over the
