@@ -263,7 +263,9 @@ def provenance_panel(store: Store, figure_id: int) -> None:
         st.html(highlight_html(para, a, b, colour))
         st.caption("The quote as recorded:")
         st.text(row["quote"])
-        facts = views.provenance_facts(row)   # plain text, shown in a dataframe
+        # plain text, shown in a dataframe; a part names its total, a total lists its parts
+        facts = views.provenance_facts(row, store.total_of(row["figure_id"]),
+                                       store.parts_of(row["figure_id"]))
         st.dataframe(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
                      hide_index=True, width="stretch")
         c1, c2 = st.columns(2)

@@ -30,6 +30,9 @@ event = st.dataframe(
         "value": st.column_config.NumberColumn("Value", format="localized"),
         "qualifier": st.column_config.TextColumn("Qualifier"),
         "who": "Who",
+        "part_of": st.column_config.TextColumn(
+            "Part of", help="A part of a breakdown (\"4 children\" of \"23 people, including 4 "
+                            "children\") names its total; charts and cards count the total only"),
         "location": "Place",
         "country": st.column_config.TextColumn("Country", width="small"),
         "source": st.column_config.TextColumn(

@@ -547,6 +547,24 @@ def _log_axis(values: Iterable[float | None]) -> bool:
     return bool(vals) and min(vals) > 0 and max(vals) / min(vals) > 100
 
 
+def is_part(df: pd.DataFrame) -> pd.Series:
+    """True for each row that is a part of a breakdown ("4 police officers" of "23 people,
+    including 4 police officers, were killed"): its ``part_of`` names its total. Frames without
+    the column (stores before schema 4) have no parts."""
+    if df is None or "part_of" not in df.columns:
+        return pd.Series(False, index=df.index if df is not None else None, dtype=bool)
+    return df["part_of"].notna()
+
+
+def standalone(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The rows that are not parts of a breakdown: what the charts, the cards and every total
+    count, so a total with its parts is counted once. The parts stay in the table."""
+    if df is None or "part_of" not in df.columns:
+        return df
+    parts = is_part(df)
+    return df[~parts] if parts.any() else df
+
+
 def _latest(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The most recent row per key: full dates first, then partial, then undated; then figure_id."""
     d = d.assign(_date_sort=[dt.isoformat() if dt else s
@@ -669,6 +687,7 @@ def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
     end of a bar marks an open upper end ("at least"); hatched bars are upper limits ("up to").
     """
     what = "Figures by place and category"
+    df = standalone(df)      # a part of a breakdown is inside its total's bar already
     raw, n_places = _top_places_raw(_latest_raw(df), max(int(top), 1))
     d = _prepare(raw)
     if d.empty:
@@ -773,6 +792,7 @@ def timeline(df: pd.DataFrame) -> go.Figure:
     The y axis is logarithmic when the figures span more than two orders of magnitude.
     """
     what = "Figures over time"
+    df = standalone(df)      # parts of a breakdown are counted in their total
     capped = 0
     if df is not None and len(df) > TIMELINE_MAX_POINTS and "reported_date" in df:
         rank = _date_rank(df)
@@ -889,6 +909,7 @@ def sources_compare(df: pd.DataFrame, place: str, category: str) -> go.Figure:
     category = _text(category).lower()
     shown_place = place or PLACE_NOT_STATED
     what = f"{_esc(category.capitalize() or 'Figures')} in {_esc(shown_place, 60)}, by source"
+    df = standalone(df)      # parts of a breakdown are counted in their total
     if df is not None and len(df) > 500 and {"location", "category"} <= set(df.columns):
         loc = df["location"].fillna("")
         df = df[(loc == ("" if place in ("", PLACE_NOT_STATED) else place))

@@ -30,7 +30,7 @@ from .schema import Figure
 from .sources import (NO_CREDIT, ArticleSources, Attribution, Credit, credit_for,
                       find_attributions)
 
-EXTRACTOR_VERSION = "0.3.0"
+EXTRACTOR_VERSION = "0.4.0"
 
 # The backstop against a pathological document: every pattern is bounded (tests/test_regex_safety.py
 # checks it), and the engine also gives up on a document that takes longer than this, with an error
@@ -93,7 +93,7 @@ def _lexicon():
                 every_trigger.update(words)
     noun_of = {}
     for key, g in groups.items():
-        if key == "not_people":
+        if key in ("not_people", "one_person"):
             continue
         grp = _Group(g.get("who", key), g["unit"], g["combatant"])
         for n in g["nouns"]:
@@ -123,6 +123,15 @@ def _lexicon():
         "noun_of": noun_of,
         "noun": re.compile(rf"(?:{_alternation(nouns)})\b", re.I),
         "not_people": re.compile(rf"(?:{_alternation(groups['not_people']['nouns'])})\b", re.I),
+        "shelters": re.compile(rf"(?:{_alternation(groups['not_people'].get('shelters', []))})\b",
+                               re.I),
+        "one_person_words": frozenset(w.lower() for n in groups["one_person"]["nouns"]
+                                     for w in n.split()) | {"another", "more"},
+        # "a journalist", "an aid worker", "another": one person (see _single_victims)
+        "one_person": re.compile(
+            r"\b(?P<article>an?|another|one\s+more)\b(?:\s+[\w'’\-]{1,30}){0,3}?\s+"
+            rf"(?P<noun>{_alternation(groups['one_person']['nouns'])})\b(?!['’\-])"
+            r"|\b(?P<alone>another|one\s+more)\b(?=\s+(?:was|is|has|had|died|remains)\b)", re.I),
     }
 
 
@@ -160,7 +169,7 @@ _MODIFIER = re.compile(
     r"^\s*(?:(?:more|other|additional|innocent|local|young|elderly|foreign|unarmed|internally|"
     r"newly|displaced|wounded|injured|dead|missing|trapped|stranded|besieged|homeless|"
     r"vulnerable|ordinary|fellow|armed|suspected|alleged|pro-government|government|rebel|"
-    r"militia|opposition|regime|army|military|[A-Z][\w'’\-]*|[a-z]+-[a-z]+)\s+)", re.I)
+    r"militia|opposition|regime|army|military|[A-Z][\w'’\-]*|[a-z]+-[a-z]+|\d{1,3}-years?-old)\s+)", re.I)
 _OF = re.compile(r"^\s+of\s+(?:(?:the|their|its|his|her|those|these|them|whom|which)\s+)?", re.I)
 _OF_PRONOUN = re.compile(r"^\s+of\s+(?:whom|which|them|those)\b", re.I)
 _PART_OF = re.compile(r"(?:\binclud(?:ing|es|ed)|\bamong\s+them|\bamong\s+whom|\bmost\s+of\s+them|"
@@ -172,6 +181,34 @@ _PROVINCE_REF = re.compile(r"\b(?:the|this|that)\s+(?P<kind>province|governorate
 
 # ---------------------------------------------------------------------------------------------
 # Reading one number phrase
+
+
+# "two boys aged 9 and 12": the numbers after an age are ages too
+_AGE_LIST = re.compile(r"\b(?:aged?|ages)\s+(?:of\s+)?(?:[\w-]{1,12}\s*(?:,|and|or|to|-)\s*){1,4}$", re.I)
+# "15 members of three families": the number inside another number's noun phrase
+_MEMBERS_OF_BEFORE = re.compile(r"\bmembers\s+of\s+(?:the\s+)?$", re.I)
+_BY_BEFORE = re.compile(r"\bby\s+$", re.I)     # "attacked by dozens of gunmen": the attackers
+
+
+@cache
+def _not_count_patterns() -> dict[str, re.Pattern]:
+    """The patterns built from the word lists that say a number is no count of people harmed:
+    magnitudes, ages, capacities and populations beside it (numbers.toml [not_counts]), the
+    attackers as the subject of an attack verb and "N members of three families"
+    (groups.toml)."""
+    nc = load("numbers")["not_counts"]
+    groups = load("groups")
+    people = groups["people"]
+    gap = rf"(?:(?:{_alternation(people['members_of_words'])}|\d{{1,6}}|[A-Z][\w'’\-]{{0,30}})\s+)"
+    return {
+        "before": re.compile(rf"(?:^|(?<=[^\w-]))(?:{_alternation(nc['before'])})\s*[-.]?\s*$", re.I),
+        "after": re.compile(rf"^\s*-?\s*(?:{_alternation(nc['after'])})\b", re.I),
+        "attack": re.compile(
+            r"(?:\s+(?:reportedly|allegedly|apparently|also|then|later|first|have|has|had|"
+            r"riding\s+\w{1,20}|on\s+\w{1,20}|armed\s+with\s+\w{1,20}))?"
+            rf"\s+(?:{_alternation(groups['not_people']['attack_verbs'])})\b(?!\s+by\b)", re.I),
+        "members_of": re.compile(rf"\s+of\s+{gap}{{0,3}}(?:{_alternation(people['members_of'])})\b"),
+    }
 
 
 @dataclass
@@ -197,8 +234,16 @@ def _is_count(text: str, n: NumberPhrase, lo: int, hi: int) -> bool:
         return False
     if n.qualifier == "exact" and n.value == 1 and n.is_word and re.match(r"\s+of\s+the\b", after):
         return False    # "one of the most ..."
-    if n.value == 0:
-        return False
+    if n.value == 0 or (not n.is_vague and n.value != int(n.value)):
+        return False    # a count of people is whole: "a 7.2 quake", "a 6.5 magnitude"
+    nc = _not_count_patterns()
+    if nc["before"].search(before) or nc["after"].match(after):
+        return False    # "a magnitude 7 quake", "children under 5", "a country of 20 million"
+    wider = text[max(lo, n.start - 40):n.start]
+    if _AGE_LIST.search(wider) and not _lexicon()["noun"].match(after.lstrip()):
+        return False    # "aged 3 and 9" (but "a woman aged 30 and 12 children")
+    if _MEMBERS_OF_BEFORE.search(wider) and find_numbers(wider):
+        return False    # "15 members of three families" counts the 15
     return True
 
 
@@ -222,16 +267,33 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
         seg_l = seg.lstrip()
         m = lex["noun"].match(seg_l)
         if m and (pos + lead + m.end() >= hi or not text[pos + lead + m.end()].isalnum()):
-            return lex["noun_of"][" ".join(m.group().lower().split())], pos + lead + m.end(), inner, True, False
+            grp, end = lex["noun_of"][" ".join(m.group().lower().split())], pos + lead + m.end()
+            nc = _not_count_patterns()
+            if m.group().lower() == "members":
+                of = nc["members_of"].match(text, end, hi)
+                if of:     # "15 members of three families": people, not fighters
+                    grp, end = lex["noun_of"]["people"], of.end()
+            if nc["attack"].match(text, end, hi) or _BY_BEFORE.search(text, max(0, n.start - 5), n.start):
+                return None, end, None, False, False    # the attackers, not the victims
+            if _transitive_trigger(text, end, hi):
+                return None, end, None, False, False    # "five gunmen killed 20 people"
+            return grp, end, inner, True, False
         if lex["not_people"].match(seg_l):
             return None, pos, inner, False, False
         d = _trigger_at(seg_l, pos + lead)
         if d is not None:
+            head = d.term.lower().split()
+            if head[0] not in ("in", "into", "at", "to", "inside") and lex["not_people"].fullmatch(head[-1]):
+                return None, pos, inner, False, False    # "13 temporary shelters", "12 evacuation centres"
+            if inner is not None and d.category != inner.category:
+                break      # "two of the wounded (later) succumbed": the predicate, not the noun
             inner = d
             pos = d.end
             continue
         m = _AND_MODIFIER.match(seg) if modified else None
-        if m and _MODIFIER.match(text[pos + m.end():hi]):
+        rest = text[pos + m.end():hi] if m else ""
+        mod = _MODIFIER.match(rest) if m else None
+        if mod and (rest[:1].isupper() or lex["noun"].match(rest, mod.end())):
             pos += m.end()         # "US and NATO troops", "American and coalition service members"
             continue
         if _FUNCTION.match(seg):
@@ -249,6 +311,26 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
     if _FUNCTION.match(seg) or inner is not None:
         return None, pos, inner, True, False
     return None, pos, inner, False, False   # an unknown noun follows: "42 air strikes"
+
+
+def _transitive_trigger(text: str, pos: int, hi: int) -> bool:
+    """Whether a trigger right after a noun phrase takes a count as its object ("five gunmen
+    killed 20 people"): the noun phrase then names who did it, not who suffered it."""
+    gap = re.match(r"[ \t]+", text[pos:hi])
+    if gap is None:
+        return False
+    d = _trigger_at(text[pos + gap.end():hi], pos + gap.end())
+    if d is None or d.category not in ("killed", "injured", "missing"):
+        return False
+    rest = text[d.end:min(hi, d.end + 60)]
+    found = find_numbers(rest)
+    if not found or not rest[:1].isspace() or rest[:found[0].start].strip():
+        return False
+    obj, after = found[0], rest[found[0].end:]
+    if obj.bare_digits and 1900 <= obj.value <= 2100:
+        return False         # "killed 2019": a year
+    # not "killed 3 days ago", nor "five people injured 3 of them seriously"
+    return not (_lexicon()["not_people"].match(after.lstrip()) or _OF_PRONOUN.match(after))
 
 
 _AND_MODIFIER = re.compile(r"\s*(?:and|or|&)\s+")
@@ -361,7 +443,7 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     # the predicate right after the noun phrase, past auxiliaries, asides and breakdowns
     pos = np_end
     for _ in range(3):
-        m = _AUX.match(text[pos:hi])
+        m = _AUX.match(text[pos:hi])     # (its "^" holds at the slice's start only)
         pos = pos + m.end() if m else pos
         aside = re.match(r"\s*(?:\([^()]{0,200}\)|,\s*(?:including|among them|mostly|mainly|most of them|"
                          r"many of them|some of them|in|across|from|near|at)\b[^,;]{0,200},)", text[pos:hi])
@@ -374,15 +456,19 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     if modal is not None and modal.group() not in ("May", "Will"):
         # "another 10,000 might have to be evacuated": the number's own predicate is a forecast
         return _Decision("", modal.group(), modal.start(), modal.end())
+    # "30 people who fled the fighting were killed": the main predicate after a relative clause
+    # decides, not the clause's own verb (but "200 people who were injured were evacuated" are
+    # injured, and "who were injured were treated" too)
+    rel = _RELATIVE.match(text, np_end, hi)
+    if rel:
+        main = _main_predicate(text, rel.end(), hi, relative=True)
+        if main is not None:
+            verb = _trigger_at(text[pos:hi], pos)
+            if not (verb is not None and verb.category in _HARM and main.category not in _HARM
+                    and " ".join(main.term.lower().split()) not in lex["undo"]):
+                return main
     d = _predicate_at(text, pos, hi)
-    if d is not None and d.category and _RELATIVE.search(text, np_end, pos):
-        # "three people who fled the fighting were killed": the main predicate wins over the
-        # verb of a relative clause
-        main = _main_predicate(text, d.end, hi)
-        if main is not None and (main.category in _OVERRIDING or d.category not in _OVERRIDING
-                                 or " ".join(main.term.lower().split()) in lex["undo"]):
-            d = main    # (but "200 people who were injured were evacuated" are injured)
-    elif d is not None and d.category and _WHERE.match(d.term):
+    if d is not None and d.category and _WHERE.match(d.term):
         # "12 children in IDP camps died of cholera": where they are, then what befell them
         aux = _AUX.match(text[d.end:hi])
         d = _predicate_at(text, d.end + (aux.end() if aux else 0), hi) or d
@@ -395,8 +481,8 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
                         # "150 wounded people were treated" are wounded, "3,000 IDPs reached
                         # Dollow" displaced)
         d = None
-    if inner is not None and (d is None or d.category not in _OVERRIDING or d.category == inner.category):
-        return inner
+    if inner is not None and not (d is not None and d.category in _HARM and d.category != inner.category):
+        return inner     # ("two of the injured succumbed": the predicate over the noun's word)
     if d is not None:
         return d        # "twelve displaced people were killed": what befell them decides
     # the noun itself: "3,000 IDPs arrived in Baidoa", "the district hosts 40,000 refugees"
@@ -412,12 +498,31 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
         return forced   # "forced 18,000 people from their homes"
     left = _triggers_in(text, lo, n.start, "left", found)
     right = _triggers_in(text, np_end, hi, "right", found)
+    # a tally as the subject of a verb of change: "the death toll from the bombing in Quetta rose
+    # to 57", "the number of fatalities in Wayanad has reached 224"
+    verb = _TALLY_VERB.search(text, max(lo, n.start - 40), n.start)
+    if verb is not None:
+        subject = [d for d in left if d.end <= verb.start() and d.category
+                   and _word_gap(text, d.end, verb.start()) <= _TALLY_REACH
+                   and not _TALLY_BREAK.search(text, d.end, verb.start())]
+        if subject:
+            return subject[-1]
+    # lives a disaster took: "claimed about 3,000 lives", "cost the lives of"
+    if _LIVES.search(text, n.end, np_end) and _TOOK.search(text, max(lo, n.start - 30), n.start):
+        m = _TOOK.search(text, max(lo, n.start - 30), n.start)
+        return _Decision("killed", m.group().strip(), m.start(), m.end())
     # the word that governs the number: "killing 12", "the evacuation of 2,000"
     if left:
         last = left[-1]
         between = text[last.end:n.start]
         if re.fullmatch(r"[\s,:]*(?:(?:the|a|an|of|some|to|at|about|by|nearly|with|as many as)\s+)*", between, re.I):
             return last
+    if _SUBJECT_GOES_ON.match(text, np_end, hi):
+        # a long subject: "At least 30 people, most of them women who had gathered at the market
+        # in the town of Bama, were killed", "12 people in the villages of A, B and C died"
+        main = _main_predicate(text, np_end, hi)
+        if main is not None:
+            return main
     candidates = []
     for d in left:
         gap = _word_gap(text, d.end, n.start)
@@ -425,8 +530,9 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
             candidates.append((gap + 0.5, d))
     for d in right:
         gap = _word_gap(text, np_end, d.start)
-        if gap <= WINDOW_WORDS:
-            candidates.append((gap, d))
+        if gap <= WINDOW_WORDS and not (_THE_BEFORE.search(text, max(lo, d.start - 9), d.start)
+                                        and d.term.lower() in _PEOPLE_WORDS):
+            candidates.append((gap, d))     # ("relatives of the dead" are not the dead)
     if not candidates:
         return None
     return min(candidates, key=lambda c: c[0])[1]
@@ -448,13 +554,7 @@ def _forced_out(text: str, n: NumberPhrase, np_end: int, lo: int, hi: int) -> _D
     return _Decision("displaced", term, start, out.end())
 
 
-# What befell people overrides what their noun phrase says they were ("displaced people were
-# killed"), unlike a move or a rescue ("wounded people were evacuated" are wounded)
-_OVERRIDING = ("killed", "injured", "missing")
 _WHERE = re.compile(r"(?:in|at|with|inside)\b", re.I)
-_RELATIVE = re.compile(r"\b(?:who|which|that)\b", re.I)
-# the verb of a main clause after a relative one: "(who fled the fighting) were later killed"
-_MAIN_VERB = re.compile(r"[^,;:.()]{0,80}?\b(?:were|was|are|is|have|has|had)\b", re.I)
 
 
 def _predicate_at(text: str, pos: int, hi: int) -> _Decision | None:
@@ -473,16 +573,63 @@ def _predicate_at(text: str, pos: int, hi: int) -> _Decision | None:
 _AND_ALSO = re.compile(r"\s*,?\s+and\s+(?:(?:were|was|have\s+been|had\s+been|then|later)\s+)?")
 
 
-def _main_predicate(text: str, pos: int, hi: int) -> _Decision | None:
-    """The predicate of the main clause after a relative clause whose verb ends at ``pos``, right
-    after the next auxiliary verb; else None."""
-    m = _MAIN_VERB.match(text, pos, hi)
-    if m is None:
-        return None
-    at = m.end()
-    aux = _AUX.match(text[at:hi])
-    return _predicate_at(text, at + (aux.end() if aux else 0), hi)
+_HARM = ("killed", "injured", "missing")
+_THE_BEFORE = re.compile(r"\bof\s{1,3}the\s{1,3}$", re.I)
+_PEOPLE_WORDS = frozenset(("dead", "wounded", "injured", "missing", "displaced", "deceased"))
+_RELATIVE = re.compile(r"\s{0,5},?\s{0,5}(?:who|that|which|whose)\b", re.I)
+# what may follow a subject's noun before its verb: an aside, a relative clause, a place or a time
+_SUBJECT_GOES_ON = re.compile(
+    r"\s{0,5}(?:[,(\u2014\u2013]|(?:who|that|which|whose|in|from|at|near|on|inside|across|around|"
+    r"living|aged|travelling|traveling|returning|working|staying|including|among|mostly|mainly|"
+    r"most|many|some|all|both|belonging|gathered|waiting|attending|praying|riding|aboard|"
+    r"during|after|when|while)\b)", re.I)
+# the verb of the main clause: "..., were killed", "... who had gathered there were killed"
+_MAIN_VERB = re.compile(r"(?:^|(?<=[\s,)]))(?:were|was|have\s+been|has\s+been|had\s+been|are|is|"
+                        r"have|has|had|remain|remained|remains)\b", re.I)
+_MAIN_REACH = 300        # characters a subject may run before its verb
 
+
+def _main_predicate(text: str, start: int, hi: int, relative: bool = False) -> _Decision | None:
+    """The trigger of the main verb after a long subject that starts at ``start``: the first
+    "were/was/have been ..." followed (past adverbs) by a trigger, or a trigger right after the
+    comma that closes an aside. None when there is none within reach. ``relative``: the subject
+    goes on with a relative clause at ``start``, whose own verb ("who were displaced ...") is
+    not the main one."""
+    end = min(hi, start + _MAIN_REACH)
+    lex = _lexicon()
+    for m in _MAIN_VERB.finditer(text, start, end):
+        if relative and not text[start:m.start()].strip():
+            continue         # "who were displaced last year have returned": the clause's verb
+        a = _AUX.match(text[m.start():hi])
+        pos = m.start() + a.end() if a else m.end()
+        neg = lex["negative"].match(text, pos, hi)
+        d = _trigger_at(text[pos:hi], pos)
+        if neg and (d is None or neg.end() >= d.end):
+            return _Decision("", neg.group(), neg.start(), neg.end())
+        if d is not None:
+            return d
+    # "At least 30 people, many of them farmers near Kukawa, died on Sunday"
+    for m in re.finditer(r",\s{0,5}", text[start:end]):
+        pos = start + m.end()
+        d = _trigger_at(text[pos:hi], pos)
+        if d is not None and d.category in _HARM:
+            return d
+    return None
+
+
+_TALLY_VERB = re.compile(r"\b(?:(?:has|have|had)\s+)?(?:now\s+)?(?:rose|risen|climbed|jumped|increased|"
+                         r"grown|grew|reached|hit|soared|surged|stands|stood|gone\s+up|went\s+up|"
+                         r"passing|passed|passes|exceeded|exceeding|exceeds|topped|topping|tops|"
+                         r"surpassed|surpassing|"
+                         r"is\s+now|was|is)(?:\s+(?:to|at))?\s{1,5}$", re.I)
+_LIVES = re.compile(r"\blives\s{0,3}$", re.I)
+_TOOK = re.compile(r"\b(?:claimed|claiming|claims|claim|cost|costing|costs|took|taken|taking|take|takes)"
+                   r"\s{1,5}(?:(?:the|some|about|nearly|almost|over|at\s+least|more\s+than)\s{1,5}){0,2}$",
+                   re.I)
+_TALLY_REACH = 15    # words between a tally's noun and its verb ("toll from the bus bombing in ...")
+# what a tally's subject never holds: a speaker's verb, a clause of its own
+_TALLY_BREAK = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed|who|that|which|"
+                          r"received|receiving|returned|reached)\b", re.I)
 
 _SPEECH_AFTER_MODAL = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed)\b")
 
@@ -1096,6 +1243,7 @@ _NUMBER_WORDS = frozenset(
                          "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty "
                          "fifty sixty seventy eighty ninety hundred thousand million dozen score "
                          "lakh lac crore billion").split() for plural in ("", "s"))
+_ONE_WORDS = frozenset(("a", "an", "another"))     # "a journalist was shot dead"
 
 
 def _may_state_figure(text: str, start: int, end: int, words: set[str] | None = None) -> bool:
@@ -1105,8 +1253,10 @@ def _may_state_figure(text: str, start: int, end: int, words: set[str] | None = 
     ``words``: ``words_in(text, start, end)`` when the caller has it already."""
     if words is None:
         words = words_in(text, start, end)
-    return bool(words & _lexicon()["trigger_words"]) and (
-        _DIGIT.search(text, start, end) is not None or not words.isdisjoint(_NUMBER_WORDS))
+    lex = _lexicon()
+    return bool(words & lex["trigger_words"]) and (
+        _DIGIT.search(text, start, end) is not None or not words.isdisjoint(_NUMBER_WORDS)
+        or (not words.isdisjoint(_ONE_WORDS) and not words.isdisjoint(lex["one_person_words"])))
 
 
 class ExtractionTimeout(UnreadableDocument):
@@ -1211,6 +1361,8 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
     ctx: _Context | None = None
     out: list[Figure] = []
     seen = set()
+    # (category, start) -> (place, country, level) of each figure reported whole, for its parts
+    totals: dict[tuple[str, int], tuple[str, str, str]] = {}
     # every cue of the article read in order, so references resolve to what came before; the
     # sentences after the last candidate's paragraph cannot credit one of its figures
     last = candidates[-1]
@@ -1234,15 +1386,24 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
     credited: dict[int, Credit] = {}     # the credit of each sentence's first credited figure
     quotes = _Quotes(text, art, cues, resolved) if any(
         c in text[art.start:art.end] for c in _QUOTE_MARKS) else None
+    last = None      # (sentence, (who, unit, combatant)) of the last figure, when fighters
     for si in candidates:
         clock.check()
         sent = art.sentences[si]
         if ctx is None:
             ctx = _context(text, art, date, clock, words)
         in_title = art.title is not None and sent.start == art.title[0]
-        for fig_args in sentence_figures(si):
-            n, who, unit, combatant, decision, span, neighbours = fig_args
-            key = (decision.category, n.value, n.value_low, n.value_high, text[sent.start:sent.end])
+        for k, fig_args in enumerate(sentence_figures(si)):
+            n, who, unit, combatant, decision, span, neighbours, part_of = fig_args
+            if part_of is not None and (decision.category, part_of) not in totals:
+                continue    # a part whose total is not reported (a repeat, a headline's)
+            if k == 0 and not combatant and last is not None and last[0] == si - 1 \
+                    and art.sentences[si - 1].paragraph == sent.paragraph \
+                    and _NO_NOUN.match(text, n.end, sent.end):
+                # "Nine soldiers were killed. Another 14 were wounded.": the fighters go on
+                who, unit, combatant = last[1]
+            key = (decision.category, n.value, n.value_low, n.value_high, text[sent.start:sent.end],
+                   n.start - sent.start)
             if key in seen or (decision.category, n.start) in seen \
                     or (in_title and _told_in_body(art, candidates, sentence_figures,
                                                    decision.category, n)):
@@ -1265,8 +1426,26 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                        if not gz.country_of_name(c.body)]
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
-            location, country, level = _place_for(text, ctx, art, si, n, exclude, neighbours)
-            when, when_text = figure_date(text, *_own_part(sentence_figures(si), n, sent),
+            last = (si, (who, unit, combatant)) if combatant else None
+            whole = totals.get((decision.category, part_of)) if part_of is not None else None
+            if whole is not None:
+                # a part's place is its own, right by it ("of whom 30,000 in Hiraan region"),
+                # else its total's ("12 killed in Sumy, 5 of them children, while in Kharkiv")
+                own_end = _part_end(text, span[1], neighbours[1])
+                if any(n.end <= p.start < own_end for p in ctx.usable(si, exclude)):
+                    location, country, level = _place_for(text, ctx, art, si, n, exclude,
+                                                          (neighbours[0], own_end))
+                else:
+                    location, country, level = whole
+            else:
+                # the places of its parts ("including 12 in Aleppo and 8 in Idlib") are not the
+                # total's
+                exclude += [(f[0].start, _part_end(text, f[5][1], f[6][1]))
+                            for f in sentence_figures(si) if f[7] == span[0]
+                            and f[4].category == decision.category]
+                location, country, level = _place_for(text, ctx, art, si, n, exclude, neighbours)
+            when, when_text = figure_date(text, *_own_part([f for f in sentence_figures(si)
+                                                            if f[7] is None], n, sent),
                                           n.start, ctx.date, words[si])
             out.append(Figure(
                 doc_id=doc_id, article=art.index, category=decision.category, value=n.value,
@@ -1276,7 +1455,10 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                 location_level=level,
                 source=credit.source, speaker=credit.speaker, reported_date=ctx.date,
                 figure_date=when, figure_date_text=when_text,
-                quote=text[_quote_start(art, sent):sent.end], start=span[0], end=span[1]))
+                quote=text[_quote_start(art, sent):sent.end], start=span[0], end=span[1],
+                part_of=part_of))
+            if part_of is None:
+                totals[(decision.category, span[0])] = (location, country, level)
     return out
 
 
@@ -1439,25 +1621,62 @@ def _event_words() -> frozenset[str]:
 
 
 def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
-    """(number, who, unit, combatant, decision, span, neighbours) for every figure in one
+    """(number, who, unit, combatant, decision, span, neighbours, part_of) for every figure in one
     sentence; ``neighbours``: the end of the sentence's number before it (None for the first)
-    and the start of the one after it (else the sentence's end), for ``_place_for``.
+    and the start of the one after it (else the sentence's end), for ``_place_for``;
+    ``part_of``: for a part of a breakdown ("4 police officers" in "23 people, including 4 police
+    officers and 2 attackers, were killed"), the span start of its total, which is yielded before
+    it; None for a figure that stands alone. A part has its total's category and its own noun's
+    who; a part whose total is not a figure (hypothetical, denied, no noun) is not yielded.
     ``words``: ``words_in`` of the sentence when the caller has it already."""
     lo, hi = sent.start, min(sent.end, sent.start + MAX_SENTENCE)
     numbers = find_numbers(text[lo:hi], words if hi == sent.end else None)
     numbers = [NumberPhrase(n.start + lo, n.end + lo, n.text, n.value, n.value_low, n.value_high,
                             n.qualifier, n.core_start + lo, n.is_vague, n.is_word, n.bare_digits)
                for n in numbers]
+    if _lexicon()["one_person"].search(text, lo, hi):
+        numbers = sorted(numbers + _single_victims(text, lo, hi, numbers), key=lambda n: n.start)
     counts = [n for n in numbers if _is_count(text, n, lo, hi)]
-    # parts of a breakdown: "six civilians, including a woman and four children"
-    is_part = [i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
-               and not re.search(r"\b(?:of whom|of which)\b", text[counts[i - 1].end:n.start])
-               for i, n in enumerate(counts)]
+    phrases: dict[int, tuple] = {}
+
+    def phrase(j: int) -> tuple:
+        if j not in phrases:
+            phrases[j] = _noun_phrase(text, counts[j], hi)
+        return phrases[j]
+
+    # parts of a breakdown: "six civilians, including a woman and four children", "60 people,
+    # of whom 20 were children", and every item of a list of parts ("including 4 police officers
+    # and 2 attackers"), unless an item has a predicate of its own ("..., and 40 were wounded")
+    is_part: list[bool] = []
+    for i, n in enumerate(counts):
+        part = i > 0 and bool(_PART_OF.search(text, counts[i - 1].end, n.start))
+        if part and _COMMA_AND.search(text, counts[i - 1].end, n.start) \
+                and _own_predicate(text, phrase(i), hi):
+            part = False     # "killed, including a nurse, and 17 were wounded": a figure of its own
+        if not part and i > 0 and not is_part[i - 1] and counts[i].value < counts[i - 1].value:
+            prev_end = phrase(i - 1)[1]
+            if prev_end <= n.start and _BRACKET_OPEN.fullmatch(text, prev_end, n.start):
+                # "Three guards (two brothers and their cousin) died": a breakdown in brackets,
+                # unless it restates the total in another unit ("2,300 households (11,500 people)")
+                g_total, g_part = phrase(i - 1)[0], phrase(i)[0]
+                part = g_total is None or g_part is None or g_total.unit == g_part.unit
+        if not part and i > 0 and not is_part[i - 1] and _OF_PRONOUN.match(text[n.end:hi]):
+            # "Eighteen people, six of them children, were killed", "21 people (eight of them
+            # children) drowned": the part right after its total's noun
+            prev_end = phrase(i - 1)[1]
+            part = prev_end <= n.start \
+                and bool(_PART_AFTER_TOTAL.fullmatch(text, prev_end, n.start))
+        if not part and i > 0 and is_part[i - 1]:
+            prev_end = phrase(i - 1)[1]
+            part = prev_end <= n.start and bool(_LIST_JOIN.fullmatch(text, prev_end, n.start)) \
+                and not _own_predicate(text, phrase(i), hi)
+        is_part.append(part)
     # the same figure in another unit ("2,300 households (about 11,500 people)"), a part, or a
-    # number of things ("remain in 14 evacuation centres") does not end the clause of the number
-    # before it
-    restated = [i > 0 and _restates(text, counts[i - 1], n, hi) for i, n in enumerate(counts)]
-    inside = [p or r or _counts_things(text, n, hi) for p, r, n in zip(is_part, restated, counts)]
+    # number of places where the displaced stay ("remain in 14 evacuation centres") does not end the
+    # clause of the number before it
+    restated = [i > 0 and not is_part[i] and _restates(text, counts[i - 1], n, hi)
+                for i, n in enumerate(counts)]
+    inside = [p or r or _counts_shelters(text, n, hi) for p, r, n in zip(is_part, restated, counts)]
 
     def right_of(j: int) -> int:
         later = [c for c, part in zip(counts[j + 1:], inside[j + 1:]) if not part]
@@ -1467,9 +1686,26 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
 
     previous: tuple | None = None
     fighters: tuple | None = None     # (group, end) of the sentence's last combatant figure
+    total: tuple | None = None        # (decision, span start, who, unit, combatant) of the
+                                      # sentence's last figure that stands alone, for its parts
     found = None      # the sentence's trigger matches, found at its first number that needs them
     for i, n in enumerate(counts):
+        neighbours = (max((m.end for m in numbers if m.end <= n.start), default=None),
+                      min((m.start for m in numbers if m.start >= n.end), default=hi))
         if is_part[i]:
+            if total is None:
+                continue       # the total is no figure (hypothetical, denied, no noun), nor its parts
+            grp, np_end, _, ok, of_pronoun = phrase(i)
+            if not ok:
+                continue       # "including 3 schools": an unknown noun, no people
+            grp, np_end = _part_group(text, grp, np_end, hi) if grp is None else (grp, np_end)
+            if grp is None and _status_part(text, np_end, hi):
+                continue       # "of which 838 have been relocated": what became of some of them
+            decision, start, who, unit, combatant = total
+            if grp is not None:
+                who, unit, combatant = grp.who, grp.unit, grp.combatant
+            span = (n.start, max(np_end, n.end))
+            yield n, who, unit, combatant, decision, span, neighbours, start
             continue
         # the clause this number belongs to: between its neighbours and clause breaks
         left_bound = counts[i - 1].end if i > 0 else lo
@@ -1485,9 +1721,9 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             left_bound = max(left_bound, open_paren + 1)
             close = text.find(")", n.end, hi)
             right_bound = min(right_bound, close) if close != -1 else right_bound
-        grp, np_end, inner, ok, of_pronoun = _noun_phrase(text, n, hi)
+        grp, np_end, inner, ok, of_pronoun = phrase(i)
         if not ok:
-            previous = None
+            previous = total = None
             continue
         if found is None:
             found = _all_triggers(text, lo, hi, words if hi == sent.end else None)
@@ -1498,40 +1734,160 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         if decision is None and previous is not None and re.fullmatch(
                 r"\s*(?:,\s*)?(?:and|as well as|plus|or|,)\s*", text[previous[1]:n.start]):
             decision = previous[0]     # "26 fighters were killed, as well as nine soldiers"
-        if decision is None and i + 1 < len(counts) and re.fullmatch(
+        if decision is None and i + 1 < len(counts) and not is_part[i + 1] and re.fullmatch(
                 r"\s*(?:,\s*)?(?:and|or|as well as|,)\s*", text[np_end:counts[i + 1].start]):
             # "Seven women and 12 militants were killed": the next number's predicate is shared
             nxt = counts[i + 1]
-            _, nxt_end, nxt_inner, nxt_ok, _ = _noun_phrase(text, nxt, hi)
+            _, nxt_end, nxt_inner, nxt_ok, _ = phrase(i + 1)
             if nxt_ok:
                 decision = _decide(text, nxt, nxt_end, nxt_inner, nxt.start, right_of(i + 1), found)
         if decision is not None and _not_a_move(text, decision, grp, n.end, np_end):
             decision = None    # "500 peacekeepers arrived in Goma"
-        if decision is None or not decision.category:
-            previous = None
+        if of_pronoun and total is not None and (decision is None or not decision.category
+                                                 or decision.category == total[0].category) \
+                and not _CLAUSE_LEFT.search(text, total[1], n.start):
+            # "47 people were injured, 15 of them seriously", "310, 95 of them children": a part
+            grp, np_end = _part_group(text, None, np_end, hi)
+            if grp is None and _status_part(text, np_end, hi):
+                continue
+            t_decision, start, who, unit, combatant = total
+            if grp is not None:
+                who, unit, combatant = grp.who, grp.unit, grp.combatant
+            span = (n.start, max(np_end, n.end))
+            yield n, who, unit, combatant, t_decision, span, neighbours, start
             continue
-        if of_pronoun and previous is not None and previous[0].category == decision.category:
-            continue   # "47 people were injured, 15 of them seriously": a part of the total
+        if decision is None or not decision.category:
+            previous = total = None
+            continue
         if _hypothetical_or_denied(text, n, decision, left_bound):
-            previous = None
+            previous = total = None
             continue
         if grp is None and of_pronoun:
             grp = _antecedent(text, lo, n.start)
         if grp is None:
             grp = _label_group(text, left_bound, n, hi)    # "Families displaced 3,400"
-        if grp is None and fighters is not None and not _CLAUSE_LEFT.search(text, fighters[1], n.start):
-            # "Three soldiers were killed and 12 were wounded", "350 troops, compared with 520
-            # last year": a number with no noun of its own counts the fighters before it
+        others = grp is not None and _OTHERS.fullmatch(text, n.end, np_end) is not None
+        if (grp is None or others) and fighters is not None \
+                and not _CLAUSE_LEFT.search(text, fighters[1], n.start):
+            # "Three soldiers were killed and 12 (others) were wounded", "350 troops, compared
+            # with 520 last year": a number with no noun of its own counts the fighters before it
             grp = fighters[0]
         who = grp.who if grp else "people"
         unit = grp.unit if grp else "people"
         combatant = grp.combatant if grp else False
         span = (min(n.start, decision.start), max(np_end, n.end, decision.end))
         previous = (decision, np_end)
+        total = (decision, span[0], who, unit, combatant)
         fighters = (grp, n.end) if grp is not None and grp.combatant else None
-        neighbours = (max((m.end for m in numbers if m.end <= n.start), default=None),
-                      min((m.start for m in numbers if m.start >= n.end), default=hi))
-        yield n, who, unit, combatant, decision, span, neighbours
+        yield n, who, unit, combatant, decision, span, neighbours, None
+
+
+_PART_END = re.compile(r"[,;()]|\b(?:while|whereas|but|although|though|however)\b", re.I)
+def _part_end(text: str, pos: int, bound: int) -> int:
+    """Where a part's own words end: the first comma, bracket or clause break after ``pos`` (the
+    end of its noun phrase), else ``bound`` (the next number or the sentence's end)."""
+    m = _PART_END.search(text, pos, bound)
+    return m.start() if m else bound
+
+
+_COMMA_AND = re.compile(r",\s{0,3}(?:and|while|but)\s{1,3}$", re.I)
+_BRACKET_OPEN = re.compile(r"\s{0,3}\(\s{0,3}(?:(?:including|among\s+them|of\s+whom)\s{1,3})?")
+_PART_AFTER_TOTAL = re.compile(r"\s{0,5}[,(—–-]\s{0,5}")
+# between two parts of a list: "4 police officers and 2 attackers", "12 in Aleppo and 8 in Idlib"
+_LIST_JOIN = re.compile(r"(?:\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}"
+                        r"(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3})?"
+                        r"\s{0,5}(?:,\s{0,5})?(?:and|as well as|plus|,)\s{1,5}")
+_PART_NOUN = re.compile(r"\s{0,5}(?:(?:were|was|are|is)\s{1,5})?", re.I)
+
+
+def _own_predicate(text: str, phrase: tuple, hi: int) -> bool:
+    """Has an item of a list its own predicate right after its noun phrase ("and 40 wounded",
+    "and 40 others were hurt"), which makes it a figure of its own rather than a part?"""
+    _, np_end, inner, _, _ = phrase
+    if inner is not None:
+        return True
+    m = _AUX.match(text[np_end:hi])
+    pos = np_end + (m.end() if m else 0)
+    return _trigger_at(text[pos:hi], pos) is not None
+
+
+_STATUS = re.compile(r"\s{1,5}(?:are|is|were|was|have|has|had|later|subsequently|since)\b", re.I)
+
+
+def _status_part(text: str, pos: int, hi: int) -> bool:
+    """Does a part with no noun of its own go on with a predicate ("of which 6,142 are being
+    hosted by relatives", "three of whom later died")? It says what became of some of the
+    total, not who they were: no part of the breakdown."""
+    return bool(_STATUS.match(text, pos, hi))
+
+
+def _part_group(text: str, grp, pos: int, hi: int):
+    """(group, end) of the noun a part names after "of them"/"of whom N were" ("six of them
+    children", "of whom 20 were children"); (None, pos) when it names none ("15 of them
+    seriously"), and the part counts its total's people."""
+    lex = _lexicon()
+    m = _PART_NOUN.match(text, pos, hi)
+    at = m.end() if m else pos
+    noun = lex["noun"].match(text[at:hi])
+    if noun and (at + noun.end() >= hi or not text[at + noun.end()].isalnum()):
+        return lex["noun_of"][" ".join(noun.group().lower().split())], at + noun.end()
+    return None, pos
+
+
+# a single victim's predicate: passive ("was shot dead", "has been abducted") or a verb that takes
+# no object ("died", "went missing"); "a gunman killed five" is an agent, not a victim
+_ONE_PASSIVE = re.compile(r"(?:\s{1,5}[a-z][\w\-]{1,20}(?=\s{1,5}(?:was|were)\b))?"   # "a civilian contractor"
+                          r"\s{1,5}(?:was|were|has\s+been|had\s+been|have\s+been|is|got|reportedly|also|later|"
+                          r"subsequently|allegedly)\b", re.I)
+_ONE_INTRANSITIVE = re.compile(r"\s{1,5}(?:also\s+|later\s+|reportedly\s+)?(?:died|drowned|perished|"
+                               r"succumbed|went\s+missing|disappeared|remains\s+missing|"
+                               r"is\s+missing|was\s+missing|is\s+still\s+missing)\b", re.I)
+# "gunmen shot dead a policeman", "killing an aid worker", "wounding another"
+_ONE_OBJECT = re.compile(r"\b(?:killed|killing|kills|shot\s+dead|shot|wounded|wounding|injured|"
+                         r"injuring|abducted|abducting|kidnapped|kidnapping|beheaded|lynched|"
+                         r"murdered|stabbed|hanged|executed)\s{1,5}$", re.I)
+
+
+def _single_victims(text: str, lo: int, hi: int, numbers: list[NumberPhrase]) -> list[NumberPhrase]:
+    """One victim named with an article: "a journalist was shot dead", "an aid worker died",
+    "killing a policeman", "another was wounded". The number phrase is the article word."""
+    taken = [(m.start, m.end) for m in numbers if _is_count(text, m, lo, hi)]
+    out = []
+    for m in _lexicon()["one_person"].finditer(text, lo, hi):
+        word = m.group("article") or m.group("alone")
+        start = m.start("article") if m.group("article") else m.start("alone")
+        end = m.end("noun") if m.group("noun") else m.end("alone")
+        if any(a < end and start < b for a, b in taken) or _NOT_ONE.search(
+                text, max(lo, start - 12), start):
+            continue     # read already, or denied: "not a single civilian was hurt"
+        between = text[start + len(word):m.start("noun")] if m.group("noun") else ""
+        if re.search(r"[,.;:()]|\d(?!\d{0,2}-year-old)|\b(?:and|or|of|from|by|who|that|which)\b",
+                     between):
+            continue     # the words between the article and the noun are modifiers only
+        after = text[end:hi]
+        passive = _ONE_PASSIVE.match(after)
+        victim = _ONE_INTRANSITIVE.match(after) is not None or _ONE_OBJECT.search(
+            text[max(lo, start - 30):start]) is not None
+        if passive and not victim:
+            # a harm word among the next few ("was badly burned", "has reportedly been killed")
+            for w in re.finditer(r"\b\w", text[end:min(hi, end + 50)]):
+                pos = end + w.start()
+                d = _trigger_at(text[pos:hi], pos)
+                if d is not None:
+                    victim = d.category in _HARM
+                    break
+        if not victim:
+            continue
+        out.append(NumberPhrase(start, start + len(word), word, 1.0, 1.0, 1.0, "exact", start,
+                                False, True, False))
+    return out
+
+
+# a number with no noun of its own: "Another 14 were wounded", "12 others died", "two more"
+_NO_NOUN = re.compile(r"[ \t]{1,5}(?:(?:more|other)[ \t]{1,5})?(?:others?[ \t]{1,5})?(?:were|was|have|had|are|is|"
+                      r"died|later|also)\b", re.I)
+_NOT_ONE = re.compile(r"\b(?:not|without|nor|never)\s{1,5}$", re.I)
+_OTHERS = re.compile(r"\s{1,5}(?:more\s{1,5})?others?", re.I)
 
 
 _OPEN_RESTATEMENT = re.compile(r"\s*[(\[]\s*(?:or\s+|i\.\s?e\.,?\s+|that\s+is,?\s+)?")
@@ -1576,13 +1932,13 @@ _SPACE = re.compile(r"\s+")
 _ONE_WORD = re.compile(r"\s+[a-z][\w\-]*\s+")
 
 
-def _counts_things(text: str, n: NumberPhrase, hi: int) -> bool:
-    """Does number ``n`` count things that are never people, as groups.toml lists them ("14
-    evacuation centres", "3 temporary camps")?"""
-    not_people = _lexicon()["not_people"]
+def _counts_shelters(text: str, n: NumberPhrase, hi: int) -> bool:
+    """Does number ``n`` count places where the displaced stay, as groups.toml lists them
+    (not_people.shelters: "14 evacuation centres", "3 temporary camps")?"""
+    shelters = _lexicon()["shelters"]
     for gap in (_SPACE, _ONE_WORD):
         m = gap.match(text, n.end, hi)
-        if m is not None and not_people.match(text, m.end(), hi):
+        if m is not None and shelters.match(text, m.end(), hi):
             return True
     return False
 

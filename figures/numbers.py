@@ -70,19 +70,36 @@ def pattern() -> re.Pattern:
                                                               "billion", "lakh", "crore", "dozen"])
     first_word = _alternation(list(t["units"]) + list(t["tens"]))
     words = rf"(?:{first_word})(?:(?:\s*-\s*|\s+(?:and\s+)?)(?:{word}))*"
-    digits = (r"\d{1,3}(?:(?:,\s?|[ \u00a0\u202f])\d{3})+(?![\d,.]\d)"
-              r"|\d+(?:\.\d+)?")
+    half = r"(?:(?:\s*-\s*|\s+)and(?:\s*-\s*|\s+)a(?:\s*-\s*|\s+)half)"   # "three-and-a-half million"
     scale = rf"(?:\s*(?:{_alternation(_SPACED_SCALES)})|(?:{_alternation(_TOUCHING_SCALES)}))\b"
+    digits = (
+        # Indian grouping: "8,10,896", "1,20,000", "1,00,00,000"
+        r"\d{1,2},(?:\d{2},){1,5}\d{3}(?![\d,.]\d)"
+        # thousands: "25,000", "14 000"; after a comma and a space only a group that starts with 0
+        # ("61, 000"): "May 12, 300 people" and "310, 120 of them" are two numbers
+        r"|\d{1,3}(?:(?:,|[ \u00a0\u202f]|,\s(?=0))\d{3})+(?![\d,.]\d)"
+        # a decimal comma, as translated reports write it, only before a scale word: "1,4 million",
+        # "1,2 to 1,5 million" (a comma and exactly three digits is a thousands separator)
+        rf"|\d{{1,3}},\d{{1,2}}(?=(?:\s*(?:-|–|—|to|and)\s*\d{{1,3}}(?:[.,]\d{{1,2}})?)?{scale})"
+        # a dot between groups of three, as translated reports write thousands: "1.200.000",
+        # "12.500 people" (a count is whole); before a scale word the dot is a decimal point
+        r"|\d{1,3}(?:\.\d{3}){2,4}(?![\d,.]\d)"
+        rf"|\d{{1,3}}\.\d{{3}}(?![\d,.]\d)(?!{scale})"
+        r"|\d+(?:\.\d+)?")
     number = (rf"(?:(?:{_alternation(t['phrases'])})\b"
               rf"|(?:{digits})(?:{scale})?"
-              rf"|(?:{words})\b(?:\s+(?:{_alternation(_SPACED_SCALES)})\b)?)")
+              rf"|(?:{words})\b(?:{half}?\s+(?:{_alternation(_SPACED_SCALES)})\b)?)")
     quals = _alternation(t["qualifier_of"])
     joiner = "|".join(re.escape(j) for j in t["joiners"] if j != "to")
+    at_most = _alternation(w for w, q in t["qualifier_of"].items() if q == "at_most")
+    # "at least 30, and as many as 40": a floor and a ceiling, one range (see _mention)
+    upto = rf"(?P<upto>,?\s+(?:and|but|or)\s+(?:possibly\s+|perhaps\s+|maybe\s+)?)(?=(?:{at_most})\s)"
     return re.compile(
         rf"(?<![\w.,$£€])(?:(?P<qual>{quals})\s+)?"
         rf"(?:(?P<vague>{_alternation(t['vague'])})\b"
         rf"|(?P<between>between\s+)?(?P<n1>{number})"
-        rf"(?:(?P<join>\s*(?:{joiner})\s*|\s+to\s+|\s+and\s+)(?:(?:{quals})\s+)?(?P<n2>{number}))?)"
+        rf"(?:(?P<join>{upto}|\s*(?:{joiner})\s*|\s+to\s+|\s+and\s+)(?:(?:{quals})\s+)?"
+        rf"(?P<n2>{number}))?)"
         rf"(?![\w%])",
         re.IGNORECASE,
     )
@@ -94,6 +111,7 @@ def word_value(text: str) -> float | None:
     key = " ".join(text.lower().split())
     if key in t["phrases"]:
         return float(t["phrases"][key])
+    key = re.sub(r"[\s-]+and[\s-]+a[\s-]+half\b", " half", key)
     total, current = 0, 0
     seen = False
     for w in re.split(r"[\s-]+", key):
@@ -103,6 +121,8 @@ def word_value(text: str) -> float | None:
             current += t["units"][w]
         elif w in t["tens"]:
             current += t["tens"][w]
+        elif w == "half" and seen:
+            current += 0.5            # "two and a half million"
         elif w == "hundred":
             current = (current or 1) * 100
         elif w in t["scales"]:
@@ -131,7 +151,13 @@ def number_value(text: str) -> tuple[float, bool] | None:
     m = _SCALE_SUFFIX.match(raw)
     if not m:
         return None
-    num = re.sub(r"[,\s\u00a0\u202f]", "", m["num"])
+    num = m["num"].strip()
+    if re.fullmatch(r"\d{1,3},\d{1,2}", num):
+        num = num.replace(",", ".")   # a decimal comma: the pattern finds one only before a scale
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,4}", num) or (
+            not m["scale"] and re.fullmatch(r"\d{1,3}\.\d{3}", num)):
+        num = num.replace(".", "")    # dots between thousands: the pattern finds these only so
+    num = re.sub(r"[,\s\u00a0\u202f]", "", num)
     try:
         value = float(num)
     except ValueError:
@@ -164,8 +190,14 @@ def _mention(m: re.Match, offset: int = 0) -> NumberPhrase | None:
     if m["n2"]:
         second = number_value(m["n2"])
         join = m["join"].strip().lower()
-        if second is None or (join == "and" and not m["between"]):
+        if m["upto"] is not None:
+            # "at least 30, and as many as 40" is one range; "killed 30 and up to 40 ..." is two
+            if qualifier not in ("at_least", "approx"):
+                return None
+        elif second is None or (join == "and" and not m["between"]):
             return None  # caller retries on the first number alone
+        if second is None:
+            return None
         n2, scaled2 = second
         if scaled2 and not scaled1 and n1 < n2:
             # "1 to 2 million": the first number borrows the scale of the second

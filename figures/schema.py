@@ -60,6 +60,11 @@ class Figure:
     start: int              # character offsets of the figure in the original text
     end: int
     page: int | None = None  # PDF page (1-based) holding the figure; None for other formats
+    part_of: int | None = field(default=None, kw_only=True)   # for a part of a breakdown ("4
+                            # police officers" in "23 people, including 4 police officers, were
+                            # killed"): the ``start`` of its total's figure (same document, article
+                            # and category); None for a figure that stands alone. Sums, timelines
+                            # and per-place totals leave parts out, so a total is counted once.
 
     def to_row(self) -> dict:
         """The figure as a flat dict keyed by CSV column names (numbers kept as numbers)."""
@@ -70,7 +75,7 @@ class Figure:
 FIELDS = tuple(f.name for f in fields(Figure))
 
 # Fields whose empty value is written as an empty cell rather than as "None".
-_OPTIONAL_NUMBERS = {"value_low", "value_high", "page"}
+_OPTIONAL_NUMBERS = {"value_low", "value_high", "page", "part_of"}
 
 
 def format_number(x: float | None) -> str:
@@ -105,9 +110,11 @@ REVIEW_STATUSES = ("unreviewed", "accepted", "corrected", "rejected")
 CORRECTABLE = ("value", "category", "location", "country", "source", "speaker")
 
 #: Columns of an export: every figure field (corrected values applied), then where it came from and
-#: what a reviewer said, then the values as first extracted.
+#: what a reviewer said, then the values as first extracted. ``part_of_figure_id`` is the
+#: ``figure_id`` of the total a part of a breakdown belongs to (``part_of`` resolved in the store).
 EXPORT_FIELDS = FIELDS + (
-    "figure_id", "extractor_version", "document_title", "document_url", "document_outlet",
+    "figure_id", "part_of_figure_id", "extractor_version", "document_title", "document_url",
+    "document_outlet",
     "review_status", "review_note",
 ) + tuple(f"extracted_{name}" for name in CORRECTABLE)
 
@@ -132,6 +139,8 @@ HXL_COLUMNS = (
     ("document_title", "#meta+title"),
     ("document_url", "#meta+url"),
     ("page", "#meta+page"),
+    ("figure_id", "#meta+figure_id"),
+    ("part_of_figure_id", "#meta+part_of"),
     ("quote", "#description"),
     ("review_status", "#status"),
     ("review_note", "#meta+note"),

@@ -257,8 +257,52 @@ LEFT JOIN reviews r
     ON r.document_id = f.document_id AND r.span_start = f."start" AND r.span_end = f."end";
 """
 
+_V4 = """
+ALTER TABLE figures ADD COLUMN part_of INTEGER;
+CREATE INDEX figures_by_start ON figures(document_id, "start");
+DROP VIEW figure_rows;
+-- As in version 3, plus the link of a part of a breakdown to its total: ``part_of`` is the start
+-- offset of the total (same document, article and category), ``part_of_figure_id`` that total's
+-- row. Both are NULL for a figure that stands alone; sums and timelines leave parts out.
+CREATE VIEW figure_rows AS
+SELECT
+    f.id AS figure_id, f.document_id, f.doc_id, f.article,
+    COALESCE(r.category, f.category) AS category,
+    COALESCE(r.value, f.value) AS value,
+    CASE WHEN r.value IS NULL THEN f.value_low
+         WHEN f.qualifier = 'at_most' THEN NULL ELSE r.value END AS value_low,
+    CASE WHEN r.value IS NULL THEN f.value_high
+         WHEN f.qualifier = 'at_least' THEN NULL ELSE r.value END AS value_high,
+    CASE WHEN r.value IS NOT NULL AND f.qualifier IN ('range', 'vague') THEN 'exact'
+         ELSE f.qualifier END AS qualifier,
+    f.number_text, f.unit, f.who, f.combatant, f.term,
+    COALESCE(r.location, f.location) AS location,
+    CASE WHEN r.location IS NULL THEN f.location_level ELSE '' END AS location_level,
+    COALESCE(r.country, f.country) AS country,
+    COALESCE(r.source, f.source) AS source,
+    COALESCE(r.speaker, f.speaker) AS speaker,
+    f.reported_date, f.figure_date, f.figure_date_text,
+    f.quote, f."start", f."end", f.page, f.part_of,
+    (SELECT t.id FROM figures t WHERE f.part_of IS NOT NULL AND t.document_id = f.document_id
+        AND t."start" = f.part_of AND t.article = f.article AND t.category = f.category
+        AND t.part_of IS NULL ORDER BY t.id LIMIT 1) AS part_of_figure_id,
+    f.extractor_version,
+    d.title AS document_title, d.url AS document_url, d.outlet AS document_outlet,
+    d.file_name AS document_file, d.added_at AS document_added_at,
+    COALESCE(r.status, 'unreviewed') AS review_status,
+    COALESCE(r.note, '') AS review_note, r.reviewer, r.reviewed_at,
+    f.value AS extracted_value, f.category AS extracted_category,
+    f.location AS extracted_location, f.country AS extracted_country,
+    f.source AS extracted_source, f.speaker AS extracted_speaker,
+    f.location_level AS extracted_location_level
+FROM figures f
+JOIN documents d ON d.id = f.document_id
+LEFT JOIN reviews r
+    ON r.document_id = f.document_id AND r.span_start = f."start" AND r.span_end = f."end";
+"""
+
 #: MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -626,6 +670,24 @@ class Store:
     def figures(self, filters: Filters | None = None) -> list[dict]:
         return list(self.iter_figures(filters))
 
+    def total_of(self, figure_id: int) -> dict | None:
+        """The total that figure ``figure_id`` is a part of (a breakdown), or None."""
+        row = self.conn.execute("SELECT part_of_figure_id FROM figure_rows WHERE figure_id = ?",
+                                (figure_id,)).fetchone()
+        return self.figure(row[0]) if row is not None and row[0] is not None else None
+
+    def parts_of(self, figure_id: int) -> list[dict]:
+        """The parts of the breakdown whose total is figure ``figure_id``, in text order."""
+        row = self.conn.execute(
+            'SELECT document_id, article, category, "start", part_of FROM figures WHERE id = ?',
+            (figure_id,)).fetchone()
+        if row is None or row["part_of"] is not None:
+            return []
+        return [dict(r) for r in self.conn.execute(
+            'SELECT * FROM figure_rows WHERE document_id = ? AND part_of = ? AND article = ?'
+            ' AND extracted_category = ? ORDER BY "start", figure_id',
+            (row["document_id"], row["start"], row["article"], row["category"]))]
+
     def documents(self) -> list[dict]:
         """Every document without its text, newest first, with its number of figures."""
         return [dict(r) for r in self.conn.execute(
@@ -744,6 +806,7 @@ def _explained(method):
 
 
 for _name in ("has", "add", "add_many", "reextract", "review", "clear_review", "seed_sample",
-              "figure", "iter_figures", "figures", "documents", "document", "orphan_reviews",
+              "figure", "total_of", "parts_of", "iter_figures", "figures", "documents", "document",
+              "orphan_reviews",
               "stats", "data_version"):
     setattr(Store, _name, _explained(getattr(Store, _name)))

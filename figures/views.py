@@ -46,8 +46,8 @@ LEVEL_WORDS = {
 
 # Columns of the Figures table (``table_frame``), in the order it shows them.
 TABLE_COLUMNS = ["reported_date", "figure_date", "category", "number_text", "value", "qualifier",
-                 "who", "location", "country", "source", "document_title", "review_status",
-                 "quote", "document_url", "figure_id"]
+                 "who", "part_of", "location", "country", "source", "document_title",
+                 "review_status", "quote", "document_url", "figure_id"]
 
 
 def figures_frame(store: Store, filters: Filters) -> pd.DataFrame:
@@ -67,7 +67,7 @@ def all_figures_frame(store: Store) -> pd.DataFrame:
     return figures_frame(store, Filters(include_combatants=True, statuses=()))
 
 
-FRAME_FORMAT = 2     # bump when all_figures_frame's columns or types change (2: schema v3)
+FRAME_FORMAT = 3     # bump when all_figures_frame's columns or types change (3: schema v4)
 
 
 def _db_tag(store: Store) -> str | None:
@@ -339,9 +339,10 @@ def figure_dated(row) -> str:
     return shown
 
 
-def provenance_facts(row) -> dict[str, str]:
+def provenance_facts(row, total: dict | None = None, parts: list[dict] = ()) -> dict[str, str]:
     """The provenance panel's table: every field of a stored figure (``figure_rows``), as
-    plain text, in the order an analyst checks them."""
+    plain text, in the order an analyst checks them; for a part of a breakdown the ``total``
+    it is part of, for a total its ``parts`` (see ``breakdown_facts``)."""
     def text(key):
         return _str(row.get(key))
     page = row.get("page")
@@ -357,6 +358,9 @@ def provenance_facts(row) -> dict[str, str]:
     }
     if figure_dated(row):
         facts["figure dated"] = figure_dated(row)
+    facts.update(breakdown_facts(total, parts))
+    if _present(row.get("part_of")) and "part of" not in facts:
+        facts["part of"] = "a total not stored"
     facts["document"] = text("document_title") or text("doc_id")
     facts["characters"] = f"{row.get('start')}–{row.get('end')}" + (
         f", page {int(page)}" if _present(page) and page else "")
@@ -388,7 +392,46 @@ def table_frame(df: pd.DataFrame) -> pd.DataFrame:
         table[col] = values.map(shown)
     table["source"] = credits(df["source"], df.get("speaker")) if len(df) else []
     table["qualifier"] = table["qualifier"].map(QUALIFIER_WORDS)
+    table["part_of"] = part_of_lines(df)
     return table
+
+
+def _total_words(row) -> str:
+    """A total as a part's line names it: "23 killed (ID 45)"."""
+    return f"{number_words(row)} {_str(row.get('category'))} (ID {int(row['figure_id'])})"
+
+
+def part_of_lines(df: pd.DataFrame) -> list[str]:
+    """For each row, what it is a part of: "part of 23 killed (ID 45)" for a part of a breakdown
+    whose total is in ``df``, "part of figure 45" when the total is not (filtered out), "" for a
+    figure that stands alone."""
+    if "part_of_figure_id" not in df.columns or not len(df):
+        return [""] * len(df)
+    totals = df[df["figure_id"].isin(df["part_of_figure_id"].dropna())]
+    words = {int(r["figure_id"]): _total_words(r) for r in totals.to_dict("records")}
+    out = []
+    for total, offset in zip(df["part_of_figure_id"], df.get("part_of", df["part_of_figure_id"])):
+        if _present(total):
+            out.append(f"part of {words[int(total)]}" if int(total) in words
+                       else f"part of figure {int(total)}")
+        else:
+            out.append("part of a total not stored" if _present(offset) else "")
+    return out
+
+
+def breakdown_facts(total: dict | None = None, parts: list[dict] = ()) -> dict[str, str]:
+    """The provenance panel's lines about a breakdown: for a part, the total it is part of
+    ("23 killed (ID 45)"); for a total, its parts ("4 killed, security forces (ID 46); ...").
+    ``total``/``parts``: rows of ``figure_rows`` (``Store.total_of``, ``Store.parts_of``)."""
+    facts = {}
+    if total is not None:
+        facts["part of"] = _total_words(total) + ": counted in that total, not again"
+    if parts:
+        facts["parts"] = "; ".join(
+            f"{number_words(p)} {_str(p.get('who'))}"
+            + (" (combatants)" if p.get("combatant") else "") + f" (ID {int(p['figure_id'])})"
+            for p in parts) + ": counted in this total, not again"
+    return facts
 
 
 @dataclass
@@ -418,11 +461,14 @@ def latest_cards(df: pd.DataFrame) -> dict[str, Card | None]:
 
 
 def latest_card_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """The row of each category's card: of the civilian figures, those with a full date first,
+    """The row of each category's card: of the civilian figures that are not parts of a
+    breakdown, those with a full date first,
     then by the date as written, then by figure_id, the last (ties: the later row). The same rows
     as ``civilians.sort_values([dated, date, "figure_id"], kind="stable").groupby("category",
     sort=False).tail(1)``, found by sorting the three key columns only."""
-    civilian = (df["combatant"] == 0).to_numpy(dtype=bool)
+    # a part of a breakdown ("4 children" of "23 people, including 4 children") is no card: its
+    # total is the figure
+    civilian = ((df["combatant"] == 0) & ~charts.is_part(df)).to_numpy(dtype=bool)
     keys = df[["category", "reported_date", "figure_id"]][civilian]
     dates = keys["reported_date"].fillna("")
     dated = (~dates.str.startswith("--") & (dates != "")).to_numpy(dtype=bool)
@@ -515,19 +561,45 @@ class Segment:
     start: int
     end: int
     figure: dict | None      # the figure row this span belongs to, None for plain text
+    first: bool = True       # the figure's first piece (a total is cut around its parts)
 
 
 def segments(text: str, figures: list[dict]) -> list[Segment]:
     """Split a text into plain and figure spans, in order, covering the text exactly once.
-    Overlapping figures: the earlier one keeps its span, the later one starts after it."""
-    out, pos = [], 0
-    for f in sorted(figures, key=lambda r: (r["start"], r["end"])):
-        a, b = max(int(f["start"]), pos), min(int(f["end"]), len(text))
+    A figure whose span holds others (a total and its parts: "Six civilians, including four
+    children, were killed") is cut around them, so each is marked; other overlapping figures:
+    the earlier one keeps its span, the later one starts after it."""
+    spans = sorted(((int(f["start"]), int(f["end"]), f) for f in figures),
+                   key=lambda t: (t[0], t[1]))
+    pieces = []
+    for k, (a, b, f) in enumerate(spans):
+        inner = []      # the figures inside this one: they start at or after it, before its end
+        for x, y, g in spans[k + 1:]:
+            if x >= b:
+                break
+            if y <= b and (x, y) != (a, b):
+                inner.append((x, y))
+        for x, y, g in reversed(spans[:k]):
+            if x < a:
+                break
+            if y < b:                   # same start, shorter
+                inner.append((x, y))
+        inner.sort()
+        for x, y in inner:
+            if x > a:
+                pieces.append((a, x, f))
+            a = max(a, y)
+        if b > a or not inner:
+            pieces.append((a, b, f))
+    out, pos, seen = [], 0, set()
+    for a, b, f in sorted(pieces, key=lambda p: (p[0], p[1])):
+        a, b = max(a, pos), min(b, len(text))
         if b <= a:
             continue
         if a > pos:
             out.append(Segment(pos, a, None))
-        out.append(Segment(a, b, f))
+        out.append(Segment(a, b, f, id(f) not in seen))
+        seen.add(id(f))
         pos = b
     if pos < len(text):
         out.append(Segment(pos, len(text), None))
@@ -597,7 +669,8 @@ def document_html(text: str, figures: list[dict], colours: dict[str, str],
                 f"{f['category']}: {number_words(f)} · {f['location'] or 'place not stated'} · "
                 f"{credit(f['source'], f.get('speaker')) or 'source not stated'} · "
                 f"{format_date(f['reported_date'])} · figure {f['figure_id']}", quote=True)
-            parts.append(f"<mark id='figure-{int(f['figure_id'])}' title=\"{tip}\" "
+            anchor = f"id='figure-{int(f['figure_id'])}' " if seg.first and i == 0 else ""
+            parts.append(f"<mark {anchor}title=\"{tip}\" "
                          f"style='background:{colour}30;border-bottom:3px solid {colour};"
                          f"padding:0 2px;border-radius:2px'>{chunk}</mark>")
     parts.append("</div>")

@@ -234,3 +234,32 @@ def test_review_form_keeps_the_speaker_shown_when_the_source_changes(db):
         fig = s.figure(fid)
     # the form showed both fields: the speaker left in it is the one meant
     assert (fig["source"], fig["speaker"]) == ("UN Children's Fund", "Marixie Mercado")
+
+
+CAMP = ("At least 23 people, including 11 women and 5 children, were killed in a suicide attack on "
+        "a camp outside Maiduguri, the emergency agency said.")
+
+
+def test_a_total_and_its_parts_card_table_and_provenance(db):
+    with Store(db) as s:      # not empty: the samples are not added
+        s.add(load_pasted(CAMP, title="Camp attack", published="2023-06-18"))
+        rows = s.figures()
+    (total,) = [r for r in rows if r["part_of"] is None]
+    parts = [r for r in rows if r["part_of"] is not None]
+    at = app()
+    # the card and the charts count the total once, never a part
+    assert {m.label: m.value for m in at.metric}["Killed"] == "at least 23"
+    assert figure_ids_in_charts(at) == {total["figure_id"]}
+    at.switch_page("app_pages/figures_table.py").run()
+    (table,) = at.dataframe
+    shown = table.value.set_index("figure_id")
+    assert len(shown) == 3 and shown.loc[total["figure_id"], "part_of"] == ""
+    assert shown.loc[parts[0]["figure_id"], "part_of"] == (
+        f"part of at least 23 killed (ID {total['figure_id']})")
+    for fid, fact, words in ((parts[0]["figure_id"], "part of", "at least 23 killed"),
+                             (total["figure_id"], "parts", "11 women")):
+        at.session_state["figures_table"] = {
+            "selection": {"rows": [list(shown.index).index(fid)], "columns": [], "cells": []}}
+        at.run()
+        facts = dict(zip(at.dataframe[1].value[""], at.dataframe[1].value["value"]))
+        assert words in facts[fact], facts

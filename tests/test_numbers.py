@@ -1,10 +1,14 @@
 """Parse-level tests for number phrases: one line of data per case in cases/numbers.toml."""
+import tomllib
+
 import pytest
 
-from conftest import load_cases
+from conftest import CASES as CASES_DIR, load_cases
 from figures.numbers import find_numbers, parse_phrase
 
 CASES = load_cases("numbers.toml")
+with open(CASES_DIR / "numbers.toml", "rb") as _f:
+    IN_TEXT = tomllib.load(_f)["in_text"]
 
 
 def _bound(v):
@@ -44,3 +48,10 @@ def test_long_digit_runs_parse_in_linear_time():
     # a megabyte of digits and commas must come back, not hang the process
     text = ("1,2" * 50_000) + " people"
     assert find_numbers(text)
+
+
+@pytest.mark.parametrize("case", IN_TEXT, ids=[c["text"] for c in IN_TEXT])
+def test_phrases_in_text(case):
+    found = find_numbers(case["text"])
+    assert [n.text for n in found] == case["phrases"]
+    assert [n.value for n in found] == [float(v) for v in case["values"]]

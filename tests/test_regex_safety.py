@@ -26,6 +26,8 @@ def engine_patterns():
     for name, value in ex._lexicon().items():
         if isinstance(value, re.Pattern):
             yield f"lexicon {name}", value
+    for name, value in ex._not_count_patterns().items():
+        yield f"not a count {name}", value
     for category, side, value in ex._lexicon()["triggers"]:
         yield f"trigger {category} {side}", value
     for name, value in src._patterns().items():

@@ -165,7 +165,7 @@ def test_migrates_a_version_2_database_keeping_documents_figures_and_reviews(tmp
     assert migrate(conn, upto=2) == 2
     quoted = '"{}"'.format
     v2_columns = [c for c in FIELDS if c not in ("location_level", "speaker", "figure_date",
-                                                 "figure_date_text")]
+                                                 "figure_date_text", "part_of")]
     for i, (text, fig) in enumerate(((SINDH, sindh), (RAQQA, trapped)), 1):
         conn.execute("INSERT INTO documents (sha256, doc_id, title, added_at, format, text,"
                      " extractor_version, pages) VALUES (?, ?, ?, '2017-09-20', 'txt', ?,"
@@ -183,7 +183,7 @@ def test_migrates_a_version_2_database_keeping_documents_figures_and_reviews(tmp
     conn.close()
 
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert [d["title"] for d in s.documents()] == ["Report 2", "Report 1"]
         rows = {r["category"]: r for r in s.figures()}
         assert set(rows) == {"displaced", "trapped"}
@@ -208,6 +208,87 @@ def test_migrates_a_version_2_database_keeping_documents_figures_and_reviews(tmp
         after = {r["category"]: r["review_status"] for r in s.figures()}
         assert after == {"displaced": "accepted", "trapped": "corrected"}
         assert s.orphan_reviews() == []
+
+
+BOMBING = ("Bus station bombing\n\nAt least 23 people, including 4 police officers and 2 "
+           "attackers, were killed in a bombing at a bus station in Maiduguri, police said.\n")
+
+
+def test_migrates_a_version_3_database_keeping_everything_and_links_parts_on_reextraction(tmp_path):
+    path = tmp_path / "v3.db"
+    (sindh,) = extract(SINDH)
+    total = next(f for f in extract(BOMBING) if f.part_of is None)
+    conn = sqlite3.connect(path)
+    assert migrate(conn, upto=3) == 3
+    quoted = '"{}"'.format
+    v3_columns = [c for c in FIELDS if c != "part_of"]
+    for i, (text, fig) in enumerate(((SINDH, sindh), (BOMBING, total)), 1):
+        conn.execute("INSERT INTO documents (sha256, doc_id, title, added_at, format, text,"
+                     " extractor_version, pages) VALUES (?, ?, ?, '2023-06-18', 'txt', ?,"
+                     " '0.3.0', '[]')", (f"sha{i}", f"doc{i}", f"Report {i}", text))
+        conn.execute(f"INSERT INTO figures (document_id, {', '.join(map(quoted, v3_columns))},"
+                     f" extractor_version) VALUES (?, {', '.join('?' * len(v3_columns))}, '0.3.0')",
+                     (i, *(getattr(fig, c) for c in v3_columns)))
+    review = ("INSERT INTO {} (document_id, span_start, span_end, status, source, speaker, note,"
+              " reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?, '2023-06-19')")
+    verdicts = [(1, sindh.start, sindh.end, "accepted", None, None, "checked"),
+                (2, total.start, total.end, "corrected", "Borno police", "", "police figure")]
+    for table in ("reviews", "review_history"):
+        conn.executemany(review.format(table), verdicts)
+    conn.commit()
+    before = {r[0]: r[1:] for r in conn.execute(
+        "SELECT figure_id, value, location, source, speaker, review_status, review_note,"
+        " figure_date, location_level FROM figure_rows")}
+    conn.close()
+
+    with Store(path) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        rows = s.figures()
+        # every row and review as it was, the new columns empty until re-extraction
+        assert {r["figure_id"]: (r["value"], r["location"], r["source"], r["speaker"],
+                                 r["review_status"], r["review_note"], r["figure_date"],
+                                 r["location_level"]) for r in rows} == before
+        assert all(r["part_of"] is None and r["part_of_figure_id"] is None for r in rows)
+        assert s.conn.execute("SELECT count(*) FROM review_history").fetchone()[0] == 2
+        assert s.stats()["outdated_documents"] == 2
+        assert s.reextract().documents == 2
+        rows = s.figures(Filters(include_combatants=True))
+        (bombing,) = [r for r in rows if r["value"] == 23]
+        assert (bombing["review_status"], bombing["source"]) == ("corrected", "Borno police")
+        parts = sorted((r for r in rows if r["part_of"] is not None), key=lambda r: r["start"])
+        assert [(p["value"], p["who"], p["part_of_figure_id"], p["part_of"]) for p in parts] == [
+            (4, "security forces", bombing["figure_id"], bombing["start"]),
+            (2, "fighters", bombing["figure_id"], bombing["start"])]
+        assert [p["figure_id"] for p in s.parts_of(bombing["figure_id"])] == [
+            p["figure_id"] for p in parts]
+        assert s.total_of(parts[0]["figure_id"])["figure_id"] == bombing["figure_id"]
+        assert s.total_of(bombing["figure_id"]) is None and s.parts_of(parts[0]["figure_id"]) == []
+        assert s.orphan_reviews() == []
+
+
+def test_parts_are_exported_with_their_total(store):
+    store.add(load_pasted(BOMBING, published="2023-06-18"))
+    rows = store.figures(Filters(include_combatants=True))
+    (total,) = [r for r in rows if r["part_of"] is None]
+    header, *lines = list(csv.reader(io.StringIO(
+        to_text(store.iter_figures(Filters(include_combatants=True)), "csv"))))
+    assert "part_of" in header and "part_of_figure_id" in header
+    recs = [dict(zip(header, line)) for line in lines]
+    assert sorted((r["value"], r["part_of"], r["part_of_figure_id"]) for r in recs) == sorted([
+        ("23", "", ""), ("4", str(total["start"]), str(total["figure_id"])),
+        ("2", str(total["start"]), str(total["figure_id"]))])
+    js = [json.loads(line) for line in to_text(
+        store.iter_figures(Filters(include_combatants=True)), "jsonl").splitlines()]
+    assert sorted((j["value"], j["part_of_figure_id"]) for j in js) == [
+        (2, total["figure_id"]), (4, total["figure_id"]), (23, None)]
+    names, tags, *values = list(csv.reader(io.StringIO(
+        to_text(store.iter_figures(Filters(include_combatants=True)), "hxl"))))
+    assert "#meta+part_of" in tags and "#meta+figure_id" in tags
+    hxl = [dict(zip(tags, v)) for v in values]
+    by_id = {r["#meta+figure_id"]: r for r in hxl}
+    assert by_id[str(total["figure_id"])]["#meta+part_of"] == ""
+    assert sorted(r["#affected+killed"] for r in hxl
+                  if r["#meta+part_of"] == str(total["figure_id"])) == ["2", "4"]
 
 
 def test_a_newer_or_foreign_file_is_refused_and_left_alone(tmp_path):

@@ -390,3 +390,71 @@ def test_document_marks_credit_the_speaker_as_escaped_text():
     out = views.document_html(text, [fig], {"displaced": "#009E73"})
     assert "UNICEF (&lt;img src=x onerror=alert(1)&gt; Mercado)" in out and "<img" not in out
     assert "20 Sep (year not stated)" in out
+
+
+CAMP = ("At least 23 people, including 11 women and 5 children, were killed in a suicide attack on "
+        "a camp outside Maiduguri, the emergency agency said.")
+
+
+def _chart_ids(fig) -> set[int]:
+    return {int(item[0]) for trace in fig.data for item in (trace.customdata or [])}
+
+
+def test_a_total_with_its_parts_is_counted_once(tmp_path):
+    from figures import charts
+    with Store(tmp_path / "f.db") as s:
+        s.add(load_pasted(CAMP, title="Camp attack", published="2023-06-18"))
+        df = views.all_figures_frame(s)
+        (total,) = df[df["part_of"].isna()].to_dict("records")
+        parts = df[df["part_of"].notna()].sort_values("start")
+        assert list(parts["value"]) == [11, 5]
+        assert set(parts["part_of_figure_id"]) == {total["figure_id"]}
+        assert [p["figure_id"] for p in s.parts_of(total["figure_id"])] == list(parts["figure_id"])
+        part_row, total_row = s.figure(int(parts.iloc[0]["figure_id"])), s.figure(total["figure_id"])
+    # the card is the total, never a part written after it (a higher figure_id, the same date)
+    assert views.latest_cards(df)["killed"].number == "at least 23"
+    assert list(views.latest_card_rows(df)["figure_id"]) == [total["figure_id"]]
+    # the charts draw the total alone: by place, over time, source against source
+    for fig in (charts.by_place(df), charts.timeline(df),
+                charts.sources_compare(df, total["location"], "killed")):
+        assert _chart_ids(fig) == {total["figure_id"]}
+    assert len(charts.standalone(df)) == 1 and int(charts.is_part(df).sum()) == 2
+    # the table keeps the parts and says what they are part of
+    table = views.table_frame(df).set_index("figure_id")
+    assert table.loc[total["figure_id"], "part_of"] == ""
+    assert set(table.loc[list(parts["figure_id"]), "part_of"]) == {
+        f"part of at least 23 killed (ID {total['figure_id']})"}
+    # a part's provenance names its total, a total's lists its parts
+    facts = views.provenance_facts(part_row, total=total_row)
+    assert facts["part of"].startswith(f"at least 23 killed (ID {total['figure_id']})")
+    facts = views.provenance_facts(total_row, parts=[part_row])
+    assert facts["parts"].startswith(f"11 women (ID {part_row['figure_id']})")
+    assert "part of" not in facts
+
+
+def test_a_part_whose_total_is_filtered_out_still_says_so():
+    import pandas as pd
+    rows = [{**UNICEF_ROW, "figure_id": 7, "part_of": 12.0, "part_of_figure_id": 6.0},
+            {**UNICEF_ROW, "figure_id": 8, "part_of": None, "part_of_figure_id": None}]
+    table = views.table_frame(pd.DataFrame(rows))
+    assert list(table["part_of"]) == ["part of figure 6", ""]
+    # a frame from before parts were stored has none
+    old = views.table_frame(pd.DataFrame(rows).drop(columns=["part_of", "part_of_figure_id"]))
+    assert list(old["part_of"]) == ["", ""]
+
+
+def test_a_total_is_cut_around_its_parts_so_each_is_marked():
+    text = "Six civilians, including four children, were killed."
+    total = {"start": 0, "end": text.index(" were killed") + 12}
+    part = {"start": text.index("four"), "end": text.index("four") + len("four children")}
+    segs = views.segments(text, [total, part])
+    assert "".join(text[s.start:s.end] for s in segs) == text
+    assert [(text[s.start:s.end], s.figure is part, s.first) for s in segs] == [
+        ("Six civilians, including ", False, True), ("four children", True, True),
+        (", were killed", False, False), (".", False, True)]
+    rows = [dict(figure_id=i, category="killed", qualifier="exact", value=v, value_low=v,
+                 value_high=v, location="", source="", reported_date="", **span)
+            for i, v, span in ((1, 6.0, total), (2, 4.0, part))]
+    out = views.document_html(text, rows, {"killed": "#D55E00"})
+    assert out.count("<mark id='figure-1'") == 1 and out.count("<mark id='figure-2'") == 1
+    assert out.count("<mark ") == 3
