@@ -100,10 +100,9 @@ def _boilerplate():
 def _lines(text: str):
     """(start, end) of every line, long lines cut into MAX_LINE pieces."""
     for m in _LINE.finditer(text, timeout=_time_left()):
-        if m.start() == m.end() and m.start() > 0 and text[m.start() - 1] == "\n":
-            # the empty match after each line's end; a real blank line still yields one
-            if m.start() < len(text) and text[m.start()] != "\n":
-                continue
+        if m.start() == m.end() and m.start() > 0 and text[m.start() - 1] != "\n":
+            continue    # the empty match right after a line's text; a real blank line (an empty
+                        # match at a line's start) still yields one
         s, e = m.start(), m.end()
         while e - s > MAX_LINE:
             yield s, s + MAX_LINE

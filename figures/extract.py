@@ -83,10 +83,11 @@ def _lexicon():
     trigger_words = []     # for each of triggers, the first words of its phrases
     trigger_index = []     # for each of triggers, its pattern split by first word
     for cat in ("killed", "injured", "missing", "trapped", "displaced"):
-        for side in ("terms", "before", "after"):
+        for side in ("terms", "before", "after", "movement"):
             words = trig[cat].get(side, [])
             if words:
-                triggers.append((cat, side, re.compile(rf"\b(?:{_alternation(words)})\b", re.I)))
+                kind = "after" if side == "movement" else side    # movement: after the number only
+                triggers.append((cat, kind, re.compile(rf"\b(?:{_alternation(words)})\b", re.I)))
                 trigger_words.append(first_words(words))
                 trigger_index.append(_by_first_word(words))
                 every_trigger.update(words)
@@ -107,11 +108,23 @@ def _lexicon():
         "negative_words": first_words(trig["not_a_figure"]["terms"]),
         "negative_index": _by_first_word(trig["not_a_figure"]["terms"]),
         "negative": re.compile(rf"\b(?:{_alternation(trig['not_a_figure']['terms'])})\b", re.I),
+        "undo": frozenset(w.lower() for w in trig["not_a_figure"].get("undo", [])),
         "hypothetical": re.compile(rf"\b(?:{_alternation(trig['hypothetical']['terms'])})\b", re.I),
         "negation": re.compile(rf"\b(?:{_alternation(trig['negation']['terms'])})\b", re.I),
+        # a move that is displacement unless fighters or travellers make it ("arrived in")
+        "movement": re.compile(rf"(?:{_alternation(trig['displaced'].get('movement', []))})",
+                               re.I),
+        "not_movers": frozenset(w.lower() for w in trig["displaced"].get("not_movers", [])),
+        "forcing": re.compile(rf"\b(?:{_alternation(trig['displaced'].get('forcing', []))})"
+                              rf"\s+(?:(?:the|some|another|a\s+further)\s+)?$", re.I),
+        "forced_out": re.compile(rf"(?:\s*\([^()]{{0,120}}\))?\s+"
+                                 rf"(?P<out>{_alternation(trig['displaced'].get('forced_out', []))})\b",
+                                 re.I),
         "noun_of": noun_of,
         "noun": re.compile(rf"(?:{_alternation(nouns)})\b", re.I),
         "not_people": re.compile(rf"(?:{_alternation(groups['not_people']['nouns'])})\b", re.I),
+        "shelters": re.compile(rf"(?:{_alternation(groups['not_people'].get('shelters', []))})\b",
+                               re.I),
         "one_person_words": frozenset(w.lower() for n in groups["one_person"]["nouns"]
                                      for w in n.split()) | {"another", "more"},
         # "a journalist", "an aid worker", "another": one person (see _single_victims)
@@ -438,25 +451,51 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
             pos += aside.end()
             continue
         break
+    lex = _lexicon()
+    modal = lex["hypothetical"].match(text, pos, hi)
+    if modal is not None and modal.group() not in ("May", "Will"):
+        # "another 10,000 might have to be evacuated": the number's own predicate is a forecast
+        return _Decision("", modal.group(), modal.start(), modal.end())
     # "30 people who fled the fighting were killed": the main predicate after a relative clause
-    # decides, not the clause's own verb
+    # decides, not the clause's own verb (but "200 people who were injured were evacuated" are
+    # injured, and "who were injured were treated" too)
     rel = _RELATIVE.match(text, np_end, hi)
     if rel:
         main = _main_predicate(text, rel.end(), hi, relative=True)
         if main is not None:
-            return main
-    neg = _lexicon()["negative"].match(text, pos, hi)
-    d = _trigger_at(text[pos:hi], pos)
-    if neg and (d is None or neg.end() >= d.end) and not (
-            inner is not None and inner.category == "injured" and neg.group().lower() == "treated"):
-        # "36,000 displaced people have returned": what they did now decides (but "were treated
-        # for injuries" is a longer trigger than "treated", and "150 wounded people were
-        # treated" are wounded)
-        return _Decision("", neg.group(), neg.start(), neg.end())
+            verb = _trigger_at(text[pos:hi], pos)
+            if not (verb is not None and verb.category in _HARM and main.category not in _HARM
+                    and " ".join(main.term.lower().split()) not in lex["undo"]):
+                return main
+    d = _predicate_at(text, pos, hi)
+    if d is not None and d.category and _WHERE.match(d.term):
+        # "12 children in IDP camps died of cholera": where they are, then what befell them
+        aux = _AUX.match(text[d.end:hi])
+        d = _predicate_at(text, d.end + (aux.end() if aux else 0), hi) or d
+    # the noun itself may say what befell them: "3,000 IDPs", "40,000 refugees"
+    own = _triggers_in(text, n.end, np_end, "right", found)
+    own = own[-1] if own and own[-1].category else None
+    if d is not None and not d.category:
+        if (inner is None and own is None) or " ".join(d.term.lower().split()) in lex["undo"]:
+            return d    # "36,000 displaced people have returned": what they did now decides (but
+                        # "150 wounded people were treated" are wounded, "3,000 IDPs reached
+                        # Dollow" displaced)
+        d = None
     if inner is not None and not (d is not None and d.category in _HARM and d.category != inner.category):
         return inner     # ("two of the injured succumbed": the predicate over the noun's word)
     if d is not None:
-        return d
+        return d        # "twelve displaced people were killed": what befell them decides
+    # the noun itself: "3,000 IDPs arrived in Baidoa", "the district hosts 40,000 refugees"
+    if own is not None:
+        if any(m.group() not in ("May", "Will") for span in
+               ((np_end, min(hi, np_end + 40)), (max(lo, n.start - 40), n.start))
+               for m in lex["hypothetical"].finditer(text, *span)):
+            # "250,000 refugees might cross", "plans to relocate 5,000 refugees": a forecast
+            return _Decision("", own.term, own.start, own.end)
+        return own
+    forced = _forced_out(text, n, np_end, lo, hi)
+    if forced is not None:
+        return forced   # "forced 18,000 people from their homes"
     left = _triggers_in(text, lo, n.start, "left", found)
     right = _triggers_in(text, np_end, hi, "right", found)
     # a tally as the subject of a verb of change: "the death toll from the bombing in Quetta rose
@@ -497,6 +536,41 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     if not candidates:
         return None
     return min(candidates, key=lambda c: c[0])[1]
+
+
+def _forced_out(text: str, n: NumberPhrase, np_end: int, lo: int, hi: int) -> _Decision | None:
+    """A verb of force governing the number and where to after its noun phrase (lexicon:
+    displaced.forcing, displaced.forced_out): "forced 18,000 people from their homes", "forced
+    2,300 households (about 11,500 people) into evacuation centres"."""
+    lex = _lexicon()
+    verb = lex["forcing"].search(text[max(lo, n.start - 40):n.start])
+    if verb is None:
+        return None
+    out = lex["forced_out"].match(text, np_end, hi)
+    if out is None:
+        return None
+    start = max(lo, n.start - 40) + verb.start()
+    term = f"{text[start:start + len(verb.group().split()[0])]} {' '.join(out.group('out').split())}"
+    return _Decision("displaced", term, start, out.end())
+
+
+_WHERE = re.compile(r"(?:in|at|with|inside)\b", re.I)
+
+
+def _predicate_at(text: str, pos: int, hi: int) -> _Decision | None:
+    """The trigger, or the negative word (category ""), that starts at ``pos``; the longer when
+    both do ("live in camps" over "live in")."""
+    neg = _lexicon()["negative"].match(text, pos, hi)
+    d = _trigger_at(text[pos:hi], pos)
+    if neg is not None and (d is None or d.end <= neg.end()):
+        # "were rescued and moved to safe places": what else they did, when it is a figure
+        also = _AND_ALSO.match(text, neg.end(), hi)
+        then = _trigger_at(text[also.end():hi], also.end()) if also else None
+        return then or _Decision("", neg.group(), neg.start(), neg.end())
+    return d
+
+
+_AND_ALSO = re.compile(r"\s*,?\s+and\s+(?:(?:were|was|have\s+been|had\s+been|then|later)\s+)?")
 
 
 _HARM = ("killed", "injured", "missing")
@@ -1605,9 +1679,15 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             part = prev_end <= n.start and bool(_LIST_JOIN.fullmatch(text, prev_end, n.start)) \
                 and not _own_predicate(text, phrase(i), hi)
         is_part.append(part)
+    # the same figure in another unit ("2,300 households (about 11,500 people)"), a part, or a
+    # number of places where the displaced stay ("remain in 14 evacuation centres") does not end the
+    # clause of the number before it
+    restated = [i > 0 and not is_part[i] and _restates(text, counts[i - 1], n, hi)
+                for i, n in enumerate(counts)]
+    inside = [p or r or _counts_shelters(text, n, hi) for p, r, n in zip(is_part, restated, counts)]
 
     def right_of(j: int) -> int:
-        later = [c for c, part in zip(counts[j + 1:], is_part[j + 1:]) if not part]
+        later = [c for c, part in zip(counts[j + 1:], inside[j + 1:]) if not part]
         bound = later[0].start if later else hi
         m = _CLAUSE_LEFT.search(text, counts[j].end, bound)
         return m.start() if m else bound
@@ -1637,7 +1717,7 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             continue
         # the clause this number belongs to: between its neighbours and clause breaks
         left_bound = counts[i - 1].end if i > 0 else lo
-        later = [c for c, part in zip(counts[i + 1:], is_part[i + 1:]) if not part]
+        later = [c for c, part in zip(counts[i + 1:], inside[i + 1:]) if not part]
         right_bound = later[0].start if later else hi
         for m in _CLAUSE_LEFT.finditer(text, left_bound, n.start):
             left_bound = m.end()
@@ -1655,7 +1735,10 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             continue
         if found is None:
             found = _all_triggers(text, lo, hi, words if hi == sent.end else None)
-        decision = _decide(text, n, np_end, inner, left_bound, right_bound, found)
+        if restated[i]:     # the figure before, in another unit
+            decision = previous[0] if previous is not None and previous[1] <= n.start else None
+        else:
+            decision = _decide(text, n, np_end, inner, left_bound, right_bound, found)
         if decision is None and previous is not None and re.fullmatch(
                 r"\s*(?:,\s*)?(?:and|as well as|plus|or|,)\s*", text[previous[1]:n.start]):
             decision = previous[0]     # "26 fighters were killed, as well as nine soldiers"
@@ -1666,6 +1749,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             _, nxt_end, nxt_inner, nxt_ok, _ = phrase(i + 1)
             if nxt_ok:
                 decision = _decide(text, nxt, nxt_end, nxt_inner, nxt.start, right_of(i + 1), found)
+        if decision is not None and _not_a_move(text, decision, grp, n.end, np_end):
+            decision = None    # "500 peacekeepers arrived in Goma"
         if of_pronoun and total is not None and (decision is None or not decision.category
                                                  or decision.category == total[0].category) \
                 and not _CLAUSE_LEFT.search(text, total[1], n.start):
@@ -1687,6 +1772,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             continue
         if grp is None and of_pronoun:
             grp = _antecedent(text, lo, n.start)
+        if grp is None:
+            grp = _label_group(text, left_bound, n, hi)    # "Families displaced 3,400"
         others = grp is not None and _OTHERS.fullmatch(text, n.end, np_end) is not None
         if (grp is None or others) and fighters is not None \
                 and not _CLAUSE_LEFT.search(text, fighters[1], n.start):
@@ -1809,6 +1896,69 @@ _NO_NOUN = re.compile(r"[ \t]{1,5}(?:(?:more|other)[ \t]{1,5})?(?:others?[ \t]{1
                       r"died|later|also)\b", re.I)
 _NOT_ONE = re.compile(r"\b(?:not|without|nor|never)\s{1,5}$", re.I)
 _OTHERS = re.compile(r"\s{1,5}(?:more\s{1,5})?others?", re.I)
+
+
+_OPEN_RESTATEMENT = re.compile(r"\s*[(\[]\s*(?:or\s+|i\.\s?e\.,?\s+|that\s+is,?\s+)?")
+_CLOSE_RESTATEMENT = re.compile(r"\s*[)\]]")
+
+
+def _restates(text: str, before: NumberPhrase, n: NumberPhrase, hi: int) -> bool:
+    """Is ``n``, alone in brackets right after the noun phrase of the number ``before``, that
+    number in another unit ("2,300 households (about 11,500 people)", "2,759 persons (around 460
+    families)")?"""
+    g0, end0, _, ok0, _ = _noun_phrase(text, before, hi)
+    if not ok0 or not _OPEN_RESTATEMENT.fullmatch(text, end0, n.start):
+        return False
+    g1, end1, inner, ok1, _ = _noun_phrase(text, n, hi)
+    if not ok1 or inner is not None or not _CLOSE_RESTATEMENT.match(text, end1, hi):
+        return False
+    return (g0.unit if g0 else "people") != (g1.unit if g1 else "people")
+
+
+_LINE_END = re.compile(r"[ \t]*(?:\n|$|;|\()")
+_LABEL = re.compile(r"[^\d\n.]{1,60}")
+
+
+def _label_group(text: str, lo: int, n: NumberPhrase, hi: int):
+    """The group a key-figure line names before its number, when the number ends the line
+    ("Families displaced 3,400", "IDP households: 9,000"): the first people noun of a short
+    label (never fighters: "Police say toll rises to 12" is a headline, not a label)."""
+    start = max(lo, text.rfind("\n", 0, n.start) + 1)
+    if not (n.end == hi or _LINE_END.match(text, n.end, hi)) or \
+            not _LABEL.fullmatch(text, start, n.start) or len(text[start:n.start].split()) > 6:
+        return None
+    lex = _lexicon()
+    for m in lex["noun"].finditer(text, start, n.start):
+        if (m.start() == 0 or not text[m.start() - 1].isalnum()) and \
+                (m.end() >= len(text) or not text[m.end()].isalnum()):
+            group = lex["noun_of"][" ".join(m.group().lower().split())]
+            return None if group.combatant else group
+    return None
+
+
+_SPACE = re.compile(r"\s+")
+_ONE_WORD = re.compile(r"\s+[a-z][\w\-]*\s+")
+
+
+def _counts_shelters(text: str, n: NumberPhrase, hi: int) -> bool:
+    """Does number ``n`` count places where the displaced stay, as groups.toml lists them
+    (not_people.shelters: "14 evacuation centres", "3 temporary camps")?"""
+    shelters = _lexicon()["shelters"]
+    for gap in (_SPACE, _ONE_WORD):
+        m = gap.match(text, n.end, hi)
+        if m is not None and shelters.match(text, m.end(), hi):
+            return True
+    return False
+
+
+def _not_a_move(text: str, d: _Decision, grp, start: int, np_end: int) -> bool:
+    """Is ``d`` a move (lexicon: displaced.movement) made by fighters or travellers, whom the
+    noun phrase text[start:np_end] names, rather than by people displaced?"""
+    lex = _lexicon()
+    if d.category != "displaced" or not lex["movement"].fullmatch(" ".join(d.term.split())):
+        return False
+    return (grp is not None and grp.combatant) or not words_in(text, start, np_end).isdisjoint(
+        lex["not_movers"])
 
 
 def _antecedent(text: str, lo: int, pos: int):
