@@ -57,8 +57,9 @@ def test_download_the_filtered_csv(server, browser, tmp_path):
     page.goto(url + "/figures?category=trapped")
     page.wait_for_selector("[data-testid='stDataFrame']", timeout=90_000)
     wait_idle(page)
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download CSV").click()
+    # a loaded machine (the whole suite, other jobs) can take far longer than the 30 s default
+    with page.expect_download(timeout=90_000) as info:
+        page.get_by_role("button", name="Download CSV").click(timeout=90_000)
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
     assert path.name == "figures-trapped.csv"
