@@ -481,6 +481,14 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
                         # "150 wounded people were treated" are wounded, "3,000 IDPs reached
                         # Dollow" displaced)
         d = None
+    left = _triggers_in(text, lo, n.start, "left", found)
+    # the verb that governs the number ("killed up to 300 refugees", "injured 12 displaced
+    # people"): over a word of the noun phrase, when no predicate follows
+    gov = left[-1] if left and _GOVERNED.fullmatch(text, left[-1].end, n.start) else None
+    if d is None and gov is not None and gov.category and "," not in text[gov.end:n.start] and (
+            (inner is not None and inner.category != gov.category)
+            or (inner is None and own is not None and own.category != gov.category)):
+        return gov
     if inner is not None and not (d is not None and d.category in _HARM and d.category != inner.category):
         return inner     # ("two of the injured succumbed": the predicate over the noun's word)
     if d is not None:
@@ -496,7 +504,6 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     forced = _forced_out(text, n, np_end, lo, hi)
     if forced is not None:
         return forced   # "forced 18,000 people from their homes"
-    left = _triggers_in(text, lo, n.start, "left", found)
     right = _triggers_in(text, np_end, hi, "right", found)
     # a tally as the subject of a verb of change: "the death toll from the bombing in Quetta rose
     # to 57", "the number of fatalities in Wayanad has reached 224"
@@ -512,11 +519,8 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
         m = _TOOK.search(text, max(lo, n.start - 30), n.start)
         return _Decision("killed", m.group().strip(), m.start(), m.end())
     # the word that governs the number: "killing 12", "the evacuation of 2,000"
-    if left:
-        last = left[-1]
-        between = text[last.end:n.start]
-        if re.fullmatch(r"[\s,:]*(?:(?:the|a|an|of|some|to|at|about|by|nearly|with|as many as)\s+)*", between, re.I):
-            return last
+    if gov is not None:
+        return gov
     if _SUBJECT_GOES_ON.match(text, np_end, hi):
         # a long subject: "At least 30 people, most of them women who had gathered at the market
         # in the town of Bama, were killed", "12 people in the villages of A, B and C died"
@@ -574,6 +578,9 @@ _AND_ALSO = re.compile(r"\s*,?\s+and\s+(?:(?:were|was|have\s+been|had\s+been|the
 
 
 _HARM = ("killed", "injured", "missing")
+# between a verb and the number it governs: "killing 12", "the evacuation of 2,000"
+_GOVERNED = re.compile(r"[\s,:]*(?:(?:the|a|an|of|some|to|at|about|by|nearly|with|as\s+many\s+as)\s+)*",
+                       re.I)
 _THE_BEFORE = re.compile(r"\bof\s{1,3}the\s{1,3}$", re.I)
 _PEOPLE_WORDS = frozenset(("dead", "wounded", "injured", "missing", "displaced", "deceased"))
 _RELATIVE = re.compile(r"\s{0,5},?\s{0,5}(?:who|that|which|whose)\b", re.I)
