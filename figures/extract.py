@@ -485,7 +485,7 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     # the verb that governs the number ("killed up to 300 refugees", "injured 12 displaced
     # people"): over a word of the noun phrase, when no predicate follows
     gov = left[-1] if left and _GOVERNED.fullmatch(text, left[-1].end, n.start) else None
-    if d is None and gov is not None and gov.category and "," not in text[gov.end:n.start] and (
+    if d is None and gov is not None and gov.category and _GOVERNED_CLOSE.fullmatch(text, gov.end, n.start) and (
             (inner is not None and inner.category != gov.category)
             or (inner is None and own is not None and own.category != gov.category)):
         return gov
@@ -579,6 +579,7 @@ _AND_ALSO = re.compile(r"\s*,?\s+and\s+(?:(?:were|was|have\s+been|had\s+been|the
 
 _HARM = ("killed", "injured", "missing")
 # between a verb and the number it governs: "killing 12", "the evacuation of 2,000"
+_GOVERNED_CLOSE = re.compile(r"\s{1,3}(?:(?:the|an?|of|some|about|nearly)\s{1,3}){0,3}", re.I)
 _GOVERNED = re.compile(r"[\s,:]*(?:(?:the|a|an|of|some|to|at|about|by|nearly|with|as\s+many\s+as)\s+)*",
                        re.I)
 _THE_BEFORE = re.compile(r"\bof\s{1,3}the\s{1,3}$", re.I)
