@@ -534,7 +534,7 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
             candidates.append((gap + 0.5, d))
     for d in right:
         gap = _word_gap(text, np_end, d.start)
-        if gap <= WINDOW_WORDS and not (_THE_BEFORE.search(text, max(lo, d.start - 9), d.start)
+        if gap <= WINDOW_WORDS and not (_THE_BEFORE.search(text, max(lo, d.start - 24), d.start)
                                         and d.term.lower() in _PEOPLE_WORDS):
             candidates.append((gap, d))     # ("relatives of the dead" are not the dead)
     if not candidates:
@@ -582,7 +582,7 @@ _HARM = ("killed", "injured", "missing")
 _GOVERNED_CLOSE = re.compile(r"\s{1,3}(?:(?:the|an?|of|some|about|nearly)\s{1,3}){0,3}", re.I)
 _GOVERNED = re.compile(r"[\s,:]*(?:(?:the|a|an|of|some|to|at|about|by|nearly|with|as\s+many\s+as)\s+)*",
                        re.I)
-_THE_BEFORE = re.compile(r"\bof\s{1,3}the\s{1,3}$", re.I)
+_THE_BEFORE = re.compile(r"\b(?!among\b|amongst\b)[a-z]{2,15}\s{1,3}the\s{1,3}$", re.I)
 _PEOPLE_WORDS = frozenset(("dead", "wounded", "injured", "missing", "displaced", "deceased"))
 _RELATIVE = re.compile(r"\s{0,5},?\s{0,5}(?:who|that|which|whose)\b", re.I)
 # what may follow a subject's noun before its verb: an aside, a relative clause, a place or a time
@@ -1852,7 +1852,7 @@ def _part_group(text: str, grp, pos: int, hi: int):
 
 # a single victim's predicate: passive ("was shot dead", "has been abducted") or a verb that takes
 # no object ("died", "went missing"); "a gunman killed five" is an agent, not a victim
-_ONE_PASSIVE = re.compile(r"(?:\s{1,5}[a-z][\w\-]{1,20}(?=\s{1,5}(?:was|were)\b))?"   # "a civilian contractor"
+_ONE_PASSIVE = re.compile(r"(?:\s{1,5}(?!(?:who|that|which)\b)[a-z][\w\-]{1,20}(?=\s{1,5}(?:was|were)\b))?"   # "a civilian contractor"
                           r"\s{1,5}(?:was|were|has\s+been|had\s+been|have\s+been|is|got|reportedly|also|later|"
                           r"subsequently|allegedly)\b", re.I)
 _ONE_INTRANSITIVE = re.compile(r"\s{1,5}(?:also\s+|later\s+|reportedly\s+)?(?:died|drowned|perished|"
