@@ -580,8 +580,8 @@ _AND_ALSO = re.compile(r"\s*,?\s+and\s+(?:(?:were|was|have\s+been|had\s+been|the
 _HARM = ("killed", "injured", "missing")
 # between a verb and the number it governs: "killing 12", "the evacuation of 2,000"
 _GOVERNED_CLOSE = re.compile(r"\s{1,3}(?:(?:the|an?|of|some|about|nearly)\s{1,3}){0,3}", re.I)
-_GOVERNED = re.compile(r"[\s,:]*(?:(?:the|a|an|of|some|to|at|about|by|nearly|with|as\s+many\s+as)\s+)*",
-                       re.I)
+_GOVERNED = re.compile(r"[\s,:]{0,10}(?:(?:the|a|an|of|some|to|at|about|by|nearly|with|as\s{1,3}many"
+                       r"\s{1,3}as)\s{1,5}){0,6}", re.I)
 _THE_BEFORE = re.compile(r"\b(?!among\b|amongst\b)[a-z]{2,15}\s{1,3}the\s{1,3}$", re.I)
 _PEOPLE_WORDS = frozenset(("dead", "wounded", "injured", "missing", "displaced", "deceased"))
 _RELATIVE = re.compile(r"\s{0,5},?\s{0,5}(?:who|that|which|whose)\b", re.I)
@@ -1650,6 +1650,7 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
     numbers = [NumberPhrase(n.start + lo, n.end + lo, n.text, n.value, n.value_low, n.value_high,
                             n.qualifier, n.core_start + lo, n.is_vague, n.is_word, n.bare_digits)
                for n in numbers]
+    numbers = [_line_end_scale(text, n, hi) for n in numbers]
     if _lexicon()["one_person"].search(text, lo, hi):
         numbers = sorted(numbers + _single_victims(text, lo, hi, numbers), key=lambda n: n.start)
     counts = [n for n in numbers if _is_count(text, n, lo, hi)]
@@ -1921,6 +1922,32 @@ def _restates(text: str, before: NumberPhrase, n: NumberPhrase, hi: int) -> bool
     if not ok1 or inner is not None or not _CLOSE_RESTATEMENT.match(text, end1, hi):
         return False
     return (g0.unit if g0 else "people") != (g1.unit if g1 else "people")
+
+
+# "People displaced by the floods 1.1 m": a scale letter apart from the number that ends a
+# key-figure line is millions (or thousands), not metres
+_SCALE_AT_LINE_END = re.compile(r"[ \t]{1,2}(?P<scale>m|mn|bn|k|M|K)\.?[ \t]*(?=\n|$)")
+_SCALES = {"m": 1e6, "mn": 1e6, "bn": 1e9, "k": 1e3}
+
+
+def _line_end_scale(text: str, n: NumberPhrase, hi: int) -> NumberPhrase:
+    """``n`` with its scale when it ends a key-figure line as "1.1 m" (a short label of words
+    before it, a trigger among them); else ``n`` itself."""
+    if n.is_word or n.is_vague or n.value >= 1000:
+        return n
+    m = _SCALE_AT_LINE_END.match(text, n.end, hi) if n.end < hi else None
+    if m is None:
+        return n
+    start = text.rfind("\n", 0, n.start) + 1
+    if not _LABEL.fullmatch(text, start, n.start) or len(text[start:n.start].split()) > 8 \
+            or not _all_triggers(text, start, n.start):
+        return n
+    k = _SCALES[m.group("scale").lower()]
+    scaled = lambda v: None if v is None else v * k   # noqa: E731
+    end = n.end + len(m.group().rstrip())
+    return NumberPhrase(n.start, end, text[n.start:end], n.value * k, scaled(n.value_low),
+                        scaled(n.value_high), n.qualifier, n.core_start, n.is_vague, n.is_word,
+                        False)
 
 
 _LINE_END = re.compile(r"[ \t]*(?:\n|$|;|\()")
