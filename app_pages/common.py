@@ -285,13 +285,16 @@ def table_downloads(df: pd.DataFrame, f: Filters, key: str) -> None:
     """CSV and HXL of exactly these rows, made when clicked."""
     stem = views.download_name(f)
     rows = lambda: views.records(df)  # noqa: E731
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     c1.download_button("Download CSV", lambda: to_text(rows(), "csv"), f"{stem}.csv",
                        "text/csv", key=f"{key}_csv", icon=":material/download:",
                        disabled=df.empty)
     c2.download_button("Download HXL CSV", lambda: to_text(rows(), "hxl"), f"{stem}-hxl.csv",
                        "text/csv", key=f"{key}_hxl", icon=":material/download:",
                        disabled=df.empty)
+    c3.download_button("Download Excel", lambda: views.xlsx_bytes(rows(), f), f"{stem}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx", icon=":material/download:", disabled=df.empty)
 
 
 def chart(fig, name: str, empty: bool, key: str):

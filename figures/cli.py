@@ -205,6 +205,8 @@ def _cmd_export(args) -> int:
     from .export import write
     filters = _filters(args)
     filters.where()   # bad dates fail here, before any output
+    if args.format == "xlsx":
+        return _export_xlsx(args, filters)
     with _store(args) as store:
         out = _open_output(args.output)
         try:
@@ -214,6 +216,21 @@ def _cmd_export(args) -> int:
                 out.close()
     if args.output:
         print(f"{n} figure(s) written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _export_xlsx(args, filters) -> int:
+    from .extract import EXTRACTOR_VERSION
+    from .views import describe_filters
+    from .xlsx import about_export, write_xlsx
+    if not args.output:
+        print("figures: error: an Excel workbook is a file: give it with -o FILE.xlsx",
+              file=sys.stderr)
+        return 2
+    with _store(args) as store:
+        n = write_xlsx(store.iter_figures(filters), args.output,
+                       about=about_export(describe_filters(filters), EXTRACTOR_VERSION))
+    print(f"{n} figure(s) written to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -327,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing.set_defaults(run=_cmd_ingest)
 
     exp = sub.add_parser("export", help="write stored figures as csv, hxl or jsonl")
-    exp.add_argument("--format", choices=("csv", "hxl", "jsonl"), default="csv")
+    exp.add_argument("--format", choices=("csv", "hxl", "jsonl", "xlsx"), default="csv",
+                     help="xlsx: an Excel workbook (figures, documents, read me); needs -o FILE")
     exp.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     exp.add_argument("--category", action="append", choices=CATEGORIES)
     exp.add_argument("--country", action="append", metavar="ISO3")

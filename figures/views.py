@@ -628,6 +628,17 @@ def records(df: pd.DataFrame) -> list[dict]:
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
+def xlsx_bytes(rows, f: Filters) -> bytes:
+    """The Excel workbook of these figure rows (``figures.xlsx``), for a download button."""
+    import io
+
+    from .extract import EXTRACTOR_VERSION
+    from .xlsx import about_export, write_xlsx
+    buf = io.BytesIO()
+    write_xlsx(rows, buf, about=about_export(describe_filters(f), EXTRACTOR_VERSION))
+    return buf.getvalue()
+
+
 def download_name(f: Filters) -> str:
     """A file name that says what a download holds: 'figures-trapped-syr-2017-09-01-to-...'."""
     import re
