@@ -1,0 +1,143 @@
+"""Key figures: for each place and category, the figures different sources gave over time
+reconciled into one line an analyst can quote, with how far the sources agree.
+
+For one place and category:
+- the key figure is the latest estimate (by the figure's own date, else its report's date; at one
+  date the later stored), unless an analyst pinned an accepted figure;
+- the sources compared are each source's latest figure within ``window_days`` before the latest
+  one (30 by default); a source is the body the figure is credited to, else its document's story
+  (copies of one story count once), else its document;
+- their range (low to high) and number; when the highest is more than ``conflict_ratio`` times the
+  lowest (1.5 by default), they disagree: "25,000–50,000 trapped · 3 sources disagree".
+Reviews apply before: rejected figures drop out, corrected values count. Parts of a breakdown are
+counted in their total, never on their own. Works on the frame of ``views.figures_frame``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+WINDOW_DAYS = 30
+CONFLICT_RATIO = 1.5
+
+COLUMNS = ["category", "location", "country", "value", "number_text", "qualifier", "source",
+           "date", "figure_id", "pinned", "low", "high", "sources", "conflict", "label",
+           "figure_ids"]
+
+
+@dataclass
+class KeyFigure:
+    category: str
+    location: str
+    country: str
+    value: float
+    number_text: str
+    qualifier: str
+    source: str
+    date: str
+    figure_id: int
+    pinned: bool
+    low: float
+    high: float
+    sources: int
+    conflict: bool
+    label: str
+    figure_ids: list[int] = field(default_factory=list)   # each source's figure, compared
+
+
+def _n(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:,.1f}"
+
+
+def _label(kf: KeyFigure) -> str:
+    if kf.sources <= 1 or kf.low == kf.high:
+        head = f"{_n(kf.value)} {kf.category}"
+    else:
+        head = f"{_n(kf.low)}–{_n(kf.high)} {kf.category}"
+    if kf.sources <= 1:
+        tail = "1 source"
+    elif kf.conflict:
+        tail = f"{kf.sources} sources disagree"
+    else:
+        tail = f"{kf.sources} sources agree"
+    return f"{head} · {tail}" + (" · pinned" if kf.pinned else "")
+
+
+def _dates(df: pd.DataFrame) -> pd.Series:
+    """Each figure's date as a timestamp: its own date when the text gives one in full, else its
+    report's; NaT when neither is a full date."""
+    own = df["figure_date"] if "figure_date" in df else pd.Series("", index=df.index)
+    own = own.fillna("").astype(str)
+    rep = df["reported_date"].fillna("").astype(str)
+    when = own.where(own.str.match(r"^\d{4}-\d{2}-\d{2}$"), rep)
+    return pd.to_datetime(when.where(when.str.match(r"^\d{4}-\d{2}-\d{2}$")), errors="coerce")
+
+
+def _source_keys(df: pd.DataFrame) -> pd.Series:
+    """Who a figure counts as: its credited body, else its story (copies of one story are one
+    source), else its document."""
+    src = df["source"].fillna("").astype(str).str.strip().str.lower()
+    story = df["story_id"] if "story_id" in df else df["document_id"] if "document_id" in df \
+        else df["doc_id"]
+    other = "doc:" + story.astype(str)
+    return src.where(src != "", other)
+
+
+def reconcile(df: pd.DataFrame, *, window_days: int = WINDOW_DAYS,
+              conflict_ratio: float = CONFLICT_RATIO, pinned: set[int] | frozenset = frozenset()
+              ) -> list[KeyFigure]:
+    """The key figure of each place and category of ``df`` (``views.figures_frame``), most
+    recent first. ``pinned``: figure ids an analyst pinned (accepted figures only count)."""
+    if df.empty:
+        return []
+    d = df.copy()
+    if "review_status" in d:
+        d = d[d["review_status"] != "rejected"]
+    if "part_of_figure_id" in d:
+        d = d[d["part_of_figure_id"].isna()]
+    elif "part_of" in d:
+        d = d[d["part_of"].isna()]
+    if d.empty:
+        return []
+    d["_when"] = _dates(d)
+    d["_src"] = _source_keys(d)
+    d["_place"] = d["location"].fillna("").astype(str)
+    d.loc[d["_place"] == "", "_place"] = d["country"].fillna("").astype(str)
+    out = []
+    for (category, place), g in d.groupby(["category", "_place"], sort=False):
+        g = g.sort_values(["_when", "figure_id"], na_position="first")
+        latest = g.iloc[-1]
+        if pd.notna(latest["_when"]):
+            since = latest["_when"] - pd.Timedelta(days=window_days)
+            recent = g[g["_when"].isna() | (g["_when"] >= since)]
+        else:
+            recent = g
+        per_source = recent.groupby("_src", sort=False).tail(1)
+        values = per_source["value"].astype(float)
+        low, high = float(values.min()), float(values.max())
+        pin = g["figure_id"].isin(pinned)
+        if "review_status" in g:
+            pin &= g["review_status"].isin(["accepted", "corrected"])
+        pins = g[pin]
+        key = pins.iloc[-1] if len(pins) else latest
+        kf = KeyFigure(
+            category=category, location=str(key["location"] or ""),
+            country=str(key["country"] or ""), value=float(key["value"]),
+            number_text=str(key.get("number_text") or ""), qualifier=str(key["qualifier"]),
+            source=str(key["source"] or ""),
+            date=key["_when"].date().isoformat() if pd.notna(key["_when"]) else
+            str(key.get("reported_date") or ""),
+            figure_id=int(key["figure_id"]), pinned=bool(len(pins)), low=low, high=high,
+            sources=int(per_source["_src"].nunique()),
+            conflict=low > 0 and high / low > conflict_ratio,
+            label="", figure_ids=[int(i) for i in per_source["figure_id"]])
+        kf.label = _label(kf)
+        out.append(kf)
+    out.sort(key=lambda k: (k.date, k.figure_id), reverse=True)
+    return out
+
+
+def frame(key_figures: list[KeyFigure]) -> pd.DataFrame:
+    """Key figures as a table (``COLUMNS``)."""
+    return pd.DataFrame([k.__dict__ for k in key_figures], columns=COLUMNS)
