@@ -34,9 +34,22 @@ for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
             continue
         st.metric(cat.capitalize(), card.number)
         st.caption(f"{common.md(card.place)}  \n{common.md(card.source)}")
+        if card.agreement:      # the place's sources, reconciled (figures/keyfigures.py)
+            st.caption(common.md(card.agreement))
         st.page_link("app_pages/documents.py", label=common.md(_short(card.document_title, 90)),
                      icon=":material/article:",
                      query_params={"doc": str(card.document_id), "figure": str(card.figure_id)})
+
+with st.expander("Key figures: each place's sources reconciled", expanded=False):
+    keys = common.cached(store, f"key figures {f!r}", lambda: views.key_figures(sel.rows))
+    st.caption("For each place and category: the latest estimate, and each source's latest figure "
+               "within 30 days before it (copies of one story count once; rejected figures drop "
+               "out). Sources more than 1.5 times apart disagree. Pick a row for its sources.")
+    picked_key = st.dataframe(views.key_figures_table(keys), hide_index=True, width="stretch",
+                              on_select="rerun", selection_mode="single-row", key="key_table",
+                              column_config={"figure_id": None})
+    if picked_key and picked_key.selection.rows:
+        st.session_state["figure"] = keys[picked_key.selection.rows[0]].figure_id
 
 VIEWS = {"By place": "place", "Over time": "time", "Sources side by side": "sources"}
 # one chart per run (not three tabs all computed): a filter change redraws only what is shown

@@ -92,6 +92,11 @@ def reconcile(df: pd.DataFrame, *, window_days: int = WINDOW_DAYS,
     if df.empty:
         return []
     d = df.copy()
+    for col in ("location", "country", "source", "number_text", "reported_date"):
+        if col not in d:
+            d[col] = ""
+    if "qualifier" not in d:
+        d["qualifier"] = "exact"
     if "review_status" in d:
         d = d[d["review_status"] != "rejected"]
     if "part_of_figure_id" in d:

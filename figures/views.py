@@ -444,6 +444,31 @@ class Card:
     document_id: int
     document_title: str
     document_url: str
+    agreement: str = ""   # the place's key figure: "20,000–50,000 trapped · 3 sources disagree"
+
+
+def key_figures(df: pd.DataFrame) -> list:
+    """The key figure of each place and category of the civilian figures of ``df``
+    (``figures.keyfigures.reconcile``)."""
+    from .keyfigures import reconcile
+    if df.empty:
+        return []
+    return reconcile(df[df["combatant"] == 0])
+
+
+KEY_TABLE_COLUMNS = {"label": "Key figure", "location": "Place", "country": "Country",
+                     "number_text": "Latest estimate", "source": "Its source", "date": "Dated",
+                     "sources": "Sources", "conflict": "Sources disagree",
+                     "figure_ids": "Figures compared (IDs)", "figure_id": "figure_id"}
+
+
+def key_figures_table(key_figures_list: list) -> pd.DataFrame:
+    """The Key figures table: one row per place and category, plain text."""
+    from .keyfigures import frame
+    t = frame(key_figures_list)
+    t["figure_ids"] = t["figure_ids"].map(lambda ids: ", ".join(map(str, ids)))
+    t["number_text"] = [f"{r.number_text or r.value} {r.category}" for r in t.itertuples()]
+    return t[list(KEY_TABLE_COLUMNS)].rename(columns=KEY_TABLE_COLUMNS)
 
 
 def latest_cards(df: pd.DataFrame) -> dict[str, Card | None]:
@@ -452,11 +477,15 @@ def latest_cards(df: pd.DataFrame) -> dict[str, Card | None]:
     cards: dict[str, Card | None] = {c: None for c in CATEGORIES}
     if df.empty:
         return cards
-    for _, row in latest_card_rows(df).iterrows():
+    rows = latest_card_rows(df)
+    keys = {(k.category, k.location or k.country): k for k in key_figures(df)} if len(rows) else {}
+    for _, row in rows.iterrows():
         cat = row["category"]
+        key = keys.get((cat, row.get("location") or row.get("country") or ""))
         cards[cat] = Card(cat, number_words(row), row["location"] or "place not stated",
                           source_line(row), int(row["figure_id"]), int(row["document_id"]),
-                          row["document_title"] or row["doc_id"], row["document_url"] or "")
+                          row["document_title"] or row["doc_id"], row["document_url"] or "",
+                          key.label if key is not None and key.sources > 1 else "")
     return cards
 
 

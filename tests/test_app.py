@@ -263,3 +263,19 @@ def test_a_total_and_its_parts_card_table_and_provenance(db):
         at.run()
         facts = dict(zip(at.dataframe[1].value[""], at.dataframe[1].value["value"]))
         assert words in facts[fact], facts
+
+
+def test_key_figures_reconcile_the_sources_of_a_place(db):
+    at = app(category="trapped")
+    # the sample's trapped figures for Raqqa come from three sources that disagree
+    captions = [c.value for c in at.caption]
+    assert any("sources disagree" in c for c in captions), captions
+    table = next(df.value for df in at.dataframe if "Key figure" in df.value.columns)
+    raqqa = table[table["Place"] == "Raqqa"].iloc[0]
+    assert raqqa["Sources"] >= 2 and bool(raqqa["Sources disagree"])
+    assert "trapped" in raqqa["Key figure"] and "disagree" in raqqa["Key figure"]
+    # every figure compared is a stored trapped figure of Raqqa
+    with Store(db) as s:
+        for fid in map(int, raqqa["Figures compared (IDs)"].split(", ")):
+            row = s.figure(fid)
+            assert (row["category"], row["location"]) == ("trapped", "Raqqa")
