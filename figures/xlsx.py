@@ -17,7 +17,17 @@ from typing import BinaryIO
 
 from .schema import EXPORT_FIELDS, QUALIFIERS
 
-SHEETS = ("Figures", "Documents", "Read me")
+SHEETS = ("Figures", "Documents", "Key figures", "Read me")
+# what the key figures need of each figure row (kept while the rows stream by)
+_KEY_FIELDS = ("figure_id", "document_id", "doc_id", "category", "location", "country", "value",
+               "number_text", "qualifier", "source", "reported_date", "figure_date",
+               "review_status", "part_of_figure_id", "combatant")
+_KEY_COLUMNS = (("category", "category", 11), ("location", "place", 24), ("country", "country", 8),
+                ("value", "latest estimate", 14), ("number_text", "as written", 18),
+                ("source", "its source", 26), ("date", "dated", 12), ("low", "lowest", 12),
+                ("high", "highest", 12), ("sources", "sources", 8),
+                ("conflict", "sources disagree", 10), ("label", "key figure", 44),
+                ("figure_id", "figure_id", 10), ("figure_ids", "figures compared", 24))
 
 _NUMBERS = {"value", "value_low", "value_high", "extracted_value", "page", "article", "start",
             "end", "figure_id", "part_of", "part_of_figure_id"}
@@ -56,7 +66,11 @@ def write_xlsx(rows: Iterable[dict], target: str | Path | BinaryIO, *,
     an .xlsx workbook at ``target`` (a path, or a binary file object such as ``io.BytesIO``),
     with a sheet of the documents they come from (title, outlet, address, date, how many of the
     figures) and a "read me" sheet listing ``about`` (what was exported: filters, version) and
-    what the columns mean. Returns the number of figure rows."""
+    what the columns mean, and a sheet of key figures (``figures.keyfigures``: each place and
+    category's sources reconciled, civilian figures). Returns the number of figure rows."""
+    import pandas as pd
+
+    from .keyfigures import reconcile
     import xlsxwriter
 
     from .export import csv_row
@@ -77,8 +91,10 @@ def write_xlsx(rows: Iterable[dict], target: str | Path | BinaryIO, *,
         ws.freeze_panes(1, 0)
         n = 0
         documents: dict[str, dict] = {}
+        kept: list[tuple] = []
         for row in rows:
             n += 1
+            kept.append(tuple(row.get(k) for k in _KEY_FIELDS))
             doc = documents.setdefault(str(row.get("doc_id")), {
                 "doc_id": row.get("doc_id"), "title": row.get("document_title"),
                 "outlet": row.get("document_outlet"), "url": row.get("document_url"),
@@ -117,11 +133,39 @@ def write_xlsx(rows: Iterable[dict], target: str | Path | BinaryIO, *,
                     ds.write_string(r, c, csv_row({"quote": str(v)})["quote"])
         ds.autofilter(0, 0, max(r, 1), len(_DOCUMENT_COLUMNS) - 1)
 
-        rm = wb.add_worksheet(SHEETS[2])
+        ks = wb.add_worksheet(SHEETS[2])
+        for c, (_, title, width) in enumerate(_KEY_COLUMNS):
+            ks.set_column(c, c, width)
+            ks.write_string(0, c, title, bold)
+        ks.freeze_panes(1, 0)
+        frame = pd.DataFrame(kept, columns=list(_KEY_FIELDS))
+        frame = frame[~frame["combatant"].fillna(False).astype(bool)] if len(frame) else frame
+        keys = reconcile(frame) if len(frame) else []
+        for r_k, k in enumerate(keys, start=1):
+            for c, (key, _, _) in enumerate(_KEY_COLUMNS):
+                v = getattr(k, key)
+                if key == "figure_ids":
+                    ks.write_string(r_k, c, ", ".join(map(str, v)))
+                elif isinstance(v, bool):
+                    ks.write_boolean(r_k, c, v)
+                elif isinstance(v, (int, float)):
+                    ks.write_number(r_k, c, float(v))
+                elif key == "date" and isinstance(_date(v), dt.date):
+                    ks.write_datetime(r_k, c, _date(v), date_fmt)
+                elif v:
+                    ks.write_string(r_k, c, csv_row({"quote": str(v)})["quote"])
+        ks.autofilter(0, 0, max(len(keys), 1), len(_KEY_COLUMNS) - 1)
+
+        rm = wb.add_worksheet(SHEETS[3])
         rm.set_column(0, 0, 24)
         rm.set_column(1, 1, 90, wrap)
         lines = [("Humanitarian Figures export", ""), *about,
-                 ("figure rows", str(n)), ("documents", str(r)), ("", ""),
+                 ("figure rows", str(n)), ("documents", str(r)), ("key figures", str(len(keys))),
+                 ("", ""),
+                 ("Key figures", "for each place and category, the latest estimate and each "
+                                 "source's latest figure within 30 days before it; sources more "
+                                 "than 1.5 times apart disagree. Civilian figures; rejected "
+                                 "figures and parts of breakdowns left out."),
                  ("Qualifiers", "how the number was stated (column qualifier)"),
                  *((q, QUALIFIER_MEANINGS[q]) for q in QUALIFIERS), ("", ""),
                  ("value", "the number a chart plots: the stated number, or the low bound"),

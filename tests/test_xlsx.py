@@ -121,6 +121,21 @@ def test_the_documents_and_read_me_sheets(db, tmp_path):
         assert readme[q]
 
 
+def test_the_key_figures_sheet(db, tmp_path):
+    out = tmp_path / "k.xlsx"
+    assert run("export", "--db", str(db), "--format", "xlsx", "-o", str(out)).returncode == 0
+    rows = list(openpyxl.load_workbook(out)["Key figures"].iter_rows(values_only=True))
+    head = rows[0]
+    keyed = [dict(zip(head, r)) for r in rows[1:]]
+    raqqa = [k for k in keyed if (k["category"], k["place"]) == ("trapped", "Raqqa")]
+    # the sample's three sources on Raqqa's trapped disagree
+    assert raqqa and raqqa[0]["sources"] >= 2 and raqqa[0]["sources disagree"] is True
+    assert "disagree" in raqqa[0]["key figure"]
+    with Store(db) as s:
+        for fid in map(int, str(raqqa[0]["figures compared"]).split(", ")):
+            assert s.figure(fid)["location"] == "Raqqa"
+
+
 def test_xlsx_needs_a_file(db):
     r = run("export", "--db", str(db), "--format", "xlsx")
     assert r.returncode == 2 and "-o FILE.xlsx" in r.stderr
