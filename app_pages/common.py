@@ -268,6 +268,13 @@ def provenance_panel(store: Store, figure_id: int) -> None:
                                        store.parts_of(row["figure_id"]))
         st.dataframe(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
                      hide_index=True, width="stretch")
+        if row["review_status"] in ("accepted", "corrected"):
+            # an analyst's pin makes this figure its place's key figure (Overview, Excel)
+            is_pinned = row["figure_id"] in store.pinned_ids()
+            if st.toggle("Key figure of its place (pinned)", value=is_pinned,
+                         key=f"pin_{row['figure_id']}") != is_pinned:
+                store.pin(int(row["figure_id"]), not is_pinned)
+                st.rerun()
         c1, c2 = st.columns(2)
         c1.page_link("app_pages/documents.py", label="Open the document",
                      icon=":material/article:", query_params={"doc": str(row["document_id"]),
@@ -292,7 +299,8 @@ def table_downloads(df: pd.DataFrame, f: Filters, key: str) -> None:
     c2.download_button("Download HXL CSV", lambda: to_text(rows(), "hxl"), f"{stem}-hxl.csv",
                        "text/csv", key=f"{key}_hxl", icon=":material/download:",
                        disabled=df.empty)
-    c3.download_button("Download Excel", lambda: views.xlsx_bytes(rows(), f), f"{stem}.xlsx",
+    c3.download_button("Download Excel", lambda: views.xlsx_bytes(rows(), f, store().pinned_ids()),
+                       f"{stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", icon=":material/download:", disabled=df.empty)
 

@@ -24,7 +24,9 @@ if sel.empty:
 
 # big numbers that fit five to a row, however long "20,000–99,999" is
 st.html("<style>[data-testid='stMetricValue']{font-size:1.7rem;white-space:normal}</style>")
-cards = common.cached(store, f"cards {f!r}", lambda: views.latest_cards(sel.rows))
+pinned = store.pinned_ids()
+cards = common.cached(store, f"cards {f!r} {sorted(pinned)}",
+                      lambda: views.latest_cards(sel.rows, pinned))
 for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
     card = cards[cat]
     with col.container(border=True, key=f"card_{cat}"):
@@ -41,10 +43,12 @@ for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
                      query_params={"doc": str(card.document_id), "figure": str(card.figure_id)})
 
 with st.expander("Key figures: each place's sources reconciled", expanded=False):
-    keys = common.cached(store, f"key figures {f!r}", lambda: views.key_figures(sel.rows))
+    keys = common.cached(store, f"key figures {f!r} {sorted(pinned)}",
+                         lambda: views.key_figures(sel.rows, pinned))
     st.caption("For each place and category: the latest estimate, and each source's latest figure "
                "within 30 days before it (copies of one story count once; rejected figures drop "
-               "out). Sources more than 1.5 times apart disagree. Pick a row for its sources.")
+               "out). Sources more than 1.5 times apart disagree. An accepted figure pinned in its "
+               "provenance panel is the key figure. Pick a row for its provenance.")
     picked_key = st.dataframe(views.key_figures_table(keys), hide_index=True, width="stretch",
                               on_select="rerun", selection_mode="single-row", key="key_table",
                               column_config={"figure_id": None})

@@ -229,7 +229,8 @@ def _export_xlsx(args, filters) -> int:
         return 2
     with _store(args) as store:
         n = write_xlsx(store.iter_figures(filters), args.output,
-                       about=about_export(describe_filters(filters), EXTRACTOR_VERSION))
+                       about=about_export(describe_filters(filters), EXTRACTOR_VERSION),
+                       pinned=store.pinned_ids())
     print(f"{n} figure(s) written to {args.output}", file=sys.stderr)
     return 0
 
@@ -272,17 +273,23 @@ def _cmd_reextract(args) -> int:
 def _cmd_review(args) -> int:
     corrections = {k: getattr(args, k) for k in CORRECTABLE}
     status = "accepted" if args.accept else "rejected" if args.reject else None
+    verdict = status or any(v is not None for v in corrections.values())
     with _store(args) as store:
         try:
-            fig = store.review(args.figure_id, status, note=args.note or "",
-                               reviewer=args.reviewer or "", **corrections)
+            if verdict or not (args.pin or args.unpin):
+                store.review(args.figure_id, status, note=args.note or "",
+                             reviewer=args.reviewer or "", **corrections)
+            if args.pin or args.unpin:
+                store.pin(args.figure_id, pinned=args.pin)
+            fig = store.figure(args.figure_id)
         except ValueError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
     credit = fig["source"] or "no source"
     if fig["speaker"]:
         credit += f", speaker {fig['speaker']}"
-    print(f"figure {args.figure_id}: {fig['review_status']} — {fig['category']} "
+    pinned = ", pinned as the key figure" if args.pin else ", unpinned" if args.unpin else ""
+    print(f"figure {args.figure_id}: {fig['review_status']}{pinned} — {fig['category']} "
           f"{fig['value']:g} at {fig['location'] or '?'} ({credit})")
     return 0
 
@@ -387,6 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the person speaking for the source; --speaker '' when none is named")
     rv.add_argument("--note")
     rv.add_argument("--reviewer")
+    pin = rv.add_mutually_exclusive_group()
+    pin.add_argument("--pin", action="store_true",
+                     help="make this accepted figure its place's key figure")
+    pin.add_argument("--unpin", action="store_true")
     _add_db(rv)
     rv.set_defaults(run=_cmd_review)
     return parser

@@ -301,8 +301,20 @@ LEFT JOIN reviews r
     ON r.document_id = f.document_id AND r.span_start = f."start" AND r.span_end = f."end";
 """
 
+_V5 = """
+-- An analyst's pin: the accepted figure that is its place's key figure (figures/keyfigures.py),
+-- attached like a review to the document and the text span, so it survives re-extraction.
+CREATE TABLE pins (
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL,
+    pinned_at TEXT NOT NULL,
+    PRIMARY KEY (document_id, span_start, span_end)
+);
+"""
+
 #: MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -616,6 +628,32 @@ class Store:
                 f"INSERT INTO reviews ({cols}) VALUES ({marks}) "
                 f"ON CONFLICT (document_id, span_start, span_end) DO UPDATE SET {update}", values)
         return self.figure(figure_id)
+
+    def pin(self, figure_id: int, pinned: bool = True) -> None:
+        """Pin an accepted (or corrected) figure as its place's key figure, or unpin it. A pin on
+        a figure no longer accepted stays stored but does not count (``pinned_ids``)."""
+        row = self.figure(figure_id)
+        if row is None:
+            raise ValueError(f"no figure with id {figure_id}")
+        if pinned and row["review_status"] not in ("accepted", "corrected"):
+            raise ValueError(f"figure {figure_id} is {row['review_status']}: accept it before "
+                             "pinning it as the key figure")
+        with self._transaction():
+            if pinned:
+                self.conn.execute(
+                    'INSERT OR REPLACE INTO pins SELECT document_id, "start", "end", ? '
+                    "FROM figures WHERE id = ?", (_now(), figure_id))
+            else:
+                self.conn.execute(
+                    'DELETE FROM pins WHERE (document_id, span_start, span_end) = '
+                    '(SELECT document_id, "start", "end" FROM figures WHERE id = ?)', (figure_id,))
+
+    def pinned_ids(self) -> set[int]:
+        """The ids of the pinned figures that are accepted or corrected."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT fr.figure_id FROM figure_rows fr JOIN pins p ON p.document_id = fr.document_id"
+            ' AND p.span_start = fr."start" AND p.span_end = fr."end"'
+            " WHERE fr.review_status IN ('accepted', 'corrected')")}
 
     def clear_review(self, figure_id: int) -> None:
         """Take a figure back to unreviewed (the history keeps what was said)."""

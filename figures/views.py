@@ -447,13 +447,13 @@ class Card:
     agreement: str = ""   # the place's key figure: "20,000–50,000 trapped · 3 sources disagree"
 
 
-def key_figures(df: pd.DataFrame) -> list:
+def key_figures(df: pd.DataFrame, pinned: set[int] | frozenset = frozenset()) -> list:
     """The key figure of each place and category of the civilian figures of ``df``
-    (``figures.keyfigures.reconcile``)."""
+    (``figures.keyfigures.reconcile``); ``pinned``: ``Store.pinned_ids()``."""
     from .keyfigures import reconcile
     if df.empty:
         return []
-    return reconcile(df[df["combatant"] == 0])
+    return reconcile(df[df["combatant"] == 0], pinned=pinned)
 
 
 KEY_TABLE_COLUMNS = {"label": "Key figure", "location": "Place", "country": "Country",
@@ -471,14 +471,16 @@ def key_figures_table(key_figures_list: list) -> pd.DataFrame:
     return t[list(KEY_TABLE_COLUMNS)].rename(columns=KEY_TABLE_COLUMNS)
 
 
-def latest_cards(df: pd.DataFrame) -> dict[str, Card | None]:
+def latest_cards(df: pd.DataFrame, pinned: set[int] | frozenset = frozenset()
+                 ) -> dict[str, Card | None]:
     """One card per category: its most recent civilian figure under the current filter (full
     dates first, then the newest date, then the highest figure_id; see ``latest_card_rows``)."""
     cards: dict[str, Card | None] = {c: None for c in CATEGORIES}
     if df.empty:
         return cards
     rows = latest_card_rows(df)
-    keys = {(k.category, k.location or k.country): k for k in key_figures(df)} if len(rows) else {}
+    keys = {(k.category, k.location or k.country): k for k in key_figures(df, pinned)} \
+        if len(rows) else {}
     for _, row in rows.iterrows():
         cat = row["category"]
         key = keys.get((cat, row.get("location") or row.get("country") or ""))
@@ -657,14 +659,15 @@ def records(df: pd.DataFrame) -> list[dict]:
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
-def xlsx_bytes(rows, f: Filters) -> bytes:
+def xlsx_bytes(rows, f: Filters, pinned: set[int] | frozenset = frozenset()) -> bytes:
     """The Excel workbook of these figure rows (``figures.xlsx``), for a download button."""
     import io
 
     from .extract import EXTRACTOR_VERSION
     from .xlsx import about_export, write_xlsx
     buf = io.BytesIO()
-    write_xlsx(rows, buf, about=about_export(describe_filters(f), EXTRACTOR_VERSION))
+    write_xlsx(rows, buf, about=about_export(describe_filters(f), EXTRACTOR_VERSION),
+               pinned=pinned)
     return buf.getvalue()
 
 

@@ -61,13 +61,15 @@ def _date(s: str):
 
 
 def write_xlsx(rows: Iterable[dict], target: str | Path | BinaryIO, *,
-               about: Iterable[tuple[str, str]] = ()) -> int:
+               about: Iterable[tuple[str, str]] = (), pinned: frozenset | set = frozenset()
+               ) -> int:
     """Write the stored figures ``rows`` (``Store.iter_figures``, or the dashboard's records) to
     an .xlsx workbook at ``target`` (a path, or a binary file object such as ``io.BytesIO``),
     with a sheet of the documents they come from (title, outlet, address, date, how many of the
     figures) and a "read me" sheet listing ``about`` (what was exported: filters, version) and
     what the columns mean, and a sheet of key figures (``figures.keyfigures``: each place and
-    category's sources reconciled, civilian figures). Returns the number of figure rows."""
+    category's sources reconciled, civilian figures; ``pinned``: ``Store.pinned_ids()``).
+    Returns the number of figure rows."""
     import pandas as pd
 
     from .keyfigures import reconcile
@@ -140,7 +142,7 @@ def write_xlsx(rows: Iterable[dict], target: str | Path | BinaryIO, *,
         ks.freeze_panes(1, 0)
         frame = pd.DataFrame(kept, columns=list(_KEY_FIELDS))
         frame = frame[~frame["combatant"].fillna(False).astype(bool)] if len(frame) else frame
-        keys = reconcile(frame) if len(frame) else []
+        keys = reconcile(frame, pinned=pinned) if len(frame) else []
         for r_k, k in enumerate(keys, start=1):
             for c, (key, _, _) in enumerate(_KEY_COLUMNS):
                 v = getattr(k, key)

@@ -279,3 +279,24 @@ def test_key_figures_reconcile_the_sources_of_a_place(db):
         for fid in map(int, raqqa["Figures compared (IDs)"].split(", ")):
             row = s.figure(fid)
             assert (row["category"], row["location"]) == ("trapped", "Raqqa")
+
+
+def test_a_pinned_figure_is_the_key_figure(db):
+    at = app(category="trapped")       # fills the store with the samples
+    with Store(db) as s:
+        rows = [r for r in s.figures(Filters(categories=("trapped",)))
+                if r["location"] == "Raqqa"]
+        oldest = min(rows, key=lambda r: (r["reported_date"], r["figure_id"]))
+        s.review(oldest["figure_id"], "accepted")
+    at = app(category="trapped")
+    # the provenance panel of an accepted figure pins it
+    at.session_state["figure"] = oldest["figure_id"]
+    at.run()
+    toggle = next(t for t in at.toggle if t.key == f"pin_{oldest['figure_id']}")
+    toggle.set_value(True).run()
+    with Store(db) as s:
+        assert s.pinned_ids() == {oldest["figure_id"]}
+    at = app(category="trapped")
+    table = next(df.value for df in at.dataframe if "Key figure" in df.value.columns)
+    raqqa = table[table["Place"] == "Raqqa"].iloc[0]
+    assert raqqa["figure_id"] == oldest["figure_id"] and "pinned" in raqqa["Key figure"]

@@ -80,3 +80,21 @@ def test_binary_and_empty_input_are_refused_with_a_reason():
             assert reason in str(e)
         else:
             raise AssertionError(f"{data!r} was accepted")
+
+
+def test_review_pins_an_accepted_figure(tmp_path):
+    (tmp_path / "sindh.txt").write_text(SENTENCE, encoding="utf-8")
+    db = str(tmp_path / "s.db")
+    assert run("ingest", str(tmp_path / "sindh.txt"), "--db", db).returncode == 0
+    from figures.store import Store
+    with Store(db) as s:
+        fid = s.figures()[0]["figure_id"]
+    r = run("review", str(fid), "--pin", "--db", db)
+    assert r.returncode == 2 and "accept it before pinning" in r.stderr
+    r = run("review", str(fid), "--accept", "--pin", "--db", db)
+    assert r.returncode == 0 and "pinned as the key figure" in r.stdout
+    with Store(db) as s:
+        assert s.pinned_ids() == {fid}
+    assert run("review", str(fid), "--unpin", "--db", db).returncode == 0
+    with Store(db) as s:
+        assert s.pinned_ids() == set() and s.figure(fid)["review_status"] == "accepted"

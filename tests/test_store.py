@@ -183,7 +183,7 @@ def test_migrates_a_version_2_database_keeping_documents_figures_and_reviews(tmp
     conn.close()
 
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert [d["title"] for d in s.documents()] == ["Report 2", "Report 1"]
         rows = {r["category"]: r for r in s.figures()}
         assert set(rows) == {"displaced", "trapped"}
@@ -242,7 +242,7 @@ def test_migrates_a_version_3_database_keeping_everything_and_links_parts_on_ree
     conn.close()
 
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         rows = s.figures()
         # every row and review as it was, the new columns empty until re-extraction
         assert {r["figure_id"]: (r["value"], r["location"], r["source"], r["speaker"],
@@ -680,3 +680,23 @@ def test_pasted_text_from_standard_input_with_its_metadata(tmp_path):
         "Sindh floods", "https://example.org/sindh", "2022-08-30")
     r = cli("ingest", "-", db=db, input="   \n")
     assert r.returncode == 1 and "empty" in r.stderr
+
+
+def test_a_pin_needs_an_accepted_figure_and_survives_reextraction(store):
+    store.add(load_pasted(SINDH, title="t"))
+    fid = store.figures()[0]["figure_id"]
+    with pytest.raises(ValueError, match="accept it before pinning"):
+        store.pin(fid)
+    store.review(fid, "accepted")
+    store.pin(fid)
+    assert store.pinned_ids() == {fid}
+    store.reextract(everything=True)
+    [row] = store.figures()
+    assert store.pinned_ids() == {row["figure_id"]}
+    # a pin on a figure later rejected does not count; unpinning removes it
+    store.review(row["figure_id"], "rejected")
+    assert store.pinned_ids() == set()
+    store.review(row["figure_id"], "accepted")
+    assert store.pinned_ids() == {row["figure_id"]}
+    store.pin(row["figure_id"], False)
+    assert store.pinned_ids() == set()
