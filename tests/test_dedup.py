@@ -138,6 +138,14 @@ def test_two_reports_with_the_same_figure_are_two_sources(store):
     assert {r["value"] for r in killed} == {14}
 
 
+def test_a_report_quoting_one_paragraph_of_the_story_is_another_story(store):
+    head = store.add(doc(ORIGINAL, "Coastal Daily"))
+    quoted = BODY.split("\n\n")[1]
+    r = store.add(doc(OTHER_REPORT.replace("Engineers from", quoted + "\n\nEngineers from"),
+                      "Relief Bulletin"))
+    assert r.copy_of is None and head.copy_of is None
+
+
 def test_the_same_text_twice_is_still_one_document(store):
     first = store.add(doc(ORIGINAL, "Coastal Daily"))
     again = store.add(doc(ORIGINAL, "Coastal Daily"))
@@ -366,3 +374,11 @@ def test_the_dashboard_toggle_shows_every_copy(db):
     shown = dict(zip(facts[""], facts["value"]))
     assert shown["story first carried by"] == "Coastal Daily"
     assert "Channel News" in shown["also carried by"]
+    # the copy's own page says whose story it is
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["doc"] = str(copy)
+    at.run()
+    at.switch_page("app_pages/documents.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("near copy of a story first stored from Coastal Daily" in c.value
+               for c in at.caption), [c.value for c in at.caption]
