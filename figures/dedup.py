@@ -17,8 +17,9 @@ boilerplate around it, a new headline, the last paragraph cut, all three at once
   boilerplate, a new headline or the last paragraph cut >= 0.44 (except two one-paragraph texts
   whose "headline", the whole text, was cut: nothing left to compare); all three at once >= 0.287,
   41 of 44 >= 0.3. ``MIN_JACCARD`` = 0.3 keeps a wide margin over different texts, and over a
-  report that quotes one paragraph of a six-paragraph story word for word (about 0.1). In a synthetic store of 3,025 documents written
-  from a small pool of sentences (``bench/dedup.py cost``) none was linked to another.
+  report that quotes one paragraph of a six-paragraph story word for word (0.09 in the tests).
+  In a synthetic store of 3,025 documents written from a small pool of sentences
+  (``bench/dedup.py cost``) none was linked to another.
 - Simhash Hamming distance: copies <= 24 bits (the two empty ones aside), median 4 to 11;
   different texts >= 17, and 7.6 % of pairs <= 24. So the fingerprint cannot decide alone (it
   is the filter): ``MAX_HAMMING`` = 24 keeps every measured copy as a candidate and leaves about

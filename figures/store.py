@@ -865,7 +865,8 @@ class Store:
             "documents": one("SELECT count(*) FROM documents"),
             "copies": one("SELECT count(*) FROM documents WHERE copy_of IS NOT NULL"),
             "stories": one("SELECT count(*) FROM documents WHERE copy_of IS NULL"),
-            "copied_figures": one("SELECT count(*) FROM figure_rows WHERE copy_of_figure IS NOT NULL"),
+            "copied_figures": one(
+                "SELECT count(*) FROM figure_rows WHERE copy_of_figure IS NOT NULL"),
             "figures": one("SELECT count(*) FROM figures"),
             "civilian_figures_by_category": by_cat,
             "combatant_figures": one("SELECT count(*) FROM figures WHERE combatant = 1"),

@@ -244,7 +244,8 @@ def test_provenance_names_the_other_outlets_as_plain_text(store):
     copy = store.figures(Filters(document_id=ids["headline"].document_id))[0]
     facts = views.provenance_facts(copy, story=store.story_documents(copy["document_id"]))
     assert facts["story first carried by"] == "Coastal Daily"
-    assert "Coastal Daily" in facts["also carried by"] and "Highland" not in facts["also carried by"]
+    carried = facts["also carried by"]
+    assert "Coastal Daily" in carried and "Highland" not in carried
     assert facts["copy of"].startswith(f"figure {copy['copy_of_figure']},")
     # an outlet not given: the site's name, then the title
     assert views.outlet_name({"outlet": "", "url": "https://www.example.org/x", "id": 3}) == \
