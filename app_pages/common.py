@@ -128,7 +128,8 @@ def _cached(path: str, version: tuple, key: str, _compute):
 
 _KEYS = {"categories": "f_cat", "countries": "f_country", "places": "f_place",
          "sources": "f_source", "statuses": "f_status", "date_from": "f_from",
-         "date_to": "f_to", "include_combatants": "f_combatants", "search": "f_q"}
+         "date_to": "f_to", "include_combatants": "f_combatants", "search": "f_q",
+         "copies": "f_copies"}
 _KEEP_PARAMS = ("doc", "figure")      # page-specific parameters the filters must not wipe
 
 
@@ -146,6 +147,7 @@ def _init_from_url() -> None:
     ss[_KEYS["date_to"]] = date.fromisoformat(f.date_to) if f.date_to else None
     ss[_KEYS["include_combatants"]] = f.include_combatants
     ss[_KEYS["search"]] = f.search
+    ss[_KEYS["copies"]] = f.copies
     ss["_filters_ready"] = True
 
 
@@ -161,7 +163,8 @@ def current_filters() -> Filters:
         date_from=d_from.isoformat() if d_from else "",
         date_to=d_to.isoformat() if d_to else "",
         include_combatants=bool(ss.get(_KEYS["include_combatants"], False)),
-        search=ss.get(_KEYS["search"], "") or "")
+        search=ss.get(_KEYS["search"], "") or "",
+        copies=bool(ss.get(_KEYS["copies"], False)))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -196,6 +199,9 @@ def sidebar_filters(store: Store) -> None:
         st.text_input("Quote contains", key=_KEYS["search"], placeholder="e.g. shelter")
         st.toggle("Include combatants", key=_KEYS["include_combatants"],
                   help="Figures about fighters, soldiers, militants and security forces.")
+        st.toggle("Show copies of the same story", key=_KEYS["copies"],
+                  help="One wire story carried by several outlets is counted once, where it "
+                       "was first stored. Turn on to see every copy with its outlet.")
         st.caption(f"Database: {md(store.path.name)} · {len(df):,} figures stored")
     sync_url()
 
@@ -265,7 +271,8 @@ def provenance_panel(store: Store, figure_id: int) -> None:
         st.text(row["quote"])
         # plain text, shown in a dataframe; a part names its total, a total lists its parts
         facts = views.provenance_facts(row, store.total_of(row["figure_id"]),
-                                       store.parts_of(row["figure_id"]))
+                                       store.parts_of(row["figure_id"]),
+                                       store.story_documents(row["document_id"]))
         st.dataframe(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
                      hide_index=True, width="stretch")
         if row["review_status"] in ("accepted", "corrected"):

@@ -31,6 +31,17 @@ doc = store.document(doc_id)
 meta = [doc["outlet"], views.format_date(doc["published"]) if doc["published"] else "",
         doc["file_name"], doc["format"].upper()]
 st.caption(" · ".join(common.md(m) for m in meta if m))
+story = store.story_documents(doc_id)
+if story:
+    names = "; ".join(dict.fromkeys(views.outlet_name(d) for d in story))
+    head = next((d for d in story if d["id"] == doc["copy_of"]), None)
+    if head is not None:
+        st.caption(f"A near copy of a story first stored from {common.md(views.outlet_name(head))}"
+                   f" ({common.md(head['title'])}): its figures that an earlier copy gives are "
+                   f"counted there, once. Also carried by: {common.md(names)}.")
+    else:
+        st.caption(f"This story was also carried by {common.md(names)}: near copies, whose "
+                   "figures are counted here, once.")
 url = common.safe_url(doc["url"])
 if url:
     st.link_button("Original page", url, icon=":material/open_in_new:")

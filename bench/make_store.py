@@ -413,7 +413,9 @@ def build(path: Path, n_figures: int = 100_000, seed: int = 1, per_doc: int = 10
         sql = (f"INSERT INTO figures ({', '.join(map(_q, cols))})"
                f" VALUES ({', '.join('?' * len(cols))})")
         conn.executemany(sql, (
-            (f["id"], f["doc_no"], *(f[name] for name in FIELDS), EXTRACTOR_VERSION)
+            (f["id"], f["doc_no"],
+             *(f.get(name) if name == "part_of" else f[name] for name in FIELDS),  # no breakdowns
+             EXTRACTOR_VERSION)
             for f in figures))
         rcols = ("document_id, span_start, span_end, status, value, category, location, country,"
                  " source, note, reviewer, reviewed_at")

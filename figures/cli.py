@@ -112,7 +112,7 @@ BATCH_CHARS = 16_000_000    # ... or once this much text is waiting
 def _cmd_ingest(args) -> int:
     from .batch import IngestTask, Progress, ordered_map, prepare_file
     from .store import StoreError, db_path
-    added = present = 0
+    added = present = copies = 0
     failures: list[str] = []
     paths = [p for p in args.paths if p != "-"]
     task = IngestTask(db=str(db_path(args.db)), max_bytes=args.max_bytes)
@@ -123,10 +123,11 @@ def _cmd_ingest(args) -> int:
 
     def flush(store) -> None:
         """One transaction for the waiting documents: each with all its figures, or none."""
-        nonlocal added, present, docs, figs, chars
+        nonlocal added, present, copies, docs, figs, chars
         if docs:
             for r in store.add_many(docs, figs):
                 added, present = added + (r.status == "added"), present + (r.status == "present")
+                copies += r.copy_of is not None
         docs, figs, chars = [], [], 0
 
     store = None
@@ -150,6 +151,7 @@ def _cmd_ingest(args) -> int:
                                                    max_bytes=args.max_bytes))
                     added, present = added + (result.status == "added"), present + (
                         result.status == "present")
+                    copies += result.copy_of is not None
                 except UnreadableDocument as e:
                     failures.append(f"standard input: {e}")
             progress.start()                   # after the workers are forked
@@ -186,6 +188,9 @@ def _cmd_ingest(args) -> int:
         if workers is not None:
             workers.close()
     print(f"added {added}, already present {present}, failed {len(failures)}", file=sys.stderr)
+    if copies:
+        print(f"  {copies} of those added are near copies of a stored story: their figures count "
+              "once (see `export --copies`)", file=sys.stderr)
     for reason in failures:
         print(f"  failed: {reason}", file=sys.stderr)
     return 1 if failures else 0
@@ -198,7 +203,7 @@ def _filters(args):
                    places=tuple(args.place or ()), sources=tuple(args.source or ()),
                    date_from=args.since or "", date_to=args.until or "",
                    include_combatants=args.include_combatants, statuses=statuses,
-                   search=args.search or "")
+                   search=args.search or "", copies=args.copies)
 
 
 def _cmd_export(args) -> int:
@@ -242,7 +247,11 @@ def _cmd_stats(args) -> int:
         print(json.dumps(s, indent=2))
         return 0
     print(f"database        {s['database']} ({s['bytes'] / 1e6:.1f} MB, schema v{s['schema_version']})")
-    print(f"documents       {s['documents']}")
+    print(f"documents       {s['documents']} ({s['copies']} near copies of another document's "
+          f"story; {s['stories']} stories)")
+    if s["copied_figures"]:
+        print(f"                {s['copied_figures']} figure(s) repeat an earlier copy of their "
+              "story: counted once (export --copies shows them)")
     print(f"figures         {s['figures']} ({s['combatant_figures']} about combatants)")
     for cat, n in s["civilian_figures_by_category"].items():
         print(f"  {cat:<13} {n}")
@@ -365,6 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--status", action="append", choices=REVIEW_STATUSES,
                      help="review status to include (default: all but rejected)")
     exp.add_argument("--search", metavar="WORDS", help="only figures whose quote contains these")
+    exp.add_argument("--copies", action="store_true",
+                     help="every copy of a story, each with its outlet (default: a figure that "
+                          "an earlier copy of the same story gives is left out)")
     _add_db(exp)
     exp.set_defaults(run=_cmd_export)
 

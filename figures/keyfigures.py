@@ -78,8 +78,8 @@ def _source_keys(df: pd.DataFrame) -> pd.Series:
     """Who a figure counts as: its credited body, else its story (copies of one story are one
     source), else its document."""
     src = df["source"].fillna("").astype(str).str.strip().str.lower()
-    story = df["story_id"] if "story_id" in df else df["document_id"] if "document_id" in df \
-        else df["doc_id"]
+    story = df["story_id"] if "story_id" in df and df["story_id"].notna().all() else \
+        df["document_id"] if "document_id" in df else df["doc_id"]
     other = "doc:" + story.astype(str)
     return src.where(src != "", other)
 

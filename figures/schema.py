@@ -112,9 +112,12 @@ CORRECTABLE = ("value", "category", "location", "country", "source", "speaker")
 #: Columns of an export: every figure field (corrected values applied), then where it came from and
 #: what a reviewer said, then the values as first extracted. ``part_of_figure_id`` is the
 #: ``figure_id`` of the total a part of a breakdown belongs to (``part_of`` resolved in the store).
+#: ``story_id`` is the first stored document of the figure's story; for a near copy of it,
+#: ``copy_of_document`` is that document and ``copy_of_figure`` the earlier figure this one repeats
+#: (empty when only this copy gives the figure); see figures/dedup.py.
 EXPORT_FIELDS = FIELDS + (
     "figure_id", "part_of_figure_id", "extractor_version", "document_title", "document_url",
-    "document_outlet",
+    "document_outlet", "story_id", "copy_of_document", "copy_of_figure",
     "review_status", "review_note",
 ) + tuple(f"extracted_{name}" for name in CORRECTABLE)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from . import dedup
 from .extract import EXTRACTOR_VERSION, extract
 from .formats import SUPPORTED, LoadedDocument, load_file
 from .reading import UnreadableDocument
@@ -302,6 +303,66 @@ LEFT JOIN reviews r
 """
 
 _V5 = """
+-- One story, counted once. ``copy_of``: NULL for a document that is the head (first document)
+-- of its story, else the head's id (a near copy of a stored text: see figures/dedup.py).
+ALTER TABLE documents ADD COLUMN copy_of INTEGER;
+CREATE INDEX documents_by_story ON documents(copy_of);
+-- what finds a document's copies without reading the texts: its Simhash fingerprint
+CREATE TABLE fingerprints (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    simhash INTEGER NOT NULL,
+    shingles INTEGER NOT NULL
+);
+DROP VIEW figure_rows;
+-- As in version 4, plus the story: ``story_id`` (its head's id), ``copy_of_document`` (NULL for
+-- a head) and ``copy_of_figure``: for a figure of a copy, the figure of an earlier document of
+-- the same story that gives the same category, value and combatant flag (extracted values),
+-- the one it repeats; NULL for a figure of a head and for a figure that only this version of the
+-- story gives (an updated toll), which counts on its own.
+CREATE VIEW figure_rows AS
+SELECT
+    f.id AS figure_id, f.document_id, f.doc_id, f.article,
+    COALESCE(r.category, f.category) AS category,
+    COALESCE(r.value, f.value) AS value,
+    CASE WHEN r.value IS NULL THEN f.value_low
+         WHEN f.qualifier = 'at_most' THEN NULL ELSE r.value END AS value_low,
+    CASE WHEN r.value IS NULL THEN f.value_high
+         WHEN f.qualifier = 'at_least' THEN NULL ELSE r.value END AS value_high,
+    CASE WHEN r.value IS NOT NULL AND f.qualifier IN ('range', 'vague') THEN 'exact'
+         ELSE f.qualifier END AS qualifier,
+    f.number_text, f.unit, f.who, f.combatant, f.term,
+    COALESCE(r.location, f.location) AS location,
+    CASE WHEN r.location IS NULL THEN f.location_level ELSE '' END AS location_level,
+    COALESCE(r.country, f.country) AS country,
+    COALESCE(r.source, f.source) AS source,
+    COALESCE(r.speaker, f.speaker) AS speaker,
+    f.reported_date, f.figure_date, f.figure_date_text,
+    f.quote, f."start", f."end", f.page, f.part_of,
+    (SELECT t.id FROM figures t WHERE f.part_of IS NOT NULL AND t.document_id = f.document_id
+        AND t."start" = f.part_of AND t.article = f.article AND t.category = f.category
+        AND t.part_of IS NULL ORDER BY t.id LIMIT 1) AS part_of_figure_id,
+    f.extractor_version,
+    d.title AS document_title, d.url AS document_url, d.outlet AS document_outlet,
+    d.file_name AS document_file, d.added_at AS document_added_at,
+    COALESCE(d.copy_of, d.id) AS story_id, d.copy_of AS copy_of_document,
+    CASE WHEN d.copy_of IS NULL THEN NULL ELSE
+        (SELECT g.id FROM documents e JOIN figures g ON g.document_id = e.id
+         WHERE (e.id = d.copy_of OR e.copy_of = d.copy_of) AND e.id < d.id
+           AND g.category = f.category AND g.value = f.value AND g.combatant = f.combatant
+         ORDER BY e.id, g.id LIMIT 1) END AS copy_of_figure,
+    COALESCE(r.status, 'unreviewed') AS review_status,
+    COALESCE(r.note, '') AS review_note, r.reviewer, r.reviewed_at,
+    f.value AS extracted_value, f.category AS extracted_category,
+    f.location AS extracted_location, f.country AS extracted_country,
+    f.source AS extracted_source, f.speaker AS extracted_speaker,
+    f.location_level AS extracted_location_level
+FROM figures f
+JOIN documents d ON d.id = f.document_id
+LEFT JOIN reviews r
+    ON r.document_id = f.document_id AND r.span_start = f."start" AND r.span_end = f."end";
+"""
+
+_V6 = """
 -- An analyst's pin: the accepted figure that is its place's key figure (figures/keyfigures.py),
 -- attached like a review to the document and the text span, so it survives re-extraction.
 CREATE TABLE pins (
@@ -314,7 +375,9 @@ CREATE TABLE pins (
 """
 
 #: MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+#: the version from which documents are grouped into stories (the migration adding them)
+STORY_VERSION = MIGRATIONS.index(_V5) + 1
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -343,6 +406,7 @@ class AddResult:
     document_id: int
     figures: int
     title: str = ""
+    copy_of: int | None = None  # the head of the story this document is a near copy of
 
 
 @dataclass
@@ -367,6 +431,7 @@ class Filters:
     statuses: tuple[str, ...] = ("unreviewed", "accepted", "corrected")   # rejected left out
     search: str = ""                    # words in the quote, case-insensitive
     document_id: int | None = None
+    copies: bool = False                # also figures that repeat an earlier copy of the story
 
     def where(self) -> tuple[str, list]:
         """The SQL condition on ``figure_rows`` and its parameters (always parameters, never text)."""
@@ -397,6 +462,9 @@ class Filters:
         if self.document_id is not None:
             clauses.append("document_id = ?")
             params.append(self.document_id)
+        elif not self.copies:
+            # one document's figures are all shown; elsewhere each figure counts once per story
+            clauses.append("copy_of_figure IS NULL")
         return (" AND ".join(clauses) or "1"), params
 
 
@@ -475,7 +543,8 @@ class Store:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA synchronous = NORMAL")
-            migrate(self.conn)
+            if migrate(self.conn) >= STORY_VERSION > version:
+                self._link_stories()        # stories of the documents stored before
         except sqlite3.DatabaseError as e:
             self.conn.close()
             raise (explain(self.path, e, opening=True) or StoreError(
@@ -523,29 +592,85 @@ class Store:
             else:
                 doc_id = doc_id_for(doc)
                 prepared.append((doc, None, (doc_id, figs if figs is not None
-                                             else figures_for(doc, doc_id))))
+                                             else figures_for(doc, doc_id),
+                                             dedup.Fingerprinted.of(doc.text))))
         results = []
+        if any(existing is None for _, existing, _ in prepared):
+            self._link_stories()        # documents written without a fingerprint, if any
+        index = None
         with self._transaction():
             for doc, existing, extracted in prepared:
                 if existing is None:   # another process may have added it since we looked
                     existing = self.has(doc.sha256)
                     if existing is None:
-                        doc_id, figs = extracted
+                        doc_id, figs, fp = extracted
+                        if index is None:   # read in the transaction: no writer in between
+                            index = self._story_index()
+                        match = index.match(fp)
+                        story = match[1] if match else None
                         title = doc.title or _first_line(doc.text)
                         cur = self.conn.execute(
                             "INSERT INTO documents (sha256, doc_id, title, outlet, url, published,"
-                            " added_at, file_name, format, text, extractor_version, pages)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            " added_at, file_name, format, text, extractor_version, pages,"
+                            " copy_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (doc.sha256, doc_id, title, doc.outlet, doc.url, doc.published,
                              _now(), doc.file_name, doc.format, doc.text, EXTRACTOR_VERSION,
-                             json.dumps(list(doc.pages))))
-                        self._insert_figures(cur.lastrowid, figs)
-                        results.append(AddResult("added", cur.lastrowid, len(figs), title))
+                             json.dumps(list(doc.pages)), story))
+                        new_id = cur.lastrowid
+                        self._insert_figures(new_id, figs)
+                        self._insert_fingerprint(new_id, fp)
+                        index.add(new_id, story or new_id, fp)
+                        results.append(AddResult("added", new_id, len(figs), title, story))
                         continue
                 n = self.conn.execute("SELECT count(*) FROM figures WHERE document_id = ?",
                                       (existing,)).fetchone()[0]
                 results.append(AddResult("present", existing, n, doc.title))
         return results
+
+    def _story_index(self) -> dedup.Index:
+        rows = self.conn.execute(
+            "SELECT f.document_id, COALESCE(d.copy_of, d.id), f.simhash FROM fingerprints f"
+            " JOIN documents d ON d.id = f.document_id")
+
+        def texts(ids):
+            marks = ", ".join("?" * len(ids))
+            return self.conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", ids)
+        return dedup.Index(rows, texts)
+
+    def _insert_fingerprint(self, document_id: int, fp: dedup.Fingerprinted) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO fingerprints (document_id, simhash, shingles)"
+                          " VALUES (?, ?, ?)", (document_id, fp.simhash, len(fp.shingles)))
+
+    def _link_stories(self, batch: int = 200) -> int:
+        """Fingerprint the documents that have none (stored before stories existed, or written
+        by another tool) in the order they were added, and make each a copy of an earlier
+        document's story when it is a near copy of it. Returns how many were fingerprinted."""
+        one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
+        if one("SELECT count(*) FROM documents") == one("SELECT count(*) FROM fingerprints"):
+            return 0
+        done = 0
+        while True:
+            with self._transaction():
+                todo = [r[0] for r in self.conn.execute(
+                    "SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM fingerprints f"
+                    " WHERE f.document_id = d.id) ORDER BY d.id LIMIT ?", (batch,))]
+                if not todo:
+                    return done
+                index = self._story_index()
+                for document_id in todo:
+                    text, copy_of = self.conn.execute(
+                        "SELECT text, copy_of FROM documents WHERE id = ?",
+                        (document_id,)).fetchone()
+                    fp = dedup.Fingerprinted.of(text)
+                    if copy_of is None:
+                        match = index.match(fp, before=document_id)
+                        if match is not None:
+                            copy_of = match[1]
+                            self.conn.execute("UPDATE documents SET copy_of = ? WHERE id = ?",
+                                              (copy_of, document_id))
+                    self._insert_fingerprint(document_id, fp)
+                    index.add(document_id, copy_of or document_id, fp)
+                    done += 1
 
     _INSERT_FIGURE = (f"INSERT INTO figures (document_id, {', '.join(map(_q, FIELDS))}, "
                       f"extractor_version) VALUES (?, {', '.join('?' * len(FIELDS))}, ?)")
@@ -731,6 +856,7 @@ class Store:
         return [dict(r) for r in self.conn.execute(
             "SELECT d.id, d.doc_id, d.title, d.outlet, d.url, d.published, d.added_at,"
             " d.file_name, d.format, d.extractor_version, length(d.text) AS characters,"
+            " d.copy_of,"
             " (SELECT count(*) FROM figures f WHERE f.document_id = d.id) AS figures"
             " FROM documents d ORDER BY d.id DESC")]
 
@@ -741,6 +867,15 @@ class Store:
         out = dict(row)
         out["pages"] = tuple(json.loads(out["pages"]))
         return out
+
+    def story_documents(self, document_id: int) -> list[dict]:
+        """The other documents of this document's story (its head and its copies), first added
+        first, without their text: id, title, outlet, url, added_at, copy_of."""
+        return [dict(r) for r in self.conn.execute(
+            "SELECT d.id, d.title, d.outlet, d.url, d.added_at, d.copy_of FROM documents d,"
+            " (SELECT COALESCE(copy_of, id) AS story FROM documents WHERE id = ?) s"
+            " WHERE (d.id = s.story OR d.copy_of = s.story) AND d.id != ? ORDER BY d.id",
+            (document_id, document_id))]
 
     def orphan_reviews(self) -> list[dict]:
         """Reviews whose figure no longer exists (after re-extraction changed its span)."""
@@ -766,6 +901,10 @@ class Store:
             "bytes": self.path.stat().st_size if self.path.exists() else 0,
             "schema_version": one("PRAGMA user_version"),
             "documents": one("SELECT count(*) FROM documents"),
+            "copies": one("SELECT count(*) FROM documents WHERE copy_of IS NOT NULL"),
+            "stories": one("SELECT count(*) FROM documents WHERE copy_of IS NULL"),
+            "copied_figures": one(
+                "SELECT count(*) FROM figure_rows WHERE copy_of_figure IS NOT NULL"),
             "figures": one("SELECT count(*) FROM figures"),
             "civilian_figures_by_category": by_cat,
             "combatant_figures": one("SELECT count(*) FROM figures WHERE combatant = 1"),
@@ -781,7 +920,9 @@ class Store:
         # reviews: clear_review deletes a verdict without adding history
         return (self.conn.execute("SELECT count(*), max(id) FROM figures").fetchone()[:]
                 + self.conn.execute("SELECT count(*), max(id) FROM review_history").fetchone()[:]
-                + self.conn.execute("SELECT count(*) FROM reviews").fetchone()[:])
+                + self.conn.execute("SELECT count(*) FROM reviews").fetchone()[:]
+                # stories linked after the documents were stored (an upgraded store)
+                + self.conn.execute("SELECT count(*) FROM fingerprints").fetchone()[:])
 
 
 class _Transaction:
@@ -845,6 +986,7 @@ def _explained(method):
 
 for _name in ("has", "add", "add_many", "reextract", "review", "clear_review", "seed_sample",
               "figure", "total_of", "parts_of", "iter_figures", "figures", "documents", "document",
+              "story_documents",
               "orphan_reviews",
               "stats", "data_version"):
     setattr(Store, _name, _explained(getattr(Store, _name)))

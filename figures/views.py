@@ -64,10 +64,10 @@ def figures_frame(store: Store, filters: Filters) -> pd.DataFrame:
 def all_figures_frame(store: Store) -> pd.DataFrame:
     """Every stored figure (combatants and rejected ones too): the dashboard loads this once per
     change of the store and filters it in memory, so a filter change needs no query."""
-    return figures_frame(store, Filters(include_combatants=True, statuses=()))
+    return figures_frame(store, Filters(include_combatants=True, statuses=(), copies=True))
 
 
-FRAME_FORMAT = 3     # bump when all_figures_frame's columns or types change (3: schema v4)
+FRAME_FORMAT = 4     # bump when all_figures_frame's columns or types change (4: stories)
 
 
 def _db_tag(store: Store) -> str | None:
@@ -223,6 +223,8 @@ def filter_mask(df: pd.DataFrame, f: Filters) -> pd.Series:
         keep &= df["quote"].str.lower().str.contains(f.search.strip().lower(), regex=False)
     if f.document_id is not None:
         keep &= df["document_id"] == f.document_id
+    elif not f.copies and "copy_of_figure" in df.columns:
+        keep &= df["copy_of_figure"].isna()
     return keep
 
 
@@ -339,10 +341,44 @@ def figure_dated(row) -> str:
     return shown
 
 
-def provenance_facts(row, total: dict | None = None, parts: list[dict] = ()) -> dict[str, str]:
+def outlet_name(doc: dict) -> str:
+    """What a document of a story is called in one line: its outlet, else its site's name, else
+    its title, else 'document N'. Plain text."""
+    name = _one_line(doc.get("outlet"))
+    if not name:
+        m = re.match(r"https?://(?:www\.)?([^/:?#\s]{1,253})", _str(doc.get("url")), re.I)
+        name = m.group(1) if m else _one_line(doc.get("title"))[:80]
+    return name or f"document {doc.get('id')}"
+
+
+def story_facts(row, story: list[dict] = ()) -> dict[str, str]:
+    """The provenance panel's lines about the figure's story: the other outlets that carried
+    it (``story``: ``Store.story_documents``), and for a figure that repeats an earlier copy,
+    the figure it repeats. Plain text."""
+    facts = {}
+    if story:
+        names = list(dict.fromkeys(outlet_name(d) for d in story))
+        facts["also carried by"] = "; ".join(names)
+    head_id = row.get("copy_of_document")
+    if _present(head_id):
+        head = next((d for d in story if d.get("id") == int(head_id)), None)
+        if head is not None:
+            facts["story first carried by"] = outlet_name(head)
+    repeats = row.get("copy_of_figure")
+    if _present(repeats):
+        facts["copy of"] = (f"figure {int(repeats)}, the same figure in an earlier document of "
+                            "this story: counted there, not again")
+    elif _present(head_id):
+        facts["copy of"] = "none: only this version of the story gives this figure, so it counts"
+    return facts
+
+
+def provenance_facts(row, total: dict | None = None, parts: list[dict] = (),
+                     story: list[dict] = ()) -> dict[str, str]:
     """The provenance panel's table: every field of a stored figure (``figure_rows``), as
     plain text, in the order an analyst checks them; for a part of a breakdown the ``total``
-    it is part of, for a total its ``parts`` (see ``breakdown_facts``)."""
+    it is part of, for a total its ``parts`` (see ``breakdown_facts``); the other documents of
+    its ``story`` (see ``story_facts``)."""
     def text(key):
         return _str(row.get(key))
     page = row.get("page")
@@ -362,6 +398,7 @@ def provenance_facts(row, total: dict | None = None, parts: list[dict] = ()) -> 
     if _present(row.get("part_of")) and "part of" not in facts:
         facts["part of"] = "a total not stored"
     facts["document"] = text("document_title") or text("doc_id")
+    facts.update(story_facts(row, story))
     facts["characters"] = f"{row.get('start')}–{row.get('end')}" + (
         f", page {int(page)}" if _present(page) and page else "")
     facts["review"] = text("review_status") + (f": {text('review_note')}"
@@ -530,6 +567,8 @@ def filters_to_params(f: Filters) -> dict[str, str | list[str]]:
         out["combatants"] = "1"
     if f.search:
         out["q"] = f.search
+    if f.copies:
+        out["copies"] = "1"
     return {k: v for k, v in out.items() if v != []}
 
 
@@ -563,7 +602,7 @@ def filters_from_params(params) -> Filters:
         f, categories=cats, countries=tuple(get_list("country")), places=tuple(get_list("place")),
         sources=tuple(get_list("source")), statuses=statuses, date_from=dates["from"],
         date_to=dates["to"], include_combatants=get_one("combatants") in ("1", "true"),
-        search=get_one("q"))
+        search=get_one("q"), copies=get_one("copies") in ("1", "true"))
 
 
 def describe_filters(f: Filters) -> str:
@@ -580,6 +619,8 @@ def describe_filters(f: Filters) -> str:
         parts.append(f"quote contains “{f.search}”")
     if f.include_combatants:
         parts.append("combatants included")
+    if f.copies:
+        parts.append("every copy of a story")
     return "; ".join(parts) or "all civilian figures"
 
 

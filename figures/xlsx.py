@@ -21,7 +21,7 @@ SHEETS = ("Figures", "Documents", "Key figures", "Read me")
 # what the key figures need of each figure row (kept while the rows stream by)
 _KEY_FIELDS = ("figure_id", "document_id", "doc_id", "category", "location", "country", "value",
                "number_text", "qualifier", "source", "reported_date", "figure_date",
-               "review_status", "part_of_figure_id", "combatant")
+               "review_status", "part_of_figure_id", "combatant", "story_id")
 _KEY_COLUMNS = (("category", "category", 11), ("location", "place", 24), ("country", "country", 8),
                 ("value", "latest estimate", 14), ("number_text", "as written", 18),
                 ("source", "its source", 26), ("date", "dated", 12), ("low", "lowest", 12),
