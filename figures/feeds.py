@@ -213,6 +213,10 @@ def ingest_feed(store, url: str, fetchers: Fetchers | None = None,
         if not item.link:
             report.failures.append(f"{url}: an item without a link ({item.title or 'no title'})")
             continue
+        if not item.link.lower().startswith(("http://", "https://")):
+            report.failures.append(f"{item.link}: not a web address (in {url}); only http and "
+                                   "https are fetched")
+            continue
         try:
             status = ingest_item(store, item, url, fetchers)
         except Exception as e:   # noqa: BLE001 - one item never stops the others

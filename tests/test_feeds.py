@@ -120,6 +120,19 @@ def test_items_are_stored_with_the_feeds_provenance_and_a_404_stops_nothing(site
         assert len(store.documents()) == 3
 
 
+def test_an_item_that_is_not_a_web_address_is_not_fetched(site, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("At least 99 people were killed, the secret file said.\n")
+    url = site.page("/odd.xml", rss("Odd", [(secret.as_uri(), "Local file", ""),
+                                            (site.url("/news/flood.html"), "Flood", "")]))
+    with Store(tmp_path / "f.db") as store:
+        report = feeds.ingest_feed(store, url, fetchers())
+        assert report.added == 1
+        (reason,) = report.failures
+        assert "secret.txt" in reason and "not a web address" in reason
+        assert [d["title"] for d in store.documents()] == ["Flood"]
+
+
 def test_the_same_link_in_two_feeds_is_fetched_once(site, tmp_path):
     first = rss_feed(site, ["/news/flood.html"])
     second = site.page("/other.xml", atom("Other", [
@@ -255,6 +268,12 @@ def test_watch_skips_reliefweb_without_a_client(site, tmp_path, monkeypatch):
 def test_a_bad_configuration_says_what_is_wrong(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_config(write_config(tmp_path, text))
+
+
+def test_the_example_configuration_is_valid():
+    config = load_config(ROOT / "data" / "watch.example.toml")
+    assert config.interval_minutes == 60 and config.feeds and config.reliefweb
+    assert all(set(q) <= set(feeds.RELIEFWEB_KEYS) for q in config.reliefweb)
 
 
 def test_watch_command_refuses_a_bad_configuration(tmp_path, capsys):
