@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -137,8 +138,8 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> Feed:
 def read_feed(url: str, fetchers: Fetchers | None = None, *, timeout: float = FEED_TIMEOUT_S,
               max_bytes: int = FEED_MAX_BYTES) -> Feed:
     """Fetch and read one feed; FeedError (naming the address) when it cannot be."""
-    fetch = (fetchers or default_fetchers()).get_fetch()
     try:
+        fetch = (fetchers or default_fetchers()).get_fetch()
         got = fetch(url, allow_private=True, timeout=timeout, max_bytes=max_bytes)
     except Exception as e:   # noqa: BLE001 - figures.fetch.FetchError, or a test's own
         raise FeedError(_naming(url, e)) from e
@@ -196,10 +197,16 @@ def ingest_item(store, item: FeedItem, source: str, fetchers: Fetchers) -> str:
     return result.status
 
 
+MAX_ATTEMPTS = 3     # a watch gives up on an item after this many failures (until restarted)
+
+
 def ingest_feed(store, url: str, fetchers: Fetchers | None = None,
-                stop: Callable[[], bool] = lambda: False) -> Report:
+                stop: Callable[[], bool] = lambda: False,
+                attempts: Counter | None = None) -> Report:
     """Read one feed and store each of its items not taken before. A feed that cannot be read is
-    one failure; each item that cannot be fetched or read is one more, and the rest go on."""
+    one failure; each item that cannot be fetched or read is one more, and the rest go on.
+    ``attempts`` (a watch's, across rounds) counts failures per link: an item that failed
+    MAX_ATTEMPTS times is passed over."""
     fetchers = fetchers or default_fetchers()
     report = Report()
     try:
@@ -217,10 +224,18 @@ def ingest_feed(store, url: str, fetchers: Fetchers | None = None,
             report.failures.append(f"{item.link}: not a web address (in {url}); only http and "
                                    "https are fetched")
             continue
+        if attempts is not None and attempts[item.link] >= MAX_ATTEMPTS:
+            continue
         try:
             status = ingest_item(store, item, url, fetchers)
         except Exception as e:   # noqa: BLE001 - one item never stops the others
-            report.failures.append(_naming(item.link, e))
+            reason = _naming(item.link, e)
+            if attempts is not None:
+                attempts[item.link] += 1
+                if attempts[item.link] >= MAX_ATTEMPTS:
+                    reason += (f" ({MAX_ATTEMPTS} attempts: not tried again until the watch "
+                               "restarts)")
+            report.failures.append(reason)
             continue
         if status == "added":
             report.added += 1
@@ -273,6 +288,11 @@ def load_config(path: str | Path) -> WatchConfig:
                               f"expected {', '.join(RELIEFWEB_KEYS)}")
         if isinstance(q.get("country"), str):
             q["country"] = [q["country"]]
+        if not all(isinstance(c, str) for c in q.get("country", [])):
+            raise ConfigError(f"{path}: a ReliefWeb country is an ISO3 code in quotes, e.g. "
+                              'country = ["SDN"]')
+        if "since" in q:     # since = 2026-11-01, unquoted, is a TOML date
+            q["since"] = str(q["since"])[:10]
     if not feeds and not queries:
         raise ConfigError(f"{path}: nothing to watch (no feeds and no [[reliefweb]] queries)")
     return WatchConfig(float(interval), [f.strip() for f in feeds], queries)
@@ -324,6 +344,7 @@ class Watcher:
         self.sleep = sleep or self._stopped.wait
         self.out = out or sys.stderr
         self.rounds = 0
+        self.attempts: Counter = Counter()     # failures per item link, across rounds
 
     def stop(self) -> None:
         self._stopped.set()
@@ -350,7 +371,8 @@ class Watcher:
         for url in self.config.feeds:
             if self.stopped:
                 break
-            report.merge(ingest_feed(self.store, url, self.fetchers, stop=lambda: self.stopped))
+            report.merge(ingest_feed(self.store, url, self.fetchers, stop=lambda: self.stopped,
+                                     attempts=self.attempts))
         for params in self.config.reliefweb:
             if self.stopped:
                 break

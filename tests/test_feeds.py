@@ -224,25 +224,31 @@ feeds = ["{broken}", "{url}"]
 country = "SDN"
 query = "floods"
 limit = 5
+since = 2026-11-01
 [[reliefweb]]
 query = "fails"
 """))
     out = tmp_path / "out.txt"
-    fake = FakeTime(rounds=2)
+    fake = FakeTime(rounds=4)
     with Store(tmp_path / "w.db") as store, open(out, "w") as sink:
         watcher = fake.watcher = Watcher(store, config, fetchers(run_query), clock=fake.clock,
                                          sleep=fake.sleep, out=sink)
         total = watcher.run()
-    assert watcher.rounds == 2 and fake.sleeps == [115.0, 115.0]   # 2 minutes less the work
-    assert calls[0] == {"country": ["SDN"], "query": "floods", "limit": 5}
-    assert len(calls) == 4
+    assert watcher.rounds == 4 and fake.sleeps == [115.0] * 4   # 2 minutes less the work
+    assert calls[0] == {"country": ["SDN"], "query": "floods", "limit": 5, "since": "2026-11-01"}
+    assert len(calls) == 8
     lines = out.read_text().splitlines()
     rounds = [line for line in lines if " round " in line]
     assert rounds[0].endswith("round 1: added 4, already present 1, failed 3")
     assert rounds[1].endswith("round 2: added 2, already present 3, failed 3")
-    assert any(broken in line and "not an RSS or Atom feed" in line for line in lines)
-    assert any("the API answered 503" in line for line in lines)
-    assert total.added == 6
+    assert rounds[2].endswith("round 3: added 2, already present 3, failed 3")
+    # the page that keeps failing is given up after three attempts; the broken feed is not
+    assert rounds[3].endswith("round 4: added 2, already present 3, failed 2")
+    assert sum("not tried again until the watch restarts" in line for line in lines) == 1
+    assert site.requests["/news/quake.html"] == 3
+    assert sum(broken in line and "not an RSS or Atom feed" in line for line in lines) == 4
+    assert sum("the API answered 503" in line for line in lines) == 4
+    assert total.added == 10
 
 
 def test_watch_skips_reliefweb_without_a_client(site, tmp_path, monkeypatch):
@@ -264,6 +270,7 @@ def test_watch_skips_reliefweb_without_a_client(site, tmp_path, monkeypatch):
     ('feeds = "http://x/"', "list of addresses"),
     ('[[reliefweb]]\ncountries = ["SDN"]', "unknown ReliefWeb setting(s) countries"),
     ("interval_minutes = 5", "nothing to watch"),
+    ("[[reliefweb]]\ncountry = [729]", "ISO3 code in quotes"),
 ])
 def test_a_bad_configuration_says_what_is_wrong(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
