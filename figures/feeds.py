@@ -299,8 +299,21 @@ def load_config(path: str | Path) -> WatchConfig:
 
 
 def _as_report(result) -> Report:
-    """Whatever ``run_query`` returns, as a Report: counts or lists under added, present and
-    failed/failures, as attributes or keys; anything else counts as nothing."""
+    """Whatever ``run_query`` returns, as a Report: a list of outcomes (``.outcomes``, each with
+    ``.status`` "added", "present" or "failed" and ``.reason``), or counts or lists under added,
+    present and failed/failures, as attributes or keys; anything else counts as nothing."""
+    outcomes = getattr(result, "outcomes", None)
+    if isinstance(outcomes, (list, tuple)):
+        report = Report()
+        for o in outcomes:
+            status = getattr(o, "status", "")
+            if status == "added":
+                report.added += 1
+            elif status == "present":
+                report.present += 1
+            elif status == "failed":
+                report.failures.append(str(getattr(o, "reason", "") or getattr(o, "url", "")))
+        return report
     def get(*names):
         for name in names:
             value = result.get(name) if isinstance(result, dict) else getattr(result, name, None)
@@ -313,7 +326,7 @@ def _as_report(result) -> Report:
 
     failures = get("failures", "failed")
     failures = ([str(f) for f in failures] if isinstance(failures, (list, tuple))
-                else [f"{count(failures)} report(s) failed"] if count(failures) else [])
+                else ["a ReliefWeb report failed (no reason given)"] * count(failures))
     return Report(added=count(get("added")), present=count(get("present")), failures=failures)
 
 

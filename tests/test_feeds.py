@@ -251,6 +251,17 @@ query = "fails"
     assert total.added == 10
 
 
+def test_what_a_reliefweb_query_returns_is_counted():
+    from types import SimpleNamespace as NS
+    outcomes = NS(outcomes=[NS(status="added", reason=""), NS(status="present", reason=""),
+                            NS(status="failed", reason="https://x.example/r/1: HTTP 500")])
+    r = feeds._as_report(outcomes)
+    assert (r.added, r.present, r.failures) == (1, 1, ["https://x.example/r/1: HTTP 500"])
+    r = feeds._as_report(NS(added=3, present=0, failed=2))
+    assert (r.added, r.present, r.failed) == (3, 0, 2)
+    assert feeds._as_report(None).summary() == "added 0, already present 0, failed 0"
+
+
 def test_watch_skips_reliefweb_without_a_client(site, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "figures.reliefweb", None)     # import fails
     url = rss_feed(site, ["/news/flood.html"])
