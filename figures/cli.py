@@ -6,6 +6,8 @@
     stats                what the store holds
     reextract            recompute figures after the rules changed, keeping reviews
     review FIGURE_ID     accept, reject or correct a stored figure
+    feed URL...          read RSS/Atom feeds and store each item's page not taken before
+    watch CONFIG.toml    feeds and ReliefWeb queries on an interval, until stopped
 
 Commands that use the store take ``--db PATH`` (else $FIGURES_DB, else data/figures.db).
 """
@@ -303,6 +305,43 @@ def _cmd_review(args) -> int:
     return 0
 
 
+def _cmd_feed(args) -> int:
+    from . import feeds
+    fetchers = feeds.default_fetchers()
+    report = feeds.Report()
+    with _store(args) as store:
+        try:
+            for url in args.urls:
+                report.merge(feeds.ingest_feed(store, url, fetchers))
+        except KeyboardInterrupt:
+            print(f"interrupted: {report.summary()}", file=sys.stderr)
+            return 130
+    print(report.summary(), file=sys.stderr)
+    for reason in report.failures:
+        print(f"  failed: {reason}", file=sys.stderr)
+    return 1 if report.failures else 0
+
+
+def _cmd_watch(args) -> int:
+    from . import feeds
+    try:
+        config = feeds.load_config(args.config)
+    except feeds.ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    with _store(args) as store:
+        watcher = feeds.Watcher(store, config, feeds.default_fetchers())
+        watcher.install_signals()
+        try:
+            total = watcher.run(once=args.once)
+        except KeyboardInterrupt:
+            print("interrupted: what was stored is kept", file=sys.stderr)
+            return 130
+    if not args.once:
+        print(f"stopped after {watcher.rounds} round(s): {total.summary()}", file=sys.stderr)
+    return 1 if args.once and total.failures else 0
+
+
 def _add_db(p):
     p.add_argument("--db", metavar="PATH",
                    help="the database file (default: $FIGURES_DB, else data/figures.db)")
@@ -412,6 +451,18 @@ def build_parser() -> argparse.ArgumentParser:
     pin.add_argument("--unpin", action="store_true")
     _add_db(rv)
     rv.set_defaults(run=_cmd_review)
+
+    fd = sub.add_parser("feed", help="read RSS/Atom feeds and store each new item's page")
+    fd.add_argument("urls", nargs="+", metavar="URL")
+    _add_db(fd)
+    fd.set_defaults(run=_cmd_feed)
+
+    wa = sub.add_parser("watch", help="feeds and ReliefWeb queries on an interval, until stopped")
+    wa.add_argument("config", metavar="CONFIG.toml",
+                    help="feeds, [[reliefweb]] queries and interval_minutes (see the README)")
+    wa.add_argument("--once", action="store_true", help="one round, then stop")
+    _add_db(wa)
+    wa.set_defaults(run=_cmd_watch)
     return parser
 
 

@@ -374,8 +374,23 @@ CREATE TABLE pins (
 );
 """
 
+_V7 = """
+-- What ``feed`` and ``watch`` have already taken from each source, so that a restart fetches
+-- nothing twice: ``source`` is the feed's address (or a ReliefWeb query), ``item_key`` the item's
+-- link (or a report's id). A row is written only once the item is stored (or found present).
+CREATE TABLE seen_items (
+    source TEXT NOT NULL,
+    item_key TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    document_id INTEGER REFERENCES documents(id) ON DELETE SET NULL,
+    PRIMARY KEY (source, item_key)
+);
+CREATE INDEX seen_items_by_key ON seen_items(item_key);
+CREATE INDEX documents_by_url ON documents(url);
+"""
+
 #: MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 #: the version from which documents are grouped into stories (the migration adding them)
 STORY_VERSION = MIGRATIONS.index(_V5) + 1
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -571,6 +586,21 @@ class Store:
     def has(self, sha256: str) -> int | None:
         row = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
         return row[0] if row else None
+
+    def seen(self, item_key: str) -> bool:
+        """Whether an item (a feed item's link, a report's id) was taken before, from any source,
+        or a stored document already has this address."""
+        return self.conn.execute(
+            "SELECT 1 FROM seen_items WHERE item_key = ? UNION ALL "
+            "SELECT 1 FROM documents WHERE url = ? AND url != '' LIMIT 1",
+            (item_key, item_key)).fetchone() is not None
+
+    def mark_seen(self, source: str, item_key: str, document_id: int | None = None) -> None:
+        """Remember that ``item_key`` from ``source`` is done (its document stored or present)."""
+        with self._transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO seen_items (source, item_key, first_seen, document_id)"
+                " VALUES (?, ?, ?, ?)", (source, item_key, _now(), document_id))
 
     def add(self, doc: LoadedDocument) -> AddResult:
         """Store a document and its figures in one transaction; the same text twice is one document."""
@@ -984,7 +1014,8 @@ def _explained(method):
     return wrapper
 
 
-for _name in ("has", "add", "add_many", "reextract", "review", "clear_review", "seed_sample",
+for _name in ("has", "seen", "mark_seen", "add", "add_many", "reextract", "review", "clear_review",
+              "seed_sample",
               "figure", "total_of", "parts_of", "iter_figures", "figures", "documents", "document",
               "story_documents",
               "orphan_reviews",
