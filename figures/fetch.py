@@ -231,8 +231,10 @@ def _read_capped(resp, url: str, max_bytes: int, deadline: float) -> bytes:
 
 def fetch(url: str, *, allow_private: bool = True, timeout: float = 20.0,
           max_bytes: int = MAX_BYTES, retries: int = 3, max_redirects: int = 5,
-          headers: dict[str, str] | None = None) -> Fetched:
-    """GET an http(s) address, following redirects, retrying 429 and 5xx; FetchError otherwise.
+          headers: dict[str, str] | None = None, method: str = "GET",
+          body: bytes | None = None) -> Fetched:
+    """GET (or POST ``body`` to) an http(s) address, following redirects, retrying 429 and 5xx;
+    FetchError otherwise.
 
     ``allow_private=False`` refuses servers at non-public addresses (see the module docstring)."""
     asked = url = (url or "").strip()
@@ -250,7 +252,8 @@ def fetch(url: str, *, allow_private: bool = True, timeout: float = 20.0,
             if not allow_private:
                 _check_host(asked if url == asked else f"{asked} (redirected to {url})", host, port)
             try:
-                resp = pm.request("GET", url, headers=send, redirect=False, retries=False,
+                resp = pm.request(method, url, body=body, headers=send, redirect=False,
+                                  retries=False,
                                   preload_content=False,
                                   timeout=urllib3.Timeout(connect=timeout, read=timeout))
             except _Urllib3Error as e:
@@ -267,6 +270,8 @@ def fetch(url: str, *, allow_private: bool = True, timeout: float = 20.0,
                         raise FetchError(asked, f"HTTP {status} redirect without a Location")
                     seen.append(url)
                     url = urljoin(url, location.strip())
+                    if status == 303 or (status in (301, 302) and method == "POST"):
+                        method, body = "GET", None     # what browsers do
                     if url in seen:
                         raise FetchError(asked, f"a redirect loop (back to {url})")
                     if len(seen) > max_redirects:
@@ -336,3 +341,78 @@ def fetch_document(url: str, *, allow_private: bool = True, **kw) -> LoadedDocum
     the document's url is the final address when the page names none. Raises FetchError only."""
     got = fetch(url, allow_private=allow_private, **kw)
     return read_fetched(got, max_bytes=kw.get("max_bytes", MAX_BYTES))
+
+
+# --- fetching into the store -----------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    """What became of one address (or one ReliefWeb report or attachment)."""
+    url: str
+    status: str                 # "added", "present" or "failed"
+    reason: str = ""            # for "failed": the message, which names the address
+    figures: int = 0
+    title: str = ""
+    document_id: int | None = None
+
+
+@dataclass
+class Summary:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def added(self) -> int:
+        return self.count("added")
+
+    @property
+    def present(self) -> int:
+        return self.count("present")
+
+    @property
+    def failures(self) -> list[str]:
+        return [o.reason for o in self.outcomes if o.status == "failed"]
+
+    def line(self) -> str:
+        """The summary as ``ingest`` prints it: "added 2, already present 1, failed 0"."""
+        return f"added {self.added}, already present {self.present}, failed {len(self.failures)}"
+
+
+def store_document(store, doc: LoadedDocument, url: str) -> Outcome:
+    """Add one document to the store (its own transaction, all or nothing)."""
+    result = store.add(doc)
+    return Outcome(url, result.status, figures=result.figures, title=result.title or doc.title,
+                   document_id=result.document_id)
+
+
+def ingest_urls(store, urls, *, allow_private: bool = True, progress=None, **kw) -> Summary:
+    """Fetch, read and store each address in turn. A failure is recorded with its reason, stores
+    nothing and the rest go on; a store error (disk full...) is raised. ``progress(outcome)`` is
+    called after each address."""
+    summary = Summary()
+    for url in urls:
+        try:
+            doc = fetch_document(url, allow_private=allow_private, **kw)
+        except FetchError as e:
+            outcome = Outcome(url, "failed", str(e))
+        else:
+            outcome = store_document(store, doc, url)
+        summary.outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    return summary
+
+
+def private_fetch_allowed(secrets=None) -> bool:
+    """Whether the dashboard may fetch from private addresses: FIGURES_ALLOW_PRIVATE_FETCH=1 in
+    the environment, or ``allow_private_fetch = true`` in Streamlit's secrets (``secrets``, a
+    mapping, when given). Off by default."""
+    value = os.environ.get("FIGURES_ALLOW_PRIVATE_FETCH", "")
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    try:
+        return bool(secrets is not None and secrets.get("allow_private_fetch", False) is True)
+    except Exception:   # noqa: BLE001 - no secrets file: Streamlit raises on access
+        return False

@@ -183,7 +183,7 @@ def test_migrates_a_version_2_database_keeping_documents_figures_and_reviews(tmp
     conn.close()
 
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert [d["title"] for d in s.documents()] == ["Report 2", "Report 1"]
         rows = {r["category"]: r for r in s.figures()}
         assert set(rows) == {"displaced", "trapped"}
@@ -242,7 +242,7 @@ def test_migrates_a_version_3_database_keeping_everything_and_links_parts_on_ree
     conn.close()
 
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         rows = s.figures()
         # every row and review as it was, the new columns empty until re-extraction
         assert {r["figure_id"]: (r["value"], r["location"], r["source"], r["speaker"],
