@@ -64,6 +64,24 @@ def appname_or_env(appname: str | None) -> str:
     return (appname or os.environ.get("RELIEFWEB_APPNAME", "")).strip()
 
 
+def _secret(secrets, key: str) -> str:
+    try:
+        value = secrets.get(key, "") if secrets is not None else ""
+    except Exception:   # noqa: BLE001 - no secrets file: Streamlit raises on access
+        return ""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def configured(secrets=None) -> tuple[str, str]:
+    """(appname, API base) for the dashboard, set by the operator: $RELIEFWEB_APPNAME and
+    $RELIEFWEB_API, else ``reliefweb_appname`` and ``reliefweb_api`` in Streamlit's secrets;
+    the base defaults to ReliefWeb's."""
+    appname = appname_or_env(None) or _secret(secrets, "reliefweb_appname")
+    api = (os.environ.get("RELIEFWEB_API", "").strip() or _secret(secrets, "reliefweb_api")
+           or DEFAULT_API)
+    return appname, api
+
+
 def reports_url(api: str, appname: str) -> str:
     return f"{api.rstrip('/')}/v2/reports?{urlencode({'appname': appname})}"
 
