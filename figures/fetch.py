@@ -169,6 +169,22 @@ def _why(e: BaseException) -> str:
     return (text or type(e).__name__)[:200]
 
 
+def _network_reason(e: BaseException, host: str, timeout: float) -> str:
+    """What went wrong on the network, in words."""
+    ex = urllib3.exceptions
+    text = str(e).lower()
+    if isinstance(e, ex.NameResolutionError):
+        return f"cannot find the server '{host}'"
+    if isinstance(e, ex.NewConnectionError):     # (a subclass of ConnectTimeoutError)
+        why = _why(e)
+        return why if why.startswith("refused: ") else f"cannot connect ({why})"
+    if isinstance(e, ex.TimeoutError) or "timed out" in text:
+        return f"no answer within {timeout:g} s"
+    if isinstance(e, ex.SSLError):
+        return f"the secure connection failed ({_why(e)})"
+    return _why(e)
+
+
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
@@ -205,9 +221,12 @@ def _check_url(url: str, asked: str) -> tuple[str, int]:
         raise FetchError(asked, f"not a valid address ({e})") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        what = f"'{scheme}:'" if scheme else "no scheme"
         where = "" if url == asked else f" (redirected to {url})"
-        raise FetchError(asked, f"only http and https addresses are fetched, not {what}{where}")
+        if not scheme:
+            raise FetchError(asked, "not a web address (it should start with http:// or "
+                                    f"https://){where}")
+        raise FetchError(asked, f"only http and https addresses are fetched, not "
+                                f"'{scheme}:'{where}")
     if not parts.hostname:
         raise FetchError(asked, "the address names no server")
     return parts.hostname, port or (443 if scheme == "https" else 80)
@@ -257,11 +276,8 @@ def fetch(url: str, *, allow_private: bool = True, timeout: float = 20.0,
                                   preload_content=False,
                                   timeout=urllib3.Timeout(connect=timeout, read=timeout))
             except _Urllib3Error as e:
-                why = _why(e)
-                if "timed out" in why.lower() or "timeout" in why.lower():
-                    why = f"no answer within {timeout:g} s"
                 where = "" if url == asked else f" (redirected to {url})"
-                raise FetchError(asked, f"cannot fetch it: {why}{where}") from None
+                raise FetchError(asked, _network_reason(e, host, timeout) + where) from None
             try:
                 status = resp.status
                 if status in REDIRECT_STATUSES:
@@ -292,10 +308,8 @@ def fetch(url: str, *, allow_private: bool = True, timeout: float = 20.0,
                 return Fetched(url=asked, final_url=url, status=status, content_type=ctype,
                                data=data, headers=dict(resp.headers))
             except _Urllib3Error as e:
-                why = _why(e)
-                if "timed out" in why.lower():
-                    why = f"no answer within {timeout:g} s"
-                raise FetchError(asked, f"the download failed: {why}") from None
+                raise FetchError(asked, "the download broke off: "
+                                 + _network_reason(e, host, timeout)) from None
             finally:
                 resp.close()   # never reuse a half-read connection
     finally:
@@ -381,8 +395,12 @@ class Summary:
 
 
 def store_document(store, doc: LoadedDocument, url: str) -> Outcome:
-    """Add one document to the store (its own transaction, all or nothing)."""
-    result = store.add(doc)
+    """Add one document to the store (its own transaction, all or nothing). The engine giving up
+    on it (ExtractionTimeout) is a failure naming the address; a store error is raised."""
+    try:
+        result = store.add(doc)
+    except UnreadableDocument as e:
+        return Outcome(url, "failed", f"{url}: {e}")
     return Outcome(url, result.status, figures=result.figures, title=result.title or doc.title,
                    document_id=result.document_id)
 

@@ -245,8 +245,19 @@ def test_an_unreadable_body_names_the_address(server):
 
 
 def test_an_unknown_server_names_the_address():
-    with pytest.raises(F.FetchError, match=r"^http://no-such-host.invalid/: "):
-        F.fetch("http://no-such-host.invalid/", allow_private=False)
+    for private in (False, True):
+        with pytest.raises(F.FetchError, match=r"^http://no-such-host.invalid/: cannot find the "
+                                               r"server 'no-such-host.invalid'"):
+            F.fetch("http://no-such-host.invalid/", allow_private=private)
+
+
+def test_a_closed_port_names_the_address():
+    import socket
+    with socket.socket() as sock:     # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(F.FetchError, match=rf"^http://127.0.0.1:{port}/: cannot connect"):
+        F.fetch(f"http://127.0.0.1:{port}/", retries=0)
 
 
 def test_name_for():

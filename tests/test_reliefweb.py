@@ -232,3 +232,18 @@ def test_reliefweb_command_needs_an_appname(tmp_path):
                         str(tmp_path / "f.db")], capture_output=True, text=True, cwd=ROOT,
                        env=env, timeout=60)
     assert r.returncode == 2 and "appname" in r.stderr
+
+
+def test_the_engine_giving_up_is_a_failure_naming_the_address(api, tmp_path, monkeypatch):
+    from test_fetch import PAGE
+    from figures import store as store_module
+    from figures.extract import ExtractionTimeout
+
+    def too_slow(*a, **k):
+        raise ExtractionTimeout("gave up after 30 s")
+    api.routes["/story"] = (200, {"Content-Type": "text/html"}, PAGE.encode())
+    monkeypatch.setattr(store_module, "extract", too_slow)
+    with Store(tmp_path / "f.db") as store:
+        s = F.ingest_urls(store, [api.url("/story")])
+        assert s.failures == [f"{api.url('/story')}: gave up after 30 s"]
+        assert store.documents() == []
