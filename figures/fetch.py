@@ -255,6 +255,8 @@ def fetch(url: str, *, allow_private: bool = True, timeout: float = 20.0,
     """GET (or POST ``body`` to) an http(s) address, following redirects, retrying 429 and 5xx;
     FetchError otherwise.
 
+    ``retries``: how many more times a 429 or 5xx answer is asked again (waits: Retry-After, else
+    BACKOFF_BASE doubled each time, at most MAX_WAIT); other failures are not retried.
     ``allow_private=False`` refuses servers at non-public addresses (see the module docstring)."""
     asked = url = (url or "").strip()
     if not url:
