@@ -111,7 +111,8 @@ def _check_host(url: str, host: str, port: int) -> None:
     for info in infos:
         why = address_refusal(str(info[4][0]))
         if why:
-            raise FetchError(url, f"refused: '{host}' is {why}; private addresses are not "
+            named = "" if why.startswith(f"{host} ") else f"'{host}' is "
+            raise FetchError(url, f"refused: {named}{why}; private addresses are not "
                                   "fetched here")
 
 
