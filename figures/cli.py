@@ -6,6 +6,8 @@
     stats                what the store holds
     reextract            recompute figures after the rules changed, keeping reviews
     review FIGURE_ID     accept, reject or correct a stored figure
+    fetch URL...         download pages or PDFs and add them to the store
+    reliefweb            add ReliefWeb reports (API v2) to the store
     feed URL...          read RSS/Atom feeds and store each item's page not taken before
     watch CONFIG.toml    feeds and ReliefWeb queries on an interval, until stopped
 
@@ -198,6 +200,48 @@ def _cmd_ingest(args) -> int:
     return 1 if failures else 0
 
 
+def _print_outcome(outcome) -> None:
+    """One line per address as it is done (standard error)."""
+    if outcome.status == "failed":
+        print(f"failed: {outcome.reason}", file=sys.stderr)
+    else:
+        what = "added" if outcome.status == "added" else "already present"
+        print(f"{what}: {outcome.url} ({outcome.figures} figure(s))", file=sys.stderr)
+
+
+def _print_summary(summary) -> int:
+    print(summary.line(), file=sys.stderr)
+    for reason in summary.failures:
+        print(f"  failed: {reason}", file=sys.stderr)
+    return 1 if summary.failures else 0
+
+
+def _cmd_fetch(args) -> int:
+    from .fetch import ingest_urls
+    with _store(args) as store:
+        # the operator runs the command line: private addresses (an intranet) are allowed
+        summary = ingest_urls(store, args.urls, allow_private=True, max_bytes=args.max_bytes,
+                              timeout=args.timeout, progress=_print_outcome)
+    return _print_summary(summary)
+
+
+def _cmd_reliefweb(args) -> int:
+    from .reliefweb import appname_or_env, ingest_reports, reports
+    appname = appname_or_env(args.appname)
+    if not appname:
+        print("error: ReliefWeb needs an appname (request one from ReliefWeb): --appname NAME "
+              "or $RELIEFWEB_APPNAME", file=sys.stderr)
+        return 2
+    found = reports(appname=appname, countries=args.country or (), query=args.query or "",
+                    since=args.since or "", limit=args.limit, api=args.api,
+                    timeout=args.timeout)
+    with _store(args) as store:
+        summary = ingest_reports(store, found, attachments=args.attachments, allow_private=True,
+                                 max_bytes=args.max_bytes, timeout=args.timeout,
+                                 progress=_print_outcome)
+    return _print_summary(summary)
+
+
 def _filters(args):
     from .store import Filters
     statuses = tuple(args.status) if args.status else Filters().statuses
@@ -365,6 +409,16 @@ def _jobs(value: str) -> int:
     return n
 
 
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"needs a whole number (1 or more), not {value!r}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m figures",
                                      description="Humanitarian figures with their provenance.")
@@ -429,6 +483,33 @@ def build_parser() -> argparse.ArgumentParser:
                      help="every document, not only those extracted by another version")
     _add_db(re_)
     re_.set_defaults(run=_cmd_reextract)
+
+    net = dict(type=float, default=20.0, metavar="SECONDS",
+               help="give up on a server silent for this long (default 20)")
+    fe = sub.add_parser("fetch", help="download web pages or PDFs and add them to the store")
+    fe.add_argument("urls", nargs="+", metavar="URL", help="http or https addresses")
+    fe.add_argument("--max-size", **limit)
+    fe.add_argument("--timeout", **net)
+    _add_db(fe)
+    fe.set_defaults(run=_cmd_fetch)
+
+    rw = sub.add_parser("reliefweb", help="add ReliefWeb reports to the store (API v2)")
+    rw.add_argument("--country", action="append", metavar="ISO3",
+                    help="reports about this country (repeat for several)")
+    rw.add_argument("--query", metavar="WORDS", help="reports with all these words")
+    rw.add_argument("--since", metavar="YYYY-MM-DD", help="reports posted on or after this date")
+    rw.add_argument("--limit", type=_positive, default=20, metavar="N",
+                    help="at most N reports, newest first (default 20)")
+    rw.add_argument("--appname", metavar="NAME",
+                    help="your ReliefWeb appname (default: $RELIEFWEB_APPNAME)")
+    rw.add_argument("--api", metavar="BASE", default="https://api.reliefweb.int",
+                    help="the API's base address (default https://api.reliefweb.int)")
+    rw.add_argument("--attachments", action="store_true",
+                    help="also read each report's PDF attachments")
+    rw.add_argument("--max-size", **limit)
+    rw.add_argument("--timeout", **net)
+    _add_db(rw)
+    rw.set_defaults(run=_cmd_reliefweb)
 
     rv = sub.add_parser("review", help="accept, reject or correct a stored figure")
     rv.add_argument("figure_id", type=int)

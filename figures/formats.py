@@ -39,6 +39,7 @@ class LoadedDocument:
     outlet: str = ""          # site name / publisher, "" when unknown
     file_name: str = ""       # the original file's base name only (never a path), "" for pasted text
     pages: tuple[int, ...] = ()  # PDF only: offset in `text` where each page starts (pages[0] == 0)
+    country_hint: str = ""    # ISO3 from outside the text (ReliefWeb's primary country), "" if none
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page that holds character ``offset`` of ``text``; None without pages."""

@@ -389,8 +389,14 @@ CREATE INDEX seen_items_by_key ON seen_items(item_key);
 CREATE INDEX documents_by_url ON documents(url);
 """
 
+_V8 = """
+-- The country a document is about according to where it came from (ReliefWeb's primary
+-- country), not its text: figures that name no place of their own get it (see figures_for).
+ALTER TABLE documents ADD COLUMN country_hint TEXT NOT NULL DEFAULT '';
+"""
+
 #: MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 #: the version from which documents are grouped into stories (the migration adding them)
 STORY_VERSION = MIGRATIONS.index(_V5) + 1
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -518,6 +524,12 @@ def figures_for(doc: LoadedDocument, doc_id: str) -> list[Figure]:
     if doc.pages:
         for f in figs:
             f.page = doc.page_at(f.start)
+    if doc.country_hint:
+        # the document's country from outside its text (ReliefWeb's primary country): only for
+        # figures whose text names no place and no country at all
+        for f in figs:
+            if not f.country and not f.location:
+                f.country = doc.country_hint
     return figs
 
 
@@ -642,10 +654,10 @@ class Store:
                         cur = self.conn.execute(
                             "INSERT INTO documents (sha256, doc_id, title, outlet, url, published,"
                             " added_at, file_name, format, text, extractor_version, pages,"
-                            " copy_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            " copy_of, country_hint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (doc.sha256, doc_id, title, doc.outlet, doc.url, doc.published,
                              _now(), doc.file_name, doc.format, doc.text, EXTRACTOR_VERSION,
-                             json.dumps(list(doc.pages)), story))
+                             json.dumps(list(doc.pages)), story, doc.country_hint))
                         new_id = cur.lastrowid
                         self._insert_figures(new_id, figs)
                         self._insert_fingerprint(new_id, fp)
@@ -723,7 +735,8 @@ class Store:
             row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
             doc = LoadedDocument(text=row["text"], format=row["format"], title=row["title"],
                                  url=row["url"], published=row["published"], outlet=row["outlet"],
-                                 file_name=row["file_name"], pages=tuple(json.loads(row["pages"])))
+                                 file_name=row["file_name"], pages=tuple(json.loads(row["pages"])),
+                                 country_hint=row["country_hint"])
             figs = figures_for(doc, row["doc_id"])
             with self._transaction():
                 report.figures_before += self.conn.execute(
