@@ -303,3 +303,39 @@ def ingest_reports(store, found, *, attachments: bool = False, allow_private: bo
                 else:
                     done(store_document(store, doc, url))
     return summary
+
+
+def run_query(store, *, country=(), query: str = "", since: str = "", limit: int = 20,
+              appname: str | None = None, api: str | None = None, attachments: bool = False,
+              allow_private: bool = True, **fetch_kw) -> Summary:
+    """One ``[[reliefweb]]`` entry of a ``watch`` configuration: the reports it finds that were
+    not taken before are stored (with their attachments when asked); each report taken is
+    remembered in the store (``Store.mark_seen``), so a query repeated every round fetches no
+    report or attachment twice. A report that failed is tried again next round."""
+    countries = [country] if isinstance(country, str) else list(country or ())
+    appname = appname_or_env(appname)
+    api = api or os.environ.get("RELIEFWEB_API", "").strip() or DEFAULT_API
+    source = "reliefweb " + json.dumps({"country": countries, "query": query, "since": since},
+                                       sort_keys=True)
+    summary = Summary()
+    found = reports(appname=appname, countries=countries, query=query, since=since, limit=limit,
+                    api=api, allow_private=allow_private, **fetch_kw)
+    while True:
+        try:
+            report = next(found)
+        except StopIteration:
+            break
+        except FetchError as e:
+            summary.outcomes.append(Outcome(e.url, "failed", str(e)))
+            break
+        key = f"reliefweb:{report.id}"
+        if store.seen(key) or (report.url and store.seen(report.url)):
+            summary.outcomes.append(Outcome(report.url or key, "present"))
+            continue
+        one = ingest_reports(store, [report], attachments=attachments,
+                             allow_private=allow_private, **fetch_kw)
+        summary.outcomes.extend(one.outcomes)
+        if all(o.status != "failed" for o in one.outcomes):
+            doc_id = next((o.document_id for o in one.outcomes if o.document_id), None)
+            store.mark_seen(source, key, doc_id)
+    return summary

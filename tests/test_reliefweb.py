@@ -247,3 +247,45 @@ def test_the_engine_giving_up_is_a_failure_naming_the_address(api, tmp_path, mon
         s = F.ingest_urls(store, [api.url("/story")])
         assert s.failures == [f"{api.url('/story')}: gave up after 30 s"]
         assert store.documents() == []
+
+
+def test_a_watched_query_fetches_no_report_or_attachment_twice(api, tmp_path):
+    from test_fetch import make_pdf
+    pdf_hits = []
+
+    def sitrep(req, body):
+        pdf_hits.append(req.path)
+        return 200, {"Content-Type": "application/pdf"}, make_pdf(
+            "Situation update. At least 40 people were killed when fighting reached the market.")
+    api.routes["/files/sitrep.pdf"] = sitrep
+    api.items = [item(3, "Update", NO_PLACE, iso3="SSD", files=[api.url("/files/sitrep.pdf")]),
+                 item(4, "Floods", WITH_PLACE, iso3="PAK")]
+    with Store(tmp_path / "w.db") as store:
+        s = RW.run_query(store, country=["SSD", "PAK"], appname="a", api=api.base,
+                         attachments=True)
+        assert (s.added, s.present, s.failures) == (3, 0, [])
+        assert len(pdf_hits) == 1
+        # the next round: the same answer from the API, nothing fetched or stored again
+        s = RW.run_query(store, country=["SSD", "PAK"], appname="a", api=api.base,
+                         attachments=True)
+        assert (s.added, s.present, s.failures) == (0, 2, [])
+        assert len(pdf_hits) == 1 and len(store.documents()) == 3
+        # a new report in a later round is taken
+        api.items.insert(0, item(5, "Clashes", NO_PLACE, iso3="SSD"))
+        s = RW.run_query(store, country=["SSD", "PAK"], appname="a", api=api.base)
+        assert (s.added, s.present) == (1, 2)
+
+
+def test_watch_runs_a_reliefweb_query(api, tmp_path):
+    api.items = [item(4, "Floods", WITH_PLACE, iso3="PAK")]
+    cfg = tmp_path / "watch.toml"
+    cfg.write_text(f'interval_minutes = 60\nfeeds = []\n[[reliefweb]]\ncountry = ["PAK"]\n'
+                   f'appname = "a"\napi = "{api.base}"\n', encoding="utf-8")
+    db = tmp_path / "w.db"
+    for _ in range(2):
+        r = subprocess.run([sys.executable, "-m", "figures", "watch", str(cfg), "--once",
+                            "--db", str(db)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert r.returncode == 0, r.stderr
+    with Store(db) as store:
+        assert [d["title"] for d in store.documents()] == ["Floods"]
+    assert "added 0, already present 1" in r.stdout + r.stderr
