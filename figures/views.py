@@ -67,7 +67,7 @@ def all_figures_frame(store: Store) -> pd.DataFrame:
     return figures_frame(store, Filters(include_combatants=True, statuses=()))
 
 
-FRAME_FORMAT = 3     # bump when all_figures_frame's columns or types change (3: schema v4)
+FRAME_FORMAT = 4     # bump when all_figures_frame's columns or types change (4: schema v5)
 
 
 def _db_tag(store: Store) -> str | None:
