@@ -62,8 +62,10 @@ if VIEWS[view] == "place":
         charts.by_place(sel.rows), charts.chart_filename("by-place", sel.rows)))
     picked = common.chart(fig, name, sel.empty, "chart_place")
 elif VIEWS[view] == "map":
+    # the key figures of the table above (civilian figures, as the cards), not reconciled again
+    civilians = sel.rows[sel.rows["combatant"] == 0]
     fig, name = common.cached(store, f"map {f!r}", lambda: (
-        maps.figure_map(sel.rows), charts.chart_filename("map", sel.rows)))
+        maps.figure_map(civilians, keys), charts.chart_filename("map", civilians)))
     picked = common.chart(fig, name, sel.empty, "chart_map",
                           config=maps.map_config(name, st.get_option("server.baseUrlPath")))
     note = maps.unmapped_note((fig.layout.meta or {}).get("unmapped", 0))

@@ -65,26 +65,23 @@ def _num(x) -> float | None:
 
 def points(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with ``_lat``, ``_lon``: each figure's stored point, else the one its place has in
-    the bundled gazetteer (NaN when none)."""
+    the bundled gazetteer (NaN when none). Points already in ``_lat``, ``_lon`` are kept."""
     d = df.copy()
-    lat = d["lat"] if "lat" in d.columns else pd.Series(None, index=d.index, dtype=float)
-    lon = d["lon"] if "lon" in d.columns else pd.Series(None, index=d.index, dtype=float)
-    d["_lat"] = pd.to_numeric(lat, errors="coerce")
-    d["_lon"] = pd.to_numeric(lon, errors="coerce")
-    missing = d["_lat"].isna() | d["_lon"].isna()
+    if "_lat" not in d.columns or "_lon" not in d.columns:
+        for col in ("lat", "lon"):
+            stored = d[col] if col in d.columns else pd.Series(None, index=d.index, dtype=float)
+            d[f"_{col}"] = pd.to_numeric(stored, errors="coerce")
+    missing = (d["_lat"].isna() | d["_lon"].isna()).to_numpy()
     if missing.any():
         from .places import point
-        level = d["location_level"] if "location_level" in d.columns else pd.Series(
-            "", index=d.index)
-        found = {}
-        for i in d.index[missing]:
-            key = (str(d.at[i, "location"] or ""), str(d.at[i, "country"] or ""),
-                   str(level.at[i] or ""))
-            if key not in found:
-                found[key] = point(*key)
-            p = found[key]
-            if p is not None:
-                d.at[i, "_lat"], d.at[i, "_lon"] = p
+        sub = d.loc[missing]
+        level = sub["location_level"] if "location_level" in sub.columns else pd.Series(
+            "", index=sub.index)
+        keys = list(zip(sub["location"].fillna("").astype(str), sub["country"].fillna("")
+                        .astype(str), level.fillna("").astype(str)))
+        found = {k: point(*k) for k in set(keys)}
+        d.loc[missing, "_lat"] = [found[k][0] if found[k] else math.nan for k in keys]
+        d.loc[missing, "_lon"] = [found[k][1] if found[k] else math.nan for k in keys]
     return d
 
 
@@ -114,15 +111,17 @@ def unmapped_note(n: int) -> str:
     return f"{n:,} figure{'s' if n != 1 else ''} {'have' if n != 1 else 'has'} no place on the map"
 
 
-def bubbles(df: pd.DataFrame | None) -> pd.DataFrame:
+def bubbles(df: pd.DataFrame | None, keys: list | None = None) -> pd.DataFrame:
     """One row per place and category that has a point: the key figure's row of ``df`` with its
     point (``_lat``, ``_lon``), the reconciled line (``_key_label``) and the bubble's diameter in
-    pixels at the map's scale (``_size``, area proportional to the value)."""
+    pixels at the map's scale (``_size``, area proportional to the value). ``keys``: the key
+    figures of ``df`` when the caller has them (``keyfigures.reconcile(df)`` otherwise)."""
     from .keyfigures import reconcile
     d = _counted(df)
     if d.empty:
         return pd.DataFrame()
-    keys = reconcile(d)
+    if keys is None:
+        keys = reconcile(d)
     if not keys:
         return pd.DataFrame()
     label = {k.figure_id: k.label for k in keys}
@@ -155,11 +154,14 @@ def _bounds(b: pd.DataFrame) -> dict:
                 lonaxis=dict(range=[max(-180, lon0 - pad_lon), min(180, lon1 + pad_lon)]))
 
 
-def figure_map(df: pd.DataFrame | None) -> go.Figure:
-    """The map of ``df`` (the store's ``figure_rows`` frame, filtered)."""
+def figure_map(df: pd.DataFrame | None, keys: list | None = None) -> go.Figure:
+    """The map of ``df`` (the store's ``figure_rows`` frame, filtered). ``keys``: its key figures
+    (``keyfigures.reconcile``) when the caller has them already, else reconciled here."""
     what = "Figures on the map"
     counted = _counted(df)
-    b = bubbles(counted)
+    if not counted.empty:
+        counted = points(counted)       # once: the count and the bubbles read the same points
+    b = bubbles(counted, keys)
     n_unmapped = unmapped(counted)
     if b.empty:
         fig = charts._empty(what, "No figure of these filters has a place on the map"

@@ -304,3 +304,16 @@ def test_the_overview_map_view(tmp_path, monkeypatch):
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+def test_key_figures_given_are_not_reconciled_again(monkeypatch):
+    from figures import keyfigures
+    df = frame(row(1, "killed", 10, "Raqqa", "SYR", lat=35.95, lon=39.01, date="2024-03-01"),
+               row(2, "killed", 12, "Raqqa", "SYR", lat=35.95, lon=39.01, source="SOHR"))
+    keys = keyfigures.reconcile(df)
+
+    def no(*a, **k):
+        raise AssertionError("reconciled twice")
+    monkeypatch.setattr(keyfigures, "reconcile", no)
+    (t,) = traces(maps.figure_map(df, keys), "bubbles")
+    assert [c[0] for c in t.customdata] == [keys[0].figure_id]
