@@ -146,10 +146,10 @@ def _bounds(b: pd.DataFrame) -> dict:
     lon0, lon1 = float(b["_lon"].min()), float(b["_lon"].max())
     pad_lat = max(4.0, (lat1 - lat0) * 0.25)
     pad_lon = max(6.0, (lon1 - lon0) * 0.25)
-    # a view wider than tall, as the chart is: widen the longitudes to twice the latitudes
+    # a view wider than tall, as the chart is: widen the longitudes to 2.6 times the latitudes
     lat_span, lon_span = lat1 - lat0 + 2 * pad_lat, lon1 - lon0 + 2 * pad_lon
-    if lon_span < 2 * lat_span:
-        pad_lon += (2 * lat_span - lon_span) / 2
+    if lon_span < 2.6 * lat_span:
+        pad_lon += (2.6 * lat_span - lon_span) / 2
     return dict(lataxis=dict(range=[max(-85, lat0 - pad_lat), min(85, lat1 + pad_lat)]),
                 lonaxis=dict(range=[max(-180, lon0 - pad_lon), min(180, lon1 + pad_lon)]))
 
@@ -247,7 +247,7 @@ def figure_map(df: pd.DataFrame | None, keys: list | None = None) -> go.Figure:
                      "a place the gazetteer does not know)")
     notes.append("Base map: Natural Earth")
     title = charts._title(f"{charts._what(prepared)}, on the map", prepared)
-    layout = charts._layout_props(title, notes, prepared, height=640)
+    layout = charts._layout_props(title, notes, prepared, height=720)
     layout["annotations"][0]["yshift"] = -8
     layout["margin"].update(r=20, b=40 + 17 * len(layout["annotations"][0]["text"].split("<br>")))
     layout.update(
