@@ -312,11 +312,12 @@ def table_downloads(df: pd.DataFrame, f: Filters, key: str) -> None:
                        key=f"{key}_xlsx", icon=":material/download:", disabled=df.empty)
 
 
-def chart(fig, name: str, empty: bool, key: str):
+def chart(fig, name: str, empty: bool, key: str, config: dict | None = None):
     """A chart with click-to-select and a server-side PNG at briefing size; ``name`` is its file
-    name (``charts.chart_filename``); ``empty`` when no figure is drawn (no PNG then)."""
+    name (``charts.chart_filename``); ``empty`` when no figure is drawn (no PNG then); ``config``
+    the Plotly config when not ``charts.chart_config(name)`` (the map's adds its base maps)."""
     event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", theme=None,
-                            config=charts.chart_config(name))
+                            config=config or charts.chart_config(name))
     st.download_button("PNG for a briefing", lambda: charts.to_png(fig), f"{name}.png",
                        "image/png", key=f"{key}_png", icon=":material/image:",
                        disabled=empty)

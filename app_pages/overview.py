@@ -2,7 +2,7 @@
 import streamlit as st
 
 from app_pages import common
-from figures import charts, views
+from figures import charts, maps, views
 from figures.schema import CATEGORIES
 
 
@@ -55,7 +55,8 @@ with st.expander("Key figures: each place's sources reconciled", expanded=False)
     if picked_key and picked_key.selection.rows:
         st.session_state["figure"] = keys[picked_key.selection.rows[0]].figure_id
 
-VIEWS = {"By place": "place", "Over time": "time", "Sources side by side": "sources"}
+VIEWS = {"By place": "place", "Map": "map", "Over time": "time",
+         "Sources side by side": "sources"}
 # one chart per run (not three tabs all computed): a filter change redraws only what is shown
 view = st.segmented_control("Chart", list(VIEWS), default="By place", key="chart_view",
                             label_visibility="collapsed") or "By place"
@@ -64,6 +65,17 @@ if VIEWS[view] == "place":
     fig, name = common.cached(store, f"by-place {f!r}", lambda: (
         charts.by_place(sel.rows), charts.chart_filename("by-place", sel.rows)))
     picked = common.chart(fig, name, sel.empty, "chart_place")
+elif VIEWS[view] == "map":
+    # the key figures of the table above (civilian figures, as the cards), not reconciled again
+    civilians = sel.rows[sel.rows["combatant"] == 0]
+    fig, name = common.cached(store, f"map {f!r}", lambda: (
+        maps.figure_map(civilians, keys), charts.chart_filename("map", civilians)))
+    picked = common.chart(fig, name, sel.empty, "chart_map",
+                          config=maps.map_config(name, st.get_option("server.baseUrlPath")))
+    note = maps.unmapped_note((fig.layout.meta or {}).get("unmapped", 0))
+    if note:
+        st.caption(note + ": a part of a country (\"northern Syria\"), a list of places or a "
+                   "place the bundled gazetteer does not know.")
 elif VIEWS[view] == "time":
     fig, name = common.cached(store, f"timeline {f!r}", lambda: (
         charts.timeline(sel.rows), charts.chart_filename("timeline", sel.rows)))

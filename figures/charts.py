@@ -34,6 +34,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -1202,8 +1203,10 @@ class _PngRenderer:
                             f"PNG export could not start Chromium at {path}: "
                             f"{type(e).__name__}: {e}") from e
                 try:
+                    # the bundled base maps, read from disk: a map never asks the CDN
                     fut = asyncio.run_coroutine_threadsafe(
-                        self._kaleido.calc_fig(fig_dict, opts=opts), self._loop)
+                        self._kaleido.calc_fig(fig_dict, opts=opts, topojson=topojson_file_url()),
+                        self._loop)
                     return fut.result(RENDER_TIMEOUT_S + 15)
                 except KaleidoError as e:  # the figure itself failed in plotly.js
                     raise RuntimeError(f"PNG export failed: {e}") from e
@@ -1216,6 +1219,16 @@ class _PngRenderer:
 
 
 _RENDERER = _PngRenderer()
+
+#: The bundled Natural Earth base maps (static/topojson, see its README): plotly.js fetches
+#: ``<scope>_<resolution>m.json`` from here instead of https://cdn.plot.ly/un/.
+TOPOJSON_DIR = Path(__file__).resolve().parent.parent / "static" / "topojson"
+
+
+def topojson_file_url() -> str:
+    """The base maps' folder as a ``file://`` address ending in "/" (kaleido's ``topojson``; its
+    Chromium runs with --allow-file-access-from-files)."""
+    return TOPOJSON_DIR.as_uri() + "/"
 
 
 def to_png(fig: go.Figure | dict, width: int = 1600, height: int = 900, scale: float = 1) -> bytes:

@@ -19,7 +19,7 @@ from .schema import CATEGORIES, EXPORT_FIELDS, HXL_COLUMNS, format_number
 FORMATS = ("csv", "hxl", "jsonl")
 _NUMBERS = {"value", "value_low", "value_high", "extracted_value", "page", "article", "start",
             "end", "figure_id", "part_of", "part_of_figure_id", "story_id", "copy_of_document",
-            "copy_of_figure"}
+            "copy_of_figure", "lat", "lon"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -30,7 +30,7 @@ from .schema import Figure
 from .sources import (NO_CREDIT, ArticleSources, Attribution, Credit, credit_for,
                       find_attributions)
 
-EXTRACTOR_VERSION = "0.4.0"
+EXTRACTOR_VERSION = "0.5.0"
 
 # The backstop against a pathological document: every pattern is bounded (tests/test_regex_safety.py
 # checks it), and the engine also gives up on a document that takes longer than this, with an error
@@ -1463,12 +1463,14 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             when, when_text = figure_date(text, *_own_part([f for f in sentence_figures(si)
                                                             if f[7] is None], n, sent),
                                           n.start, ctx.date, words[si])
+            where = gz.point(location, country, level)      # its map point, or None
             out.append(Figure(
                 doc_id=doc_id, article=art.index, category=decision.category, value=n.value,
                 value_low=n.value_low, value_high=n.value_high, qualifier=n.qualifier,
                 number_text=n.text, unit=unit, who=who, combatant=combatant,
                 term=" ".join(decision.term.split()), location=location, country=country,
-                location_level=level,
+                location_level=level, lat=where[0] if where else None,
+                lon=where[1] if where else None,
                 source=credit.source, speaker=credit.speaker, reported_date=ctx.date,
                 figure_date=when, figure_date_text=when_text,
                 quote=text[_quote_start(art, sent):sent.end], start=span[0], end=span[1],

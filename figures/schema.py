@@ -47,6 +47,10 @@ class Figure:
     location: str           # most specific place the text ties to the figure
     location_level: str = field(default="", kw_only=True)   # one of LOCATION_LEVELS, or ""
     country: str            # ISO 3166-1 alpha-3 code of that place
+    lat: float | None = field(default=None, kw_only=True)   # where the place is drawn on a map
+    lon: float | None = field(default=None, kw_only=True)   # (places.point): a town's coordinates,
+                            # a country's centroid, a region's seat; None for no point ("northern
+                            # Syria", a list of places, a name the bundled data cannot place)
     source: str             # the body the text credits: "UNICEF", "Syrian Observatory for Human
                             # Rights"; a role ("the provincial governor", "witnesses") when no
                             # body is named; "" when the text credits nobody
@@ -75,7 +79,7 @@ class Figure:
 FIELDS = tuple(f.name for f in fields(Figure))
 
 # Fields whose empty value is written as an empty cell rather than as "None".
-_OPTIONAL_NUMBERS = {"value_low", "value_high", "page", "part_of"}
+_OPTIONAL_NUMBERS = {"value_low", "value_high", "page", "part_of", "lat", "lon"}
 
 
 def format_number(x: float | None) -> str:
@@ -134,6 +138,8 @@ HXL_COLUMNS = (
     ("location", "#loc+name"),
     ("location_level", "#loc+level"),
     ("country", "#country+code"),
+    ("lat", "#geo+lat"),
+    ("lon", "#geo+lon"),
     ("reported_date", "#date+reported"),
     ("figure_date", "#date+figure"),
     ("figure_date_text", "#meta+date_text"),

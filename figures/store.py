@@ -395,8 +395,61 @@ _V8 = """
 ALTER TABLE documents ADD COLUMN country_hint TEXT NOT NULL DEFAULT '';
 """
 
+_V9 = """
+ALTER TABLE figures ADD COLUMN lat REAL;
+ALTER TABLE figures ADD COLUMN lon REAL;
+DROP VIEW figure_rows;
+-- As in version 5, plus where the figure's place is drawn on a map (places.point). Figures stored
+-- before this version have none until re-extracted (``reextract``); the map places them by name
+-- meanwhile. A corrected place or country has no stored point: the extracted one was the
+-- extracted place's (the map places the corrected name).
+CREATE VIEW figure_rows AS
+SELECT
+    f.id AS figure_id, f.document_id, f.doc_id, f.article,
+    COALESCE(r.category, f.category) AS category,
+    COALESCE(r.value, f.value) AS value,
+    CASE WHEN r.value IS NULL THEN f.value_low
+         WHEN f.qualifier = 'at_most' THEN NULL ELSE r.value END AS value_low,
+    CASE WHEN r.value IS NULL THEN f.value_high
+         WHEN f.qualifier = 'at_least' THEN NULL ELSE r.value END AS value_high,
+    CASE WHEN r.value IS NOT NULL AND f.qualifier IN ('range', 'vague') THEN 'exact'
+         ELSE f.qualifier END AS qualifier,
+    f.number_text, f.unit, f.who, f.combatant, f.term,
+    COALESCE(r.location, f.location) AS location,
+    CASE WHEN r.location IS NULL THEN f.location_level ELSE '' END AS location_level,
+    COALESCE(r.country, f.country) AS country,
+    CASE WHEN r.location IS NULL AND r.country IS NULL THEN f.lat END AS lat,
+    CASE WHEN r.location IS NULL AND r.country IS NULL THEN f.lon END AS lon,
+    COALESCE(r.source, f.source) AS source,
+    COALESCE(r.speaker, f.speaker) AS speaker,
+    f.reported_date, f.figure_date, f.figure_date_text,
+    f.quote, f."start", f."end", f.page, f.part_of,
+    (SELECT t.id FROM figures t WHERE f.part_of IS NOT NULL AND t.document_id = f.document_id
+        AND t."start" = f.part_of AND t.article = f.article AND t.category = f.category
+        AND t.part_of IS NULL ORDER BY t.id LIMIT 1) AS part_of_figure_id,
+    f.extractor_version,
+    d.title AS document_title, d.url AS document_url, d.outlet AS document_outlet,
+    d.file_name AS document_file, d.added_at AS document_added_at,
+    COALESCE(d.copy_of, d.id) AS story_id, d.copy_of AS copy_of_document,
+    CASE WHEN d.copy_of IS NULL THEN NULL ELSE
+        (SELECT g.id FROM documents e JOIN figures g ON g.document_id = e.id
+         WHERE (e.id = d.copy_of OR e.copy_of = d.copy_of) AND e.id < d.id
+           AND g.category = f.category AND g.value = f.value AND g.combatant = f.combatant
+         ORDER BY e.id, g.id LIMIT 1) END AS copy_of_figure,
+    COALESCE(r.status, 'unreviewed') AS review_status,
+    COALESCE(r.note, '') AS review_note, r.reviewer, r.reviewed_at,
+    f.value AS extracted_value, f.category AS extracted_category,
+    f.location AS extracted_location, f.country AS extracted_country,
+    f.source AS extracted_source, f.speaker AS extracted_speaker,
+    f.location_level AS extracted_location_level
+FROM figures f
+JOIN documents d ON d.id = f.document_id
+LEFT JOIN reviews r
+    ON r.document_id = f.document_id AND r.span_start = f."start" AND r.span_end = f."end";
+"""
+
 #: MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 #: the version from which documents are grouped into stories (the migration adding them)
 STORY_VERSION = MIGRATIONS.index(_V5) + 1
 SCHEMA_VERSION = len(MIGRATIONS)

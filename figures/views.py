@@ -67,7 +67,7 @@ def all_figures_frame(store: Store) -> pd.DataFrame:
     return figures_frame(store, Filters(include_combatants=True, statuses=(), copies=True))
 
 
-FRAME_FORMAT = 4     # bump when all_figures_frame's columns or types change (4: stories)
+FRAME_FORMAT = 5     # bump when all_figures_frame's columns or types change (5: stories, points)
 
 
 def _db_tag(store: Store) -> str | None:

@@ -30,7 +30,7 @@ _KEY_COLUMNS = (("category", "category", 11), ("location", "place", 24), ("count
                 ("figure_id", "figure_id", 10), ("figure_ids", "figures compared", 24))
 
 _NUMBERS = {"value", "value_low", "value_high", "extracted_value", "page", "article", "start",
-            "end", "figure_id", "part_of", "part_of_figure_id"}
+            "end", "figure_id", "part_of", "part_of_figure_id", "lat", "lon"}
 _DATES = {"reported_date", "figure_date"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # columns an analyst reads: wide; codes and numbers: narrow
@@ -176,6 +176,9 @@ def write_xlsx(rows: Iterable[dict], target: str | Path | BinaryIO, *,
                              "including 4 children\"), the start of its total; "
                              "part_of_figure_id is the total's figure_id. Add parts to nothing: "
                              "their total counts them."),
+                 ("lat, lon", "where the place is drawn on the map: a town's coordinates, a "
+                              "country's centroid, a region's seat town; empty for a part of a "
+                              "country, a list of places or a place the gazetteer cannot place"),
                  ("quote", "the sentence the figure was read from; start and end are its "
                            "character offsets in the document"),
                  ("extracted_*", "the values as first extracted, beside an analyst's "

@@ -32,7 +32,8 @@ def unicef_figure(**changes):
     fig = Figure(doc_id="unicef", article=0, category="displaced", value=1500.0,
                  value_low=1500.0, value_high=1500.0, qualifier="approx", number_text="Some 1,500",
                  unit="people", who="children", combatant=False, term="displaced",
-                 location="Raqqa", location_level="town", country="SYR", source="UNICEF",
+                 location="Raqqa", location_level="town", country="SYR", lat=35.9528,
+                 lon=39.0079, source="UNICEF",
                  speaker="Marixie Mercado", reported_date="2017-09-20", figure_date="2017-03-01",
                  figure_date_text="since 1 March", quote=UNICEF.strip(), start=a,
                  end=a + len("Some 1,500 children have been displaced"))

@@ -165,7 +165,8 @@ def test_migrates_a_version_2_database_keeping_documents_figures_and_reviews(tmp
     assert migrate(conn, upto=2) == 2
     quoted = '"{}"'.format
     v2_columns = [c for c in FIELDS if c not in ("location_level", "speaker", "figure_date",
-                                                 "figure_date_text", "part_of")]
+                                                 "figure_date_text", "part_of", "lat",
+                                                 "lon")]
     for i, (text, fig) in enumerate(((SINDH, sindh), (RAQQA, trapped)), 1):
         conn.execute("INSERT INTO documents (sha256, doc_id, title, added_at, format, text,"
                      " extractor_version, pages) VALUES (?, ?, ?, '2017-09-20', 'txt', ?,"
@@ -221,7 +222,7 @@ def test_migrates_a_version_3_database_keeping_everything_and_links_parts_on_ree
     conn = sqlite3.connect(path)
     assert migrate(conn, upto=3) == 3
     quoted = '"{}"'.format
-    v3_columns = [c for c in FIELDS if c != "part_of"]
+    v3_columns = [c for c in FIELDS if c not in ("part_of", "lat", "lon")]
     for i, (text, fig) in enumerate(((SINDH, sindh), (BOMBING, total)), 1):
         conn.execute("INSERT INTO documents (sha256, doc_id, title, added_at, format, text,"
                      " extractor_version, pages) VALUES (?, ?, ?, '2023-06-18', 'txt', ?,"
@@ -700,3 +701,46 @@ def test_a_pin_needs_an_accepted_figure_and_survives_reextraction(store):
     assert store.pinned_ids() == {row["figure_id"]}
     store.pin(row["figure_id"], False)
     assert store.pinned_ids() == set()
+
+
+def test_migrates_a_version_4_database_keeping_everything_and_maps_on_reextraction(tmp_path):
+    """Version 5 adds each figure's map point (lat, lon): empty for the rows stored before, filled
+    when they are re-extracted; reviews kept; a corrected place has no stored point."""
+    path = tmp_path / "v4.db"
+    (sindh,) = extract(SINDH)
+    (trapped,) = [f for f in extract(RAQQA) if f.category == "trapped"]
+    conn = sqlite3.connect(path)
+    assert migrate(conn, upto=4) == 4
+    quoted = '"{}"'.format
+    v4_columns = [c for c in FIELDS if c not in ("lat", "lon")]
+    for i, (text, fig) in enumerate(((SINDH, sindh), (RAQQA, trapped)), 1):
+        conn.execute("INSERT INTO documents (sha256, doc_id, title, added_at, format, text,"
+                     " extractor_version, pages) VALUES (?, ?, ?, '2017-09-20', 'txt', ?,"
+                     " '0.4.0', '[]')", (f"sha{i}", f"doc{i}", f"Report {i}", text))
+        conn.execute(f"INSERT INTO figures (document_id, {', '.join(map(quoted, v4_columns))},"
+                     f" extractor_version) VALUES (?, {', '.join('?' * len(v4_columns))}, '0.4.0')",
+                     (i, *(getattr(fig, c) for c in v4_columns)))
+    conn.execute("INSERT INTO reviews (document_id, span_start, span_end, status, note,"
+                 " reviewed_at) VALUES (1, ?, ?, 'accepted', 'checked', '2017-09-21')",
+                 (sindh.start, sindh.end))
+    conn.commit()
+    cols = ("figure_id, value, category, location, location_level, country, source, speaker,"
+            " quote, review_status, review_note, part_of")
+    before = sorted(conn.execute(f"SELECT {cols} FROM figure_rows").fetchall())
+    conn.close()
+
+    with Store(path) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 5
+        assert sorted(tuple(r) for r in s.conn.execute(
+            f"SELECT {cols} FROM figure_rows").fetchall()) == before
+        assert all(r["lat"] is None and r["lon"] is None for r in s.figures())
+        assert s.stats()["outdated_documents"] == 2
+        assert s.reextract().documents == 2
+        rows = s.figures()
+        assert next(r for r in rows if "Sindh" in r["location"])["review_status"] == "accepted"
+        raqqa = next(r for r in rows if "Raqqa" in r["location"])
+        assert raqqa["lat"] == pytest.approx(35.95, abs=0.2)
+        assert raqqa["lon"] == pytest.approx(39.01, abs=0.2)
+        s.review(raqqa["figure_id"], "corrected", location="Tabqa")
+        fixed = next(r for r in s.figures() if r["figure_id"] == raqqa["figure_id"])
+        assert (fixed["location"], fixed["lat"], fixed["lon"]) == ("Tabqa", None, None)
