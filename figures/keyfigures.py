@@ -23,7 +23,7 @@ CONFLICT_RATIO = 1.5
 
 COLUMNS = ["category", "location", "country", "value", "number_text", "qualifier", "source",
            "date", "figure_id", "pinned", "low", "high", "sources", "conflict", "label",
-           "figure_ids"]
+           "figure_ids", "by_source"]
 
 
 @dataclass
@@ -44,6 +44,7 @@ class KeyFigure:
     conflict: bool
     label: str
     figure_ids: list[int] = field(default_factory=list)   # each source's figure, compared
+    by_source: str = ""     # what each source said: "UN: 25,000 (14 Jun) · UNICEF: 50,000 (12 Jun)"
 
 
 def _n(x: float) -> str:
@@ -136,7 +137,11 @@ def reconcile(df: pd.DataFrame, *, window_days: int = WINDOW_DAYS,
             figure_id=int(key["figure_id"]), pinned=bool(len(pins)), low=low, high=high,
             sources=int(per_source["_src"].nunique()),
             conflict=low > 0 and high / low > conflict_ratio,
-            label="", figure_ids=[int(i) for i in per_source["figure_id"]])
+            label="", figure_ids=[int(i) for i in per_source["figure_id"]],
+            by_source=" · ".join(
+                f"{r['source'] or 'no source named'}: {r['number_text'] or _n(r['value'])}"
+                + (f" ({r['_when'].strftime('%d %b %Y')})" if pd.notna(r["_when"]) else "")
+                for r in per_source.sort_values("value").to_dict("records")))
         kf.label = _label(kf)
         out.append(kf)
     out.sort(key=lambda k: (k.date, k.figure_id), reverse=True)

@@ -496,6 +496,7 @@ def key_figures(df: pd.DataFrame, pinned: set[int] | frozenset = frozenset()) ->
 KEY_TABLE_COLUMNS = {"label": "Key figure", "location": "Place", "country": "Country",
                      "number_text": "Latest estimate", "source": "Its source", "date": "Dated",
                      "sources": "Sources", "conflict": "Sources disagree",
+                     "by_source": "What each source said",
                      "figure_ids": "Figures compared (IDs)", "figure_id": "figure_id"}
 
 

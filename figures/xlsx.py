@@ -27,7 +27,8 @@ _KEY_COLUMNS = (("category", "category", 11), ("location", "place", 24), ("count
                 ("source", "its source", 26), ("date", "dated", 12), ("low", "lowest", 12),
                 ("high", "highest", 12), ("sources", "sources", 8),
                 ("conflict", "sources disagree", 10), ("label", "key figure", 44),
-                ("figure_id", "figure_id", 10), ("figure_ids", "figures compared", 24))
+                ("figure_id", "figure_id", 10), ("figure_ids", "figures compared", 24),
+                ("by_source", "what each source said", 60))
 
 _NUMBERS = {"value", "value_low", "value_high", "extracted_value", "page", "article", "start",
             "end", "figure_id", "part_of", "part_of_figure_id", "lat", "lon"}

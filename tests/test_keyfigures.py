@@ -112,3 +112,10 @@ def test_a_figure_dated_by_the_text_is_ordered_by_that_date():
 
 def test_nothing_to_reconcile():
     assert reconcile(pd.DataFrame()) == []
+
+
+def test_what_each_source_said_is_listed_lowest_first():
+    [k] = keys(fig(50000, "Observatory", "2017-06-12"), fig(25000, "UN", "2017-06-14"),
+               fig(30000, "", "2017-06-13", story=99))
+    assert k.by_source == ("UN: 25,000 (14 Jun 2017) · no source named: 30,000 (13 Jun 2017) · "
+                           "Observatory: 50,000 (12 Jun 2017)")

@@ -130,7 +130,7 @@ def test_the_key_figures_sheet(db, tmp_path):
     raqqa = [k for k in keyed if (k["category"], k["place"]) == ("trapped", "Raqqa")]
     # the sample's three sources on Raqqa's trapped disagree
     assert raqqa and raqqa[0]["sources"] >= 2 and raqqa[0]["sources disagree"] is True
-    assert "disagree" in raqqa[0]["key figure"]
+    assert "disagree" in raqqa[0]["key figure"] and ": " in raqqa[0]["what each source said"]
     with Store(db) as s:
         for fid in map(int, str(raqqa[0]["figures compared"]).split(", ")):
             assert s.figure(fid)["location"] == "Raqqa"
