@@ -110,38 +110,49 @@ def reconcile(df: pd.DataFrame, *, window_days: int = WINDOW_DAYS,
     d["_src"] = _source_keys(d)
     d["_place"] = d["location"].fillna("").astype(str)
     d.loc[d["_place"] == "", "_place"] = d["country"].fillna("").astype(str)
+    d["value"] = d["value"].astype(float)
+    keys = ["category", "_place"]
+    # one pass of sorting and grouping for every place and category at once (no loop per group):
+    # oldest first, figures without a full date before dated ones, then by id
+    d = d.sort_values(keys + ["_when", "figure_id"], na_position="first", kind="stable")
+    grouped = d.groupby(keys, sort=False)
+    last_when = grouped["_when"].transform("last")
+    recent = d[d["_when"].isna() | last_when.isna()
+               | (d["_when"] >= last_when - pd.Timedelta(days=window_days))]
+    per_source = recent.groupby(keys + ["_src"], sort=False).tail(1).sort_values(
+        keys + ["value"], kind="stable")
+    said = (per_source["source"].fillna("").astype(str).replace("", "no source named") + ": "
+            + [t or _n(v) for t, v in zip(per_source["number_text"].fillna("").astype(str),
+                                          per_source["value"])]
+            + [f" ({w.strftime('%d %b %Y')})" if pd.notna(w) else "" for w in per_source["_when"]])
+    per_source = per_source.assign(_said=said)
+    agg = per_source.groupby(keys, sort=False).agg(
+        low=("value", "min"), high=("value", "max"), sources=("_src", "nunique"),
+        figure_ids=("figure_id", list), by_source=("_said", " · ".join))
+    pin = d["figure_id"].isin(pinned)
+    if "review_status" in d:
+        pin &= d["review_status"].isin(["accepted", "corrected"])
+    cols = ["category", "_place", "location", "country", "value", "number_text", "qualifier",
+            "source", "_when", "reported_date", "figure_id"]
+
+    def by_group(rows: pd.DataFrame) -> dict:
+        return {(r[0], r[1]): r for r in rows[cols].itertuples(index=False, name=None)}
+    latest_of = by_group(grouped.tail(1))
+    pin_of = by_group(d[pin].groupby(keys, sort=False).tail(1))
     out = []
-    for (category, place), g in d.groupby(["category", "_place"], sort=False):
-        g = g.sort_values(["_when", "figure_id"], na_position="first")
-        latest = g.iloc[-1]
-        if pd.notna(latest["_when"]):
-            since = latest["_when"] - pd.Timedelta(days=window_days)
-            recent = g[g["_when"].isna() | (g["_when"] >= since)]
-        else:
-            recent = g
-        per_source = recent.groupby("_src", sort=False).tail(1)
-        values = per_source["value"].astype(float)
-        low, high = float(values.min()), float(values.max())
-        pin = g["figure_id"].isin(pinned)
-        if "review_status" in g:
-            pin &= g["review_status"].isin(["accepted", "corrected"])
-        pins = g[pin]
-        key = pins.iloc[-1] if len(pins) else latest
+    for cat, place, low, high, n, ids, said_here in agg.reset_index()[
+            keys + ["low", "high", "sources", "figure_ids", "by_source"]].itertuples(
+                index=False, name=None):
+        key = pin_of.get((cat, place)) or latest_of[(cat, place)]
+        _, _, location, country, value, number_text, qualifier, source, when, reported, fid = key
         kf = KeyFigure(
-            category=category, location=str(key["location"] or ""),
-            country=str(key["country"] or ""), value=float(key["value"]),
-            number_text=str(key.get("number_text") or ""), qualifier=str(key["qualifier"]),
-            source=str(key["source"] or ""),
-            date=key["_when"].date().isoformat() if pd.notna(key["_when"]) else
-            str(key.get("reported_date") or ""),
-            figure_id=int(key["figure_id"]), pinned=bool(len(pins)), low=low, high=high,
-            sources=int(per_source["_src"].nunique()),
-            conflict=low > 0 and high / low > conflict_ratio,
-            label="", figure_ids=[int(i) for i in per_source["figure_id"]],
-            by_source=" · ".join(
-                f"{r['source'] or 'no source named'}: {r['number_text'] or _n(r['value'])}"
-                + (f" ({r['_when'].strftime('%d %b %Y')})" if pd.notna(r["_when"]) else "")
-                for r in per_source.sort_values("value").to_dict("records")))
+            category=cat, location=str(location or ""), country=str(country or ""),
+            value=float(value), number_text=str(number_text or ""), qualifier=str(qualifier),
+            source=str(source or ""),
+            date=when.date().isoformat() if pd.notna(when) else str(reported or ""),
+            figure_id=int(fid), pinned=(cat, place) in pin_of, low=float(low), high=float(high),
+            sources=int(n), conflict=low > 0 and high / low > conflict_ratio, label="",
+            figure_ids=[int(i) for i in ids], by_source=said_here)
         kf.label = _label(kf)
         out.append(kf)
     out.sort(key=lambda k: (k.date, k.figure_id), reverse=True)
