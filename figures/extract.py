@@ -1717,14 +1717,9 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             grp, np_end, _, ok, of_pronoun = phrase(i)
             if not ok:
                 continue       # "including 3 schools": an unknown noun, no people
-            grp, np_end = _part_group(text, grp, np_end, hi) if grp is None else (grp, np_end)
-            if grp is None and _status_part(text, np_end, hi):
-                continue       # "of which 838 have been relocated": what became of some of them
-            decision, start, who, unit, combatant = total
-            if grp is not None:
-                who, unit, combatant = grp.who, grp.unit, grp.combatant
-            span = (n.start, max(np_end, n.end))
-            yield n, who, unit, combatant, decision, span, neighbours, start
+            part = _part(text, n, grp, np_end, hi, total, neighbours)
+            if part is not None:
+                yield part
             continue
         # the clause this number belongs to: between its neighbours and clause breaks
         left_bound = counts[i - 1].end if i > 0 else lo
@@ -1766,14 +1761,9 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
                                                  or decision.category == total[0].category) \
                 and not _CLAUSE_LEFT.search(text, total[1], n.start):
             # "47 people were injured, 15 of them seriously", "310, 95 of them children": a part
-            grp, np_end = _part_group(text, None, np_end, hi)
-            if grp is None and _status_part(text, np_end, hi):
-                continue
-            t_decision, start, who, unit, combatant = total
-            if grp is not None:
-                who, unit, combatant = grp.who, grp.unit, grp.combatant
-            span = (n.start, max(np_end, n.end))
-            yield n, who, unit, combatant, t_decision, span, neighbours, start
+            part = _part(text, n, None, np_end, hi, total, neighbours)
+            if part is not None:
+                yield part
             continue
         if decision is None or not decision.category:
             previous = total = None
@@ -1799,6 +1789,20 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         total = (decision, span[0], who, unit, combatant)
         fighters = (grp, n.end) if grp is not None and grp.combatant else None
         yield n, who, unit, combatant, decision, span, neighbours, None
+
+
+def _part(text: str, n: NumberPhrase, grp, np_end: int, hi: int, total: tuple, neighbours):
+    """The figure tuple of ``n`` as a part of ``total`` (its category and link; its own noun's
+    who, else the total's), or None when it says what became of some of them ("of which 838
+    have been relocated") rather than who they were."""
+    if grp is None:
+        grp, np_end = _part_group(text, None, np_end, hi)
+    if grp is None and _status_part(text, np_end, hi):
+        return None
+    decision, start, who, unit, combatant = total
+    if grp is not None:
+        who, unit, combatant = grp.who, grp.unit, grp.combatant
+    return n, who, unit, combatant, decision, (n.start, max(np_end, n.end)), neighbours, start
 
 
 _PART_END = re.compile(r"[,;()]|\b(?:while|whereas|but|although|though|however)\b", re.I)

@@ -31,16 +31,10 @@ NATIONAL = "country"
 
 _LAND, _BORDER, _WATER = "#F3F3F1", "#9A9A9A", "#FFFFFF"
 
-HOVERTEMPLATE = (
-    "<b>%{customdata[8]}</b> %{customdata[2]} · %{customdata[3]}<br>"
-    "key figure: %{customdata[10]}<br>"
-    "as written: “%{customdata[1]}”<br>"
-    "source: %{customdata[4]} · %{customdata[5]}<br>"
-    "document: %{customdata[6]}<br>"
-    "<i>%{customdata[7]}</i><br>"
-    "%{customdata[9]}"
-    "<extra></extra>"
-)
+# the other charts' hover, with the place's key figure under its first line
+HOVERTEMPLATE = charts.HOVERTEMPLATE.replace("<br>as written", "<br>key figure: %{customdata[10]}"
+                                                               "<br>as written", 1)
+assert "customdata[10]" in HOVERTEMPLATE
 
 
 def topojson_url(base_url_path: str = "") -> str:
