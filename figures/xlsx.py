@@ -116,47 +116,44 @@ def write_xlsx(rows: Iterable[dict], target: str | Path | BinaryIO, *,
                     ws.write_string(n, c, cell)
         ws.autofilter(0, 0, max(n, 1), len(EXPORT_FIELDS) - 1)
 
-        ds = wb.add_worksheet(SHEETS[1])
-        for c, (_, title, width) in enumerate(_DOCUMENT_COLUMNS):
-            ds.set_column(c, c, width)
-            ds.write_string(0, c, title, bold)
-        ds.freeze_panes(1, 0)
+        def sheet(name: str, columns) -> object:
+            """A sheet with its header row frozen, each column at its width."""
+            sh = wb.add_worksheet(name)
+            for c, (_, title, width) in enumerate(columns):
+                sh.set_column(c, c, width)
+                sh.write_string(0, c, title, bold)
+            sh.freeze_panes(1, 0)
+            return sh
+
+        def put(sh, r: int, c: int, v, date_column: bool) -> None:
+            """One cell by the value's type: a boolean, a number, a full date in a date
+            column, else guarded text (nothing for an empty value)."""
+            if isinstance(v, bool):
+                sh.write_boolean(r, c, v)
+            elif isinstance(v, (int, float)):
+                sh.write_number(r, c, float(v))
+            elif date_column and isinstance(_date(str(v or "")), dt.date):
+                sh.write_datetime(r, c, _date(str(v)), date_fmt)
+            elif v is not None and v != "":
+                sh.write_string(r, c, csv_row({"quote": str(v)})["quote"])
+
+        ds = sheet(SHEETS[1], _DOCUMENT_COLUMNS)
         r = 0
         for doc in documents.values():
             r += 1
             for c, (key, _, _) in enumerate(_DOCUMENT_COLUMNS):
-                v = doc.get(key)
-                if v is None or v == "":
-                    continue
-                if key == "figures":
-                    ds.write_number(r, c, int(v))
-                elif key == "date" and isinstance(_date(str(v)), dt.date):
-                    ds.write_datetime(r, c, _date(str(v)), date_fmt)
-                else:
-                    ds.write_string(r, c, csv_row({"quote": str(v)})["quote"])
+                put(ds, r, c, doc.get(key), key == "date")
         ds.autofilter(0, 0, max(r, 1), len(_DOCUMENT_COLUMNS) - 1)
 
-        ks = wb.add_worksheet(SHEETS[2])
-        for c, (_, title, width) in enumerate(_KEY_COLUMNS):
-            ks.set_column(c, c, width)
-            ks.write_string(0, c, title, bold)
-        ks.freeze_panes(1, 0)
+        ks = sheet(SHEETS[2], _KEY_COLUMNS)
         frame = pd.DataFrame(kept, columns=list(_KEY_FIELDS))
         frame = frame[~frame["combatant"].fillna(False).astype(bool)] if len(frame) else frame
         keys = reconcile(frame, pinned=pinned) if len(frame) else []
         for r_k, k in enumerate(keys, start=1):
             for c, (key, _, _) in enumerate(_KEY_COLUMNS):
                 v = getattr(k, key)
-                if key == "figure_ids":
-                    ks.write_string(r_k, c, ", ".join(map(str, v)))
-                elif isinstance(v, bool):
-                    ks.write_boolean(r_k, c, v)
-                elif isinstance(v, (int, float)):
-                    ks.write_number(r_k, c, float(v))
-                elif key == "date" and isinstance(_date(v), dt.date):
-                    ks.write_datetime(r_k, c, _date(v), date_fmt)
-                elif v:
-                    ks.write_string(r_k, c, csv_row({"quote": str(v)})["quote"])
+                put(ks, r_k, c, ", ".join(map(str, v)) if key == "figure_ids" else v,
+                    key == "date")
         ks.autofilter(0, 0, max(len(keys), 1), len(_KEY_COLUMNS) - 1)
 
         rm = wb.add_worksheet(SHEETS[3])
