@@ -414,7 +414,8 @@ def build(path: Path, n_figures: int = 100_000, seed: int = 1, per_doc: int = 10
                f" VALUES ({', '.join('?' * len(cols))})")
         conn.executemany(sql, (
             (f["id"], f["doc_no"],
-             *(f.get(name) if name == "part_of" else f[name] for name in FIELDS),  # no breakdowns
+             # no breakdowns, no map points: the fields a made-up figure leaves empty
+             *(f.get(name) if name in ("part_of", "lat", "lon") else f[name] for name in FIELDS),
              EXTRACTOR_VERSION)
             for f in figures))
         rcols = ("document_id, span_start, span_end, status, value, category, location, country,"

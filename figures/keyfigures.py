@@ -85,6 +85,11 @@ def _source_keys(df: pd.DataFrame) -> pd.Series:
     return src.where(src != "", other)
 
 
+_USED = ("figure_id", "category", "location", "country", "value", "number_text", "qualifier",
+         "source", "reported_date", "figure_date", "review_status", "part_of_figure_id", "part_of",
+         "story_id", "document_id", "doc_id")
+
+
 def reconcile(df: pd.DataFrame, *, window_days: int = WINDOW_DAYS,
               conflict_ratio: float = CONFLICT_RATIO, pinned: set[int] | frozenset = frozenset()
               ) -> list[KeyFigure]:
@@ -92,7 +97,8 @@ def reconcile(df: pd.DataFrame, *, window_days: int = WINDOW_DAYS,
     recent first. ``pinned``: figure ids an analyst pinned (accepted figures only count)."""
     if df.empty:
         return []
-    d = df.copy()
+    # only the columns reconciling reads: sorting a frame drags every column along
+    d = df[[c for c in _USED if c in df.columns]].copy()
     for col in ("location", "country", "source", "number_text", "reported_date"):
         if col not in d:
             d[col] = ""

@@ -517,8 +517,16 @@ def latest_cards(df: pd.DataFrame, pinned: set[int] | frozenset = frozenset()
     if df.empty:
         return cards
     rows = latest_card_rows(df)
-    keys = {(k.category, k.location or k.country): k for k in key_figures(df, pinned)} \
-        if len(rows) else {}
+    # the key figures of the cards' places only (not of every place under the filter)
+    if len(rows):
+        place = lambda d: d["location"].fillna("").astype(str).where(  # noqa: E731
+            d["location"].fillna("") != "", d["country"].fillna("").astype(str)) \
+            if "country" in d else d["location"].fillna("").astype(str)
+        wanted = set(rows["category"].astype(str) + "\x1f" + place(rows))
+        mine = df[(df["category"].astype(str) + "\x1f" + place(df)).isin(wanted)]
+        keys = {(k.category, k.location or k.country): k for k in key_figures(mine, pinned)}
+    else:
+        keys = {}
     for _, row in rows.iterrows():
         cat = row["category"]
         key = keys.get((cat, row.get("location") or row.get("country") or ""))
