@@ -68,6 +68,12 @@ def _count_documents(paths: list[str]):
 
 
 def _cmd_extract(args) -> int:
+    if args.dask and args.format != "parquet":
+        print("error: --dask writes a Parquet dataset: add --format parquet -o DIR", file=sys.stderr)
+        return 2
+    if args.format == "parquet":
+        from .distributed import cmd_extract
+        return cmd_extract(args)
     from .batch import ExtractTask, Progress, extract_file, ordered_map
     task = ExtractTask(format=args.format, max_bytes=args.max_bytes, date=args.date or None)
     failed = files = figures = 0
@@ -432,8 +438,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("extract", help=f"extract figures from files or folders ({formats})")
     ex.add_argument("paths", nargs="+", metavar="PATH")
-    ex.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    ex.add_argument("--format", choices=("csv", "jsonl", "parquet"), default="csv",
+                    help="parquet: a Parquet dataset written into the folder -o DIR")
     ex.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    ex.add_argument("--dask", metavar="ADDRESS",
+                    help="extract on a Dask cluster: a scheduler (tcp://host:8786) or 'local' "
+                         "(two worker processes here); needs --format parquet -o DIR")
     ex.add_argument("--date", metavar="YYYY-MM-DD",
                     help="the documents' date, for articles whose dateline has none")
     ex.add_argument("--max-size", **limit)
