@@ -121,6 +121,14 @@ BATCH_CHARS = 16_000_000    # ... or once this much text is waiting
 
 def _cmd_ingest(args) -> int:
     from .batch import IngestTask, Progress, ordered_map, prepare_file
+    from .distributed import cmd_ingest, is_dataset
+    datasets = [p for p in args.paths if p != "-" and is_dataset(p)]
+    if datasets:
+        if len(datasets) < len(args.paths):
+            print("error: ingest Parquet datasets on their own, not with other files",
+                  file=sys.stderr)
+            return 2
+        return cmd_ingest(args, datasets)
     from .store import StoreError, db_path
     added = present = copies = 0
     failures: list[str] = []

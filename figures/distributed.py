@@ -262,6 +262,48 @@ def is_dataset(path: str | Path) -> bool:
                               for q in p.iterdir())
 
 
+def archived_records(folder: str | Path) -> Iterator[list[dict]]:
+    """The documents of a dataset for ``Store.add_archived``: one list per Parquet file (a
+    document's figures are all in the file of its batch), so memory holds one file at a time."""
+    import pyarrow.parquet as pq
+    for part in sorted(p for p in Path(folder).glob("*.parquet") if not p.name.startswith(".")):
+        docs: list[dict] = []
+        for row in pq.read_table(part).to_pylist():
+            sha = row["document_sha256"]
+            if not docs or (docs[-1]["sha256"], docs[-1]["doc_id"]) != (sha, row["doc_id"]):
+                # a document's rows are consecutive (the same text in two files: two documents
+                # here, one in the store)
+                docs.append({"sha256": sha, "doc_id": row["doc_id"],
+                             "title": row.get("document_title") or "",
+                             "url": row.get("document_url") or "",
+                             "published": row.get("document_published") or "",
+                             "outlet": row.get("document_outlet") or "",
+                             "file_name": row.get("document_file") or "", "figures": []})
+            docs[-1]["figures"].append(Figure(**{k: row[k] for k in FIELDS}))
+        yield docs
+
+
+def cmd_ingest(args, folders: list[str]) -> int:
+    """``ingest DIR``: the documents of Parquet datasets, stored without their text."""
+    from .store import Store, StoreError
+    added = present = figures = 0
+    try:
+        with Store(args.db) as store:
+            for folder in folders:
+                for records in archived_records(folder):
+                    for r in store.add_archived(records):
+                        added += r.status == "added"
+                        present += r.status == "present"
+                        figures += r.figures if r.status == "added" else 0
+    except (StoreError, OSError, KeyError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        print(f"stopped: added {added}, already present {present}", file=sys.stderr)
+        return 1
+    print(f"added {added}, already present {present}, failed 0 ({figures} figure(s); "
+          "documents from an archive: their text was not kept)", file=sys.stderr)
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------
 # Command line
 

@@ -120,3 +120,43 @@ def test_the_command_line_in_one_process(corpus, expected, tmp_path):
 def test_dask_needs_parquet():
     r = _cli("extract", "nowhere", "--dask", "local")
     assert r.returncode == 2 and "--format parquet" in r.stderr
+
+
+def test_ingest_a_dataset_stores_its_documents_without_their_text(corpus, tmp_path, monkeypatch):
+    from figures.store import ARCHIVE_FORMAT, Store
+    out, db = tmp_path / "out", tmp_path / "figures.db"
+    run([str(corpus)], ParquetTask(str(out)), batch_files=10)
+    n = read_dataset(out).num_rows
+    r = _cli("ingest", str(out), "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert "added 8, already present 16" in r.stderr     # 8 different texts, 24 files
+    with Store(db) as s:
+        docs = s.documents()
+        assert len(docs) == 8 and sum(d["figures"] for d in docs) * 3 == n
+        doc = s.document(docs[0]["id"])
+        assert doc["format"] == ARCHIVE_FORMAT and doc["text"] == ""
+        assert s.reextract(everything=True).documents == 0     # nothing to read again
+    r = _cli("ingest", str(out), "--db", str(db))                  # the same archive again
+    assert r.returncode == 0 and "added 0, already present 24" in r.stderr
+
+    # the dashboard's Documents page shows such a document as such, and a figure's record
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setenv("FIGURES_DB", str(db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    with Store(db) as s:
+        doc = next(d for d in s.documents() if d["figures"])
+        from figures.store import Filters
+        fig = s.figures(Filters(document_id=doc["id"], include_combatants=True,
+                                statuses=()))[0]["figure_id"]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["doc"] = str(doc["id"])
+    at.query_params["figure"] = str(fig)
+    at.run()
+    at.switch_page("app_pages/documents.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("text of this document was not kept" in i.value for i in at.info)
+    assert any("text was not kept" in c.value for c in at.caption)
+    st.cache_data.clear()
+    st.cache_resource.clear()
