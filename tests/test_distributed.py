@@ -160,3 +160,13 @@ def test_ingest_a_dataset_stores_its_documents_without_their_text(corpus, tmp_pa
     assert any("text was not kept" in c.value for c in at.caption)
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def test_fsspec_addresses_are_listed_and_read_like_a_folder(corpus, expected, tmp_path):
+    out = tmp_path / "out"
+    files, figures, errors = run([corpus.as_uri(), "file:///nowhere/at/all"],
+                                 ParquetTask(str(out)), batch_files=7)
+    assert files == 24 and len(errors) == 2
+    assert any("zz-binary.txt" in e for e in errors)
+    assert any("nowhere/at/all: no such file" in e for e in errors)
+    assert _rows_from_dataset(out) == expected
