@@ -265,8 +265,11 @@ def provenance_panel(store: Store, figure_id: int) -> None:
     with st.container(border=True, key="provenance"):
         st.markdown(f"**{md(views.number_words(row))} {md(row['category'])}** · "
                     f"{md(row['location'] or 'place not stated')} · {md(views.source_line(row))}")
-        para, a, b = views.paragraph_around(doc["text"], row["start"], row["end"])
-        st.html(highlight_html(para, a, b, colour))
+        if doc["format"] == "archive":      # store.ARCHIVE_FORMAT: the text was not kept
+            st.caption("From an archive: the document's text was not kept.")
+        else:
+            para, a, b = views.paragraph_around(doc["text"], row["start"], row["end"])
+            st.html(highlight_html(para, a, b, colour))
         st.caption("The quote as recorded:")
         st.text(row["quote"])
         # plain text, shown in a dataframe; a part names its total, a total lists its parts

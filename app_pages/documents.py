@@ -6,7 +6,7 @@ from app_pages import common
 from figures import charts, views
 from figures.document import structure
 from figures.schema import CATEGORIES
-from figures.store import Filters
+from figures.store import ARCHIVE_FORMAT, Filters
 
 store = common.store()
 docs = store.documents()
@@ -74,6 +74,10 @@ if rows:
 else:
     st.caption("No figures were found in this document.")
 
+if doc["format"] == ARCHIVE_FORMAT:
+    st.info("From an archive: the text of this document was not kept, only its figures and "
+            "the sentence each was read from.")
+    st.stop()
 with st.container(border=True, key="document_text"):
     st.html(views.document_html(doc["text"], rows, charts.CATEGORY_COLOURS,
                                 [a.start for a in articles]))

@@ -68,6 +68,12 @@ def _count_documents(paths: list[str]):
 
 
 def _cmd_extract(args) -> int:
+    if args.dask and args.format != "parquet":
+        print("error: --dask writes a Parquet dataset: add --format parquet -o DIR", file=sys.stderr)
+        return 2
+    if args.format == "parquet":
+        from .distributed import cmd_extract
+        return cmd_extract(args)
     from .batch import ExtractTask, Progress, extract_file, ordered_map
     task = ExtractTask(format=args.format, max_bytes=args.max_bytes, date=args.date or None)
     failed = files = figures = 0
@@ -115,6 +121,14 @@ BATCH_CHARS = 16_000_000    # ... or once this much text is waiting
 
 def _cmd_ingest(args) -> int:
     from .batch import IngestTask, Progress, ordered_map, prepare_file
+    from .distributed import cmd_ingest, is_dataset
+    datasets = [p for p in args.paths if p != "-" and is_dataset(p)]
+    if datasets:
+        if len(datasets) < len(args.paths):
+            print("error: ingest Parquet datasets on their own, not with other files",
+                  file=sys.stderr)
+            return 2
+        return cmd_ingest(args, datasets)
     from .store import StoreError, db_path
     added = present = copies = 0
     failures: list[str] = []
@@ -432,8 +446,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("extract", help=f"extract figures from files or folders ({formats})")
     ex.add_argument("paths", nargs="+", metavar="PATH")
-    ex.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    ex.add_argument("--format", choices=("csv", "jsonl", "parquet"), default="csv",
+                    help="parquet: a Parquet dataset written into the folder -o DIR")
     ex.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    ex.add_argument("--dask", metavar="ADDRESS",
+                    help="extract on a Dask cluster: a scheduler (tcp://host:8786) or 'local' "
+                         "(two worker processes here); needs --format parquet -o DIR")
     ex.add_argument("--date", metavar="YYYY-MM-DD",
                     help="the documents' date, for articles whose dateline has none")
     ex.add_argument("--max-size", **limit)

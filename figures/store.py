@@ -549,6 +549,10 @@ def _check_date(value: str) -> None:
         raise ValueError(f"dates must be YYYY-MM-DD, not {value!r}") from None
 
 
+#: The format of a document stored from an archive without its text (``Store.add_archived``).
+ARCHIVE_FORMAT = "archive"
+
+
 def doc_id_for(doc: LoadedDocument) -> str:
     """The short name a figure row carries: the file's name without extension, or 'pasted-…'."""
     if doc.file_name:
@@ -722,6 +726,37 @@ class Store:
                 results.append(AddResult("present", existing, n, doc.title))
         return results
 
+    def add_archived(self, records: Iterable[dict]) -> list[AddResult]:
+        """Store documents read from an archive (a Parquet dataset of ``extract --format
+        parquet``) without their text, with their figures as read, in one transaction.
+
+        Each record: sha256, doc_id, title, url, published, outlet, file_name and figures (a list
+        of Figure). Such a document's format is ``ARCHIVE_FORMAT`` and its text is empty: the
+        dashboard shows it as such, ``reextract`` leaves it alone, and it is never a near copy
+        of another (no text to compare). A sha256 already stored is "present"."""
+        results = []
+        empty = dedup.Fingerprinted.of("")
+        with self._transaction():
+            for r in records:
+                existing = self.has(r["sha256"])
+                if existing is not None:
+                    n = self.conn.execute("SELECT count(*) FROM figures WHERE document_id = ?",
+                                          (existing,)).fetchone()[0]
+                    results.append(AddResult("present", existing, n, r.get("title") or ""))
+                    continue
+                title = r.get("title") or r.get("file_name") or r["doc_id"]
+                cur = self.conn.execute(
+                    "INSERT INTO documents (sha256, doc_id, title, outlet, url, published,"
+                    " added_at, file_name, format, text, extractor_version, pages, copy_of,"
+                    " country_hint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, '[]', NULL, '')",
+                    (r["sha256"], r["doc_id"], title, r.get("outlet") or "", r.get("url") or "",
+                     r.get("published") or "", _now(), r.get("file_name") or "",
+                     ARCHIVE_FORMAT, EXTRACTOR_VERSION))
+                self._insert_figures(cur.lastrowid, r["figures"])
+                self._insert_fingerprint(cur.lastrowid, empty)
+                results.append(AddResult("added", cur.lastrowid, len(r["figures"]), title))
+        return results
+
     def _story_index(self) -> dedup.Index:
         rows = self.conn.execute(
             "SELECT f.document_id, COALESCE(d.copy_of, d.id), f.simhash FROM fingerprints f"
@@ -780,7 +815,8 @@ class Store:
 
         Reviews stay attached by (document, span); those left without a figure are reported."""
         report = ReextractReport()
-        where = "" if everything else "WHERE extractor_version != ?"
+        # documents from an archive have no text to read again: their figures stay as read
+        where = "WHERE format != 'archive'" + ("" if everything else " AND extractor_version != ?")
         params = () if everything else (EXTRACTOR_VERSION,)
         ids = [r[0] for r in self.conn.execute(f"SELECT id FROM documents {where} ORDER BY id",
                                                params)]
