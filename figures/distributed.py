@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 
-from .batch import _figures
+from .batch import _chunks, _figures
 from .formats import SUPPORTED, load_bytes, load_file
 from .reading import MAX_BYTES, UnreadableDocument, too_big
 from .schema import FIELDS, Figure
@@ -91,14 +91,8 @@ def list_documents(paths: Iterable[str]) -> Iterator[tuple[str, str | None]]:
 
 
 def batches(items: Iterable, size: int = BATCH_FILES) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    """The items in lists of ``size`` (the last shorter), as ``--jobs`` sends them to processes."""
+    return _chunks(items, size)
 
 
 # ---------------------------------------------------------------------------------------------
