@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 
 class Server:
     """A local server: ``routes[path] = handler(request) -> (status, headers, body)`` or a tuple."""
@@ -71,3 +73,11 @@ class Server:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    """Waits between attempts are short in tests (import it into a test module, autouse there)."""
+    from figures import fetch as F
+    monkeypatch.setattr(F, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(F, "MAX_WAIT", 0.2)

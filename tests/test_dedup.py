@@ -335,15 +335,7 @@ def test_jsonl_export_with_copies_names_the_story(store):
 # The dashboard's toggle
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "figures.db"
-    monkeypatch.setenv("FIGURES_DB", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
+from test_app import db  # noqa: E402,F401 - the dashboard's store fixture, shared
 
 
 def test_the_dashboard_toggle_shows_every_copy(db):

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from figures import fetch as F
-from net_helpers import Server
+from net_helpers import Server, fast_retries  # noqa: F401 - a fixture
 
 PAGE = ("<!doctype html><html><head><title>Floods in the north</title>"
         "<meta property='og:site_name' content='Example Wire'></head><body><article>"
@@ -39,10 +39,8 @@ def server():
 
 
 @pytest.fixture(autouse=True)
-def _fast(monkeypatch):
-    """Waits between attempts are short in tests."""
-    monkeypatch.setattr(F, "BACKOFF_BASE", 0.01)
-    monkeypatch.setattr(F, "MAX_WAIT", 0.2)
+def _fast(fast_retries):
+    """Waits between attempts are short in tests (net_helpers.fast_retries)."""
 
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -12,7 +12,7 @@ from conftest import ROOT
 from figures import fetch as F
 from figures import reliefweb as RW
 from figures.store import Store
-from net_helpers import Server
+from net_helpers import Server, fast_retries  # noqa: F401 - a fixture
 
 # Invented reports, in our own words.
 NO_PLACE = ("<p>Aid workers said 250 civilians were injured in the clashes last week.</p>"
@@ -53,9 +53,8 @@ def api():
 
 
 @pytest.fixture(autouse=True)
-def _fast(monkeypatch):
-    monkeypatch.setattr(F, "BACKOFF_BASE", 0.01)
-    monkeypatch.setattr(F, "MAX_WAIT", 0.2)
+def _fast(fast_retries):
+    """Waits between attempts are short in tests (net_helpers.fast_retries)."""
 
 
 def test_the_request(api):
