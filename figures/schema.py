@@ -5,7 +5,7 @@ imports these names instead of spelling them again.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 #: What happened to the people counted.
 CATEGORIES = ("killed", "injured", "missing", "trapped", "displaced")
@@ -71,8 +71,10 @@ class Figure:
                             # and per-place totals leave parts out, so a total is counted once.
 
     def to_row(self) -> dict:
-        """The figure as a flat dict keyed by CSV column names (numbers kept as numbers)."""
-        return asdict(self)
+        """The figure as a flat dict keyed by CSV column names (numbers kept as numbers). Every field
+        holds a scalar, so this is ``dataclasses.asdict`` without its deep copies (a sixth of the
+        CLI's time on short texts)."""
+        return {name: getattr(self, name) for name in FIELDS}
 
 
 #: CSV columns, in order: exactly the schema's field names.

@@ -155,3 +155,15 @@ def _plain_trigger_at(segment: str, offset: int):
 @example("lost their homes", 0)
 def test_trigger_at_a_place_tries_only_the_phrases_of_its_word(segment, offset):
     assert ex._trigger_at(segment, offset) == _plain_trigger_at(segment, offset)
+
+
+def test_figure_row_is_the_dataclass_as_dict():
+    """Figure.to_row reads the fields without asdict's deep copies: same dict, same order."""
+    from dataclasses import asdict
+
+    from figures.extract import extract
+    figs = extract("Floods in Sindh province killed 12 people and displaced 3,500 families, "
+                   "officials said. Up to 40 remain missing.", doc_id="d", date="2026-11-30")
+    assert len(figs) >= 3
+    for f in figs:
+        assert list(f.to_row().items()) == list(asdict(f).items())
