@@ -16,6 +16,10 @@ pollute each other. Modes:
 - ``cli --jobs N``: ``python -m figures extract CORPUS --jobs N -o FILE`` for N = 1, 2, wall
   clock, with and without its start-up (measured on a one-file folder); the outputs of all N are
   compared byte for byte;
+- ``naive``: one keyword regex (a number, then within four words a word of harm or flight) over
+  the same files, CPU time: the floor the engine's speed is compared with;
+- ``cli --jobs N`` on many short files (``--short-files``, briefs of a few hundred bytes): the
+  speed-up of handing many small files to the workers;
 - ``quantulum3``: its ``parser.parse`` on a sample of the same files, our engine on the same
   sample in the same process, and the ratio (needs ``bench/requirements.txt``);
 - memory at two corpus sizes (the corpus and a fifth of it, same seed: a prefix);
@@ -87,6 +91,25 @@ def child_engine(folder: Path, limit_mb: float | None) -> dict:
     return {"docs": docs, "bytes": nbytes, "chars": chars, "figures": figures,
             "warm_up_s": warm, "load_s": load_s, "extract_s": extract_s,
             "extract_cpu_s": extract_cpu}
+
+
+# The floor: one keyword regex, no decisions. A number (digits or a number word) followed within
+# four words by a word of harm or flight. It finds candidates an engine would then have to judge;
+# its speed is what reading the text at all costs in Python, the bar the engine is held to.
+_NAIVE = (r"(?i)\b(?:\d[\d,.]{0,12}|one|two|three|four|five|six|seven|eight|nine|ten|dozens|"
+          r"hundreds|thousands|millions?)\b(?:\W{1,3}\w{1,20}){0,4}?\W{1,3}(?:killed|dead|died|"
+          r"deaths?|injured|wounded|hurt|missing|trapped|displaced|fled|homeless|evacuated)\b")
+
+
+def child_naive(folder: Path, limit_mb: float | None) -> dict:
+    import re
+    pattern = re.compile(_NAIVE)
+    limit = None if limit_mb is None else int(limit_mb * 1e6)
+    texts = [p.read_text(encoding="utf-8") for p in _files(folder, limit)]
+    c = time.thread_time()
+    found = sum(1 for text in texts for _ in pattern.finditer(text))
+    return {"docs": len(texts), "bytes": sum(len(t.encode()) for t in texts),
+            "cpu_s": time.thread_time() - c, "found": found}
 
 
 def child_quantulum(folder: Path, limit_mb: float) -> dict:
@@ -226,6 +249,8 @@ def bench(args, work: Path) -> dict:
     log("engine, one process ...")
     eng = run_child(child_cmd("engine", big), T)
     results["engine"] = eng
+    log("naive keyword regex on the same files ...")
+    results["naive"] = run_child(child_cmd("naive", big), T)
 
     cli = {}
     outputs = {}
@@ -245,6 +270,25 @@ def bench(args, work: Path) -> dict:
         first = outputs[args.jobs[0]].read_bytes()
         results["outputs_identical"] = all(o.read_bytes() == first for o in outputs.values())
     results["cli"] = cli
+
+    if args.short_files:
+        # many short texts, as conflict databases hold event descriptions: what --jobs gains when
+        # each file is a few hundred bytes and the cost is in handing files to the workers
+        short = work / "short"
+        results["short"] = {"corpus": corpus_mod.write_corpus(short, None, docs=args.short_files,
+                                                              seed=args.seed,
+                                                              kinds={"brief": 1}),
+                            "cli": {}}
+        short_out = {}
+        for n in args.jobs:
+            log(f"cli --jobs {n} on {args.short_files} short files ...")
+            short_out[n] = work / f"short{n}.csv"
+            results["short"]["cli"][n] = run_child(
+                [PY, "-m", "figures", "extract", str(short), "--jobs", str(n), "-o",
+                 str(short_out[n])], T)
+        first = short_out[args.jobs[0]].read_bytes()
+        results["short"]["outputs_identical"] = all(o.read_bytes() == first
+                                                    for o in short_out.values())
 
     log("memory at a fifth of the corpus ...")
     results["small"] = {"size_mb": small_mb,
@@ -302,6 +346,24 @@ def report(r: dict) -> str:
     if "outputs_identical" in r:
         out.append(f"\noutputs of --jobs {', '.join(map(str, r['cli']))} identical: "
                    f"{r['outputs_identical']}")
+    nv = r.get("naive")
+    if nv:
+        floor, ours = mb(nv["bytes"]) / nv["cpu_s"], size / e["extract_cpu_s"]
+        out.append(f"\nnaive floor (one keyword regex over the same files, {nv['found']:,} "
+                   f"matches): {floor:.2f} MB per CPU s; the engine {ours:.2f}, "
+                   f"{ours / floor:.2f}x the floor")
+    sh = r.get("short")
+    if sh:
+        sc = sh["corpus"]
+        srows, base = [], None
+        for n, c in sh["cli"].items():
+            base = base or c["wall_s"]
+            srows.append([f"cli extract --jobs {n}", f"{c['wall_s']:.1f}", f"{c['cpu_s']:.1f}",
+                          f"{sc['documents'] / c['wall_s']:.0f}", f"{base / c['wall_s']:.2f}"])
+        out.append(f"\n{sc['documents']:,} short files ({mb(sc['bytes']):.1f} MB, "
+                   f"{sc['bytes'] / sc['documents']:.0f} bytes each on average); outputs "
+                   f"identical: {sh['outputs_identical']}\n\n"
+                   + table(["mode", "wall s", "CPU s", "files/s", "speed-up"], srows))
 
     s = r["small"]
     mrows = [["engine, 1 process", f"{s['engine']['peak_rss_mb']:.0f}", f"{e['peak_rss_mb']:.0f}"]]
@@ -397,6 +459,8 @@ def main(argv=None) -> int:
                    help="MB of the corpus given to quantulum3 (default 0.5: it reads ~3 KB/s)")
     p.add_argument("--adv-size", type=int, default=1_000_000,
                    help="bytes of each adversarial input (default 1,000,000)")
+    p.add_argument("--short-files", type=int, default=20000, metavar="N",
+                   help="also time --jobs on N short texts (default 20000; 0: skip)")
     p.add_argument("--no-quantulum", action="store_true")
     p.add_argument("--no-adversarial", action="store_true")
     p.add_argument("--timeout", type=float, default=3600, help="per child, seconds")
@@ -414,6 +478,8 @@ def main(argv=None) -> int:
         mode, *rest = args.child
         if mode == "engine":
             res = child_engine(Path(rest[0]), float(rest[1]) if len(rest) > 1 else None)
+        elif mode == "naive":
+            res = child_naive(Path(rest[0]), float(rest[1]) if len(rest) > 1 else None)
         elif mode == "quantulum":
             res = child_quantulum(Path(rest[0]), float(rest[1]))
         elif mode == "adversarial":
@@ -432,6 +498,7 @@ def main(argv=None) -> int:
         args.size = 3 if args.size == 50 else args.size
         args.q_size = min(args.q_size, 0.2)
         args.adv_size = min(args.adv_size, 200_000)
+        args.short_files = min(args.short_files, 2000)
     args.jobs = [int(j) for j in args.jobs.split(",")]
     if args.profile:
         return in_work_folder(args, "figures-bench-", profile, None)

@@ -1,8 +1,8 @@
 """Many files through the extractor in constant memory, on one process or several.
 
 ``ordered_map(func, items, jobs)`` is an ordered, lazy map: results come back in the order of the
-items, and only a bounded window of items is ever in flight (``jobs * WINDOW_PER_JOB`` chunks of at
-most ``CHUNKSIZE`` items), so a folder of millions of files is never listed, read or extracted
+items, and only a bounded window of items is ever in flight (``jobs * WINDOW_PER_JOB`` chunks of
+``CHUNKSIZE`` items, more for items that take little time: see ``ordered_map``), so a folder of millions of files is never listed, read or extracted
 ahead of what the caller has written. With ``jobs == 1`` it is a plain loop in this process.
 
 With several jobs the workers are forked after the engine has been warmed up here (its word lists,
@@ -24,9 +24,11 @@ import multiprocessing
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from .extract import extract
@@ -34,7 +36,10 @@ from .formats import LoadedDocument, load_file
 from .reading import MAX_BYTES, UnreadableDocument
 from .schema import FIELDS, Figure, to_csv_row
 
-CHUNKSIZE = 4          # files per task sent to a worker
+CHUNKSIZE = 4          # files per task sent to a worker, at first and at least
+CHUNK_MAX = 256        # ... and at most: a chunk done in under CHUNK_SECONDS is doubled next time,
+CHUNK_SECONDS = 0.02   # one that took four times as long is halved (texts of a few hundred bytes
+                       # cost more to send to a worker and back than to read, four at a time)
 WINDOW_PER_JOB = 4     # chunks in flight per worker: enough to keep it busy while we write
 POLL_S = 0.5           # how often a wait checks that the workers are alive
 
@@ -66,8 +71,10 @@ def _worker_init(warm: bool) -> None:
         warm_up()
 
 
-def _run_chunk(func: Callable, chunk: list) -> list:
-    return [func(item) for item in chunk]
+def _run_chunk(func: Callable, chunk: list) -> tuple[list, float]:
+    """func over the chunk, and the seconds that took (to size the next chunks)."""
+    t = time.perf_counter()
+    return [func(item) for item in chunk], time.perf_counter() - t
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -103,6 +110,7 @@ class ordered_map:
         self.chunksize = max(1, chunksize)
         self.window = window or self.jobs * WINDOW_PER_JOB
         self.pool, self.workers, self.done, self.forked = None, [], False, False
+        self.sizes: list[int] = []   # the size of each chunk sent to the workers, in order
         if self.jobs > 1:
             ctx = _context(start_method)
             self.forked = ctx.get_start_method() == "fork"
@@ -120,11 +128,17 @@ class ordered_map:
 
     def _parallel(self) -> Iterator:
         pool, pending = self.pool, deque()
-        chunks = _chunks(self.items, self.chunksize)
-        for chunk in chunks:
-            pending.append(pool.apply_async(_run_chunk, (self.func, chunk)))
-            if len(pending) >= self.window:
-                break
+        items, size = iter(self.items), self.chunksize
+
+        def submit() -> bool:
+            chunk = list(islice(items, size))
+            if chunk:
+                pending.append(pool.apply_async(_run_chunk, (self.func, chunk)))
+                self.sizes.append(len(chunk))
+            return bool(chunk)
+
+        while len(pending) < self.window and submit():
+            pass
         while pending:
             result = pending.popleft()
             while not result.ready():
@@ -135,10 +149,12 @@ class ordered_map:
                 if dead and not result.ready():
                     raise WorkerDied(f"a worker process stopped unexpectedly (exit code "
                                      f"{dead[0].exitcode}); the system may have run out of memory")
-            values = result.get()
-            nxt = next(chunks, None)          # refill before handing results out: workers go on
-            if nxt is not None:
-                pending.append(pool.apply_async(_run_chunk, (self.func, nxt)))
+            values, seconds = result.get()
+            if seconds < CHUNK_SECONDS and len(values) >= size:
+                size = min(CHUNK_MAX, size * 2)
+            elif seconds > 4 * CHUNK_SECONDS:
+                size = max(self.chunksize, size // 2)
+            submit()                          # refill before handing results out: workers go on
             yield from values
         self.done = True
 

@@ -10,6 +10,7 @@ import re
 import select
 import signal
 import sqlite3
+import time
 import struct
 import subprocess
 import sys
@@ -178,7 +179,8 @@ def test_rows_are_written_before_later_files_are_even_listed(tmp_path, jobs):
     # the premise: what the process may have done ahead of us (files in flight, the pipe and
     # our read buffer) is far less than the first folder's output
     per_file = len((head + rest).encode()) / 100
-    ahead = int(jobs) * batch.WINDOW_PER_JOB * batch.CHUNKSIZE + batch.CHUNKSIZE
+    # chunks of files this long (several ms each) grow once at most (batch.CHUNK_SECONDS)
+    ahead = 2 * (int(jobs) * batch.WINDOW_PER_JOB * batch.CHUNKSIZE + batch.CHUNKSIZE)
     assert ahead * per_file + 128 * 1024 < 100 * per_file
 
 
@@ -347,8 +349,27 @@ def test_ordered_map_reads_its_input_lazily():
     with ordered_map(_square_and_pid, items(), jobs=2, chunksize=2, window=3) as m:
         it = iter(m)
         next(it)
-        # the first chunk returned, the window refilled: at most 4 chunks of 2 were taken
-        assert len(taken) <= 8
+        # the first chunk returned (quickly: the next may be twice as big), the window refilled:
+        # at most 3 chunks of 2 and one of 4 were taken
+        assert len(taken) <= 3 * 2 + 4
+        assert m.sizes[:3] == [2, 2, 2] and len(m.sizes) == 4
+
+
+def _sleep_and_return(x):
+    time.sleep(0.1)
+    return x
+
+
+def test_chunks_grow_for_quick_items_and_stay_small_for_slow_ones():
+    with ordered_map(_square_and_pid, range(5000), jobs=2, chunksize=4) as m:
+        assert [v for v, _ in m] == [x * x for x in range(5000)]
+        quick = m.sizes
+    assert quick[0] == 4 and max(quick) > 4 * 8 and max(quick) <= batch.CHUNK_MAX
+    assert sum(quick) == 5000
+    with ordered_map(_sleep_and_return, range(24), jobs=2, chunksize=2) as m:
+        assert list(m) == list(range(24))
+        slow = m.sizes
+    assert set(slow) == {2}
 
 
 def test_a_worker_killed_by_the_system_is_an_error_not_a_hang():
