@@ -30,7 +30,7 @@ from .schema import Figure
 from .sources import (NO_CREDIT, ArticleSources, Attribution, Credit, credit_for,
                       find_attributions)
 
-EXTRACTOR_VERSION = "0.5.0"
+EXTRACTOR_VERSION = "0.6.0"
 
 # The backstop against a pathological document: every pattern is bounded (tests/test_regex_safety.py
 # checks it), and the engine also gives up on a document that takes longer than this, with an error
@@ -99,6 +99,11 @@ def _lexicon():
         for n in g["nouns"]:
             noun_of[n.lower()] = grp
     nouns = sorted(noun_of, key=len, reverse=True)
+    adjective = {k.lower(): v for k, v in groups["not_people"].get("adjective_before", {}).items()}
+
+    def noun(n: str) -> str:    # "minor", unless it is "minor injuries"
+        after = adjective.get(n)
+        return _phrase_regex(n) + (rf"(?!\s+(?:{_alternation(after)})\b)" if after else "")
     return {
         "triggers": triggers,
         # the pre-filter: a sentence without the first word of any trigger states no figure
@@ -115,13 +120,14 @@ def _lexicon():
         "movement": re.compile(rf"(?:{_alternation(trig['displaced'].get('movement', []))})",
                                re.I),
         "not_movers": frozenset(w.lower() for w in trig["displaced"].get("not_movers", [])),
+        "forced_way": frozenset(w.lower() for w in trig["displaced"].get("forced_way", [])),
         "forcing": re.compile(rf"\b(?:{_alternation(trig['displaced'].get('forcing', []))})"
                               rf"\s+(?:(?:the|some|another|a\s+further)\s+)?$", re.I),
         "forced_out": re.compile(rf"(?:\s*\([^()]{{0,120}}\))?\s+"
                                  rf"(?P<out>{_alternation(trig['displaced'].get('forced_out', []))})\b",
                                  re.I),
         "noun_of": noun_of,
-        "noun": re.compile(rf"(?:{_alternation(nouns)})\b", re.I),
+        "noun": re.compile(rf"(?:{'|'.join(noun(n) for n in nouns)})\b", re.I),
         "not_people": re.compile(rf"(?:{_alternation(groups['not_people']['nouns'])})\b", re.I),
         "shelters": re.compile(rf"(?:{_alternation(groups['not_people'].get('shelters', []))})\b",
                                re.I),
@@ -553,6 +559,9 @@ def _forced_out(text: str, n: NumberPhrase, np_end: int, lo: int, hi: int) -> _D
     out = lex["forced_out"].match(text, np_end, hi)
     if out is None:
         return None
+    if out.group("out").lower() in lex["forced_way"] \
+            and not words_in(text, n.end, np_end).isdisjoint(lex["not_movers"]):
+        return None     # "pushed 200 protesters toward the square"
     start = max(lo, n.start - 40) + verb.start()
     term = f"{text[start:start + len(verb.group().split()[0])]} {' '.join(out.group('out').split())}"
     return _Decision("displaced", term, start, out.end())
