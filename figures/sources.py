@@ -118,8 +118,8 @@ def _patterns():
         "personal_roles": {r.lower() for r in data["personal_roles"]},
         "data_nouns": re.compile(
             rf"^(?:(?:{_alt(data['data_modifiers'])})\s+){{0,3}}(?:{_alt(data['data_nouns'])})"
-            rf"(?:\s+(?:from|by|of|released\s+by|issued\s+by|published\s+by|compiled\s+by|"
-            rf"provided\s+by|collected\s+by|gathered\s+by))\s+(?P<author>.+)$", re.I),
+            rf"(?:\s+(?:from|by|of|(?:{_alt(data['data_participles'])})\s+by))\s+(?P<author>.+)$",
+            re.I),
         "possessive_data": re.compile(
             rf"^(?P<author>.+?)(?:['’]s?)?\s+(?:(?:{_alt(data['data_modifiers'])})\s+){{0,3}}"
             rf"(?:{_alt(data['data_nouns'])})$", re.I),
@@ -427,9 +427,15 @@ _FORWARD_STOP = frozenset(
     "there it its their his her while where if but because though although so yet then now "
     "still also already just only even reported reports estimated estimates confirmed killed "
     "died dead injured wounded missing displaced fled people civilians in to into by with "
-    "without between among per from based citing using".split())
+    "without between among per from based citing using show shows showed shown indicate indicates "
+    "indicated suggest suggests suggested reveal reveals revealed put puts".split())
 _DETERMINERS = frozenset("the a an this that these those its their his her our".split())
 _LINKS = frozenset("of for and & on to de du des al el la le del von van der".split())
+
+
+@cache
+def _data_participles() -> frozenset[str]:
+    return frozenset(w.lower() for w in load("attribution")["data_participles"])
 
 
 @cache
@@ -463,6 +469,10 @@ def _noun_phrase_forward(phrase: str) -> str:
             break
         if low in ("from", "by") and kept and kept[-1].lower() in _data_noun_words():
             kept.append(tok)     # "figures from the IOM", "a report by the ministry"
+            continue
+        if low == "by" and len(kept) > 1 and kept[-1].lower() in _data_participles() \
+                and kept[-2].lower() in _data_noun_words():
+            kept.append(tok)     # "figures compiled by ACLED"
             continue
         if low in _FORWARD_STOP and not (kept and kept[-1].lower() in _LINKS and bare[:1].isupper()):
             # "of" and "for" inside a name ("Committee for ...") go on; "from" after a name ends it
