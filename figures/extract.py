@@ -818,9 +818,10 @@ class _Tally:
             if p.destination or p.adjectival or p.role:
                 continue
             if p.iso3:
-                # a small town named by a cue may be a namesake abroad ("the town of Kalam" is
-                # no village of India in a story about Pakistan): a weak vote
-                small = p.cued and p.level == gz.TOWN and p.candidates and \
+                # a small town may be a namesake abroad ("the town of Kalam" is no village of
+                # India in a story about Pakistan, "Crete" no town of the United States in one
+                # about Greece): a weak vote
+                small = p.level == gz.TOWN and p.candidates and \
                     max(e.population for e in p.candidates) < gz.UNCUED_MIN_POPULATION
                 self.countries[p.iso3] += weight * (0.25 if small else 1)
             elif p.candidates and not p.cued:

@@ -159,7 +159,9 @@ def _role_patterns() -> dict[str, re.Pattern]:
         # the words right after a name, read at once: part of a body's name ("Maidan Wardak
         # provincial council", "Kabul Police", "the U.S. Embassy"), a country as an actor ("US
         # troops", "US president"), a river ("the Niger River"), a part ("X alone")
+        # "the Justice and Equality Movement": a name joined by "and" to the rest of a body's name
         "after": re.compile(rf"[ \t]+(?:(?P<org>(?i:{_alt(lower)})|{_alt(upper)}|"
+                            rf"(?:and|&)[ \t]+(?:[A-Z][\w'’\-]*[ \t]+){{1,3}}(?:{_alt(upper)})|"
                             rf"(?i:(?:{_alt(data['org_adjectives'])})[ \t]+"
                             rf"(?:{_alt(data['org_after_adjective'])})))|"
                             rf"(?P<actor>(?i:{_alt(data['actors_after'])}))|"
@@ -430,7 +432,8 @@ def _cue_patterns():
         # "Raqqa province", "Netrokona district", "Hai Phong and Quang Ninh provinces"
         re.compile(rf"(?P<name>{_NAME})\s+(?P<kind>(?i:{kinds}))(?P<plural>s?)\b"),
         # "in Marea", "near Baaj"
-        re.compile(rf"\b(?:in|near|at|around|outside|inside)\s+(?P<name>{_NAME})"),
+        re.compile(rf"\b(?:{'|'.join(map(re.escape, load('places')['name_prepositions']))})"
+                   rf"\s+(?P<name>{_NAME})"),
     )
 
 
@@ -786,6 +789,15 @@ def find_places(text: str, start: int, end: int,
         if level is not None:
             listed[(p.start, p.end)] = level
     _close_list(text, chain)
+    # "Crete, Greece", "Springfield, Ohio": a name, a comma, then the country or region it lies in.
+    # Its readings elsewhere go ("Crete" is also a small town of the United States); a name the
+    # gazetteer knows only elsewhere is a place of that country it does not hold.
+    for prev, p in zip(ordered, ordered[1:]):
+        if p.iso3 and p.level in (COUNTRY, REGION) and prev.level > p.level \
+                and not prev.role and text[prev.end:p.start] == ", " and prev.iso3 != p.iso3:
+            prev.candidates = tuple(e for e in prev.candidates if e.iso3 == p.iso3)
+            prev.iso3 = p.iso3
+            prev.guessed = prev.guessed or not prev.candidates
     # Directions before a place belong to it: "northern Syria", "southeast Brazil"; a country's
     # own direction too: "Burkina Faso's north" is northern Burkina Faso.
     out = []
