@@ -738,7 +738,8 @@ class _Context:
         if found is None:
             found = self._usable[key] = [
                 p for p in self.mentions_in(si) if not p.destination and not p.adjectival
-                and not p.role and not any(a <= p.start < b for a, b in exclude)]
+                and not p.role and p.aside != "parent"
+                and not any(a <= p.start < b for a, b in exclude)]
         return found
 
     def chain_members(self, chain: tuple[int, int]) -> list[gz.PlaceMention]:
@@ -780,7 +781,8 @@ def _counts(p: gz.PlaceMention) -> bool:
     """Does the mention count toward the place a text is about? Not a destination, an adjective,
     a body's name, a vessel, where refugees came from, or an example or part of a figure (a
     landmark, "north of Aleppo", counts, less than a place itself)."""
-    return not (p.destination or p.adjectival or p.role or p.aside in ("example", "part"))
+    return not (p.destination or p.adjectival or p.role
+                or p.aside in ("example", "part", "parent"))
 
 
 def _key(p: gz.PlaceMention) -> str:
@@ -826,8 +828,8 @@ class _Tally:
                 self.countries[p.iso3] += weight * (0.25 if small else 1)
             elif p.candidates and not p.cued:
                 self.countries[p.candidates[0].iso3] += weight * 0.25   # its first reading
-            if p.aside in ("example", "part"):
-                continue     # an example or a part tells the country, not the place
+            if p.aside in ("example", "part", "parent"):
+                continue     # an example, a part or a bracketed parent tells the country only
             key = _key(p)
             if p.aside == "landmark":     # "north of Aleppo": counts half, and only when no
                 weight = weight / 2         # place of the text is named as itself

@@ -56,7 +56,9 @@ class PlaceMention:
                             # "speech" ("the agency said in Geneva"); "" for a place
     aside: str = ""         # "example" ("such as Coron": the place of no figure), "part" ("of
                             # whom 10 in Beni", "X alone"), "landmark" ("south of Mosul"): the
-                            # place of a figure of its own at most, never of the article
+                            # place of a figure of its own at most, never of the article;
+                            # "parent" ("Djibo (Soum, Sahel)"): where the place before lies, the
+                            # place of no figure
     chain: tuple[int, int] | None = None   # (start, end) of the list it stands in ("Somali, Oromia
                             # and SNNP regions"): a figure of the list is the list's
     guessed: bool = False   # a cued name the gazetteer does not know, its level guessed from the
@@ -557,6 +559,9 @@ _CAPITALISED_BEFORE = re.compile(r"([A-Z][\w\-]*)[ \t]$")
 
 
 _AND_OR = re.compile(r"\b(?:and|or)\b")
+# "(Soum, Sahel)", "(Swat district, Khyber Pakhtunkhwa)": names in brackets, with commas between
+_BRACKET_NAME = r"[A-Z][\w'’\-]*(?:[ \t]+[A-Za-z][\w'’\-]*){0,3}"
+_BRACKET = re.compile(rf"[ \t]*\([ \t]*{_BRACKET_NAME}(?:[ \t]*,[ \t]*{_BRACKET_NAME}){{0,3}}[ \t]*\)")
 
 
 _LIST_MAX = 10          # a list of more places than this, or longer than _LIST_CHARS, is no name
@@ -798,6 +803,23 @@ def find_places(text: str, start: int, end: int,
             prev.candidates = tuple(e for e in prev.candidates if e.iso3 == p.iso3)
             prev.iso3 = p.iso3
             prev.guessed = prev.guessed or not prev.candidates
+    # "near Djibo (Soum, Sahel)", "Aleppo (Syria)": the places in brackets right after a place
+    # are where it lies, no less specific than it, not places of their own. They say its country.
+    for i, p in enumerate(ordered[:-1]):
+        bracket = None if p.role else _BRACKET.match(text, p.end, end)
+        if bracket is None:
+            continue
+        inside = [q for q in ordered[i + 1:] if q.end <= bracket.end()]
+        if not inside or any(q.level > p.level or q.role for q in inside):
+            continue
+        for q in inside:
+            q.aside = "parent"
+        country = {q.iso3 for q in inside if q.iso3}
+        if len(country) == 1 and p.iso3 not in country:
+            iso3 = country.pop()
+            same = tuple(e for e in p.candidates if e.iso3 == iso3)
+            p.candidates, p.iso3 = same, iso3
+            p.guessed = p.guessed or not same
     # Directions before a place belong to it: "northern Syria", "southeast Brazil"; a country's
     # own direction too: "Burkina Faso's north" is northern Burkina Faso.
     out = []
