@@ -116,6 +116,10 @@ def _lexicon():
         "undo": frozenset(w.lower() for w in trig["not_a_figure"].get("undo", [])),
         "hypothetical": re.compile(rf"\b(?:{_alternation(trig['hypothetical']['terms'])})\b", re.I),
         "negation": re.compile(rf"\b(?:{_alternation(trig['negation']['terms'])})\b", re.I),
+        # intentions and denials a few words before the number ("aims to resettle 40,000")
+        "not_stated": re.compile(
+            rf"\b(?:{_alternation(trig['hypothetical'].get('before_number', []) + trig['negation'].get('before_number', []))})"
+            rf"\s+(?:[\w\-]+\s+){{0,3}}$", re.I),
         # a move that is displacement unless fighters or travellers make it ("arrived in")
         "movement": re.compile(rf"(?:{_alternation(trig['displaced'].get('movement', []))})",
                                re.I),
@@ -667,6 +671,8 @@ def _hypothetical_or_denied(text: str, n: NumberPhrase, d: _Decision, lo: int) -
             return True
     if _NEGATED_NUMBER.search(text[max(lo, n.start - 15):n.start]):
         return True
+    if lex["not_stated"].search(text, max(lo, n.start - 60), n.start):
+        return True     # "aims to resettle 40,000", "denied reports that 200 civilians"
     # a modal governing the number: "could force 1 to 2 million", "could displace up to a million"
     modal = re.search(r"\b(?:could|would|might|may|will|to be|going to)\s+(?:\w+\s+){0,2}$",
                       text[max(lo, n.start - 40):n.start])
