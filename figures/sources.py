@@ -705,9 +705,12 @@ def _no_person(tokens: list[str]) -> Parsed:
         return Parsed(body=t)
     last = tokens[-1]
     # "the news agency AFP", "the monitoring group SOHR": the name at the end
+    # (the first word may be capitalised where the other words before the name are not: "State
+    # news agency SANA" opening a sentence, "Nigeria's emergency agency NEMA")
     if len(tokens) > 1 and (_is_acronym(last) or _is_known_body(last)) and \
             all(not w[:1].isupper() or _is_acronym(_unpossessed(w)) or w in p["demonyms"]
-                for w in tokens[:-1]):
+                or i == 0 and len(tokens) > 2 and all(x.islower() for x in tokens[1:-1])
+                for i, w in enumerate(tokens[:-1])):
         return Parsed(body=last)     # "the news agency AFP", "Syrian state news agency SANA"
     if len(tokens) == 1:
         if _is_acronym(t):
