@@ -218,6 +218,10 @@ def _not_count_patterns() -> dict[str, re.Pattern]:
             r"riding\s+\w{1,20}|on\s+\w{1,20}|armed\s+with\s+\w{1,20}))?"
             rf"\s+(?:{_alternation(groups['not_people']['attack_verbs'])})\b(?!\s+by\b)", re.I),
         "members_of": re.compile(rf"\s+of\s+{gap}{{0,3}}(?:{_alternation(people['members_of'])})\b"),
+        # "a third of the town's 30,000": a share of the number's people before it
+        "share_of": re.compile(rf"(?:^|(?<=[^\w-]))(?:{_alternation(nc['share_of'])})\s+of\s+"
+                               rf"(?:(?:the|its|their|his|her|this|these|those|[\w\-]+['’]s?)\s+){{0,2}}$",
+                               re.I),
     }
 
 
@@ -1789,6 +1793,9 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         if _hypothetical_or_denied(text, n, decision, left_bound):
             previous = total = None
             continue
+        if decision.start >= np_end and _of_a_share(text, n, np_end, decision, left_bound):
+            previous = total = None
+            continue
         if grp is None and of_pronoun:
             grp = _antecedent(text, lo, n.start)
         if grp is None:
@@ -1807,6 +1814,20 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         total = (decision, span[0], who, unit, combatant)
         fighters = (grp, n.end) if grp is not None and grp.combatant else None
         yield n, who, unit, combatant, decision, span, neighbours, None
+
+
+_RELATIVE = re.compile(r"\s*(?:,\s*)?(?:who|that|which|whom)\b", re.I)
+
+
+def _of_a_share(text: str, n: NumberPhrase, np_end: int, d: _Decision, lo: int) -> bool:
+    """Is the number's noun phrase a whole of which a share is the subject ("a third of the
+    town's 30,000 residents have fled")? Not when the words of harm follow the noun at once or
+    in a relative clause ("half of the 40 people injured were children", "some of the 12 who
+    died")."""
+    if not _not_count_patterns()["share_of"].search(text, max(lo, n.start - 40), n.start):
+        return False
+    gap = text[np_end:d.start]
+    return bool(gap.strip()) and not _RELATIVE.match(gap)
 
 
 def _part(text: str, n: NumberPhrase, grp, np_end: int, hi: int, total: tuple, neighbours):
