@@ -16,7 +16,7 @@ import dataclasses
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date as Date
 from functools import cache, lru_cache
 
@@ -647,6 +647,9 @@ _TALLY_VERB = re.compile(r"\b(?:(?:has|have|had)\s+)?(?:now\s+)?(?:rose|risen|cl
                          r"passing|passed|passes|exceeded|exceeding|exceeds|topped|topping|tops|"
                          r"surpassed|surpassing|"
                          r"is\s+now|was|is)(?:\s+(?:to|at))?\s{1,5}$", re.I)
+# a tally past a number is more than it: "has surpassed 2 million", "topping 500"
+_BEYOND = re.compile(r"\b(?:passing|passed|passes|exceeded|exceeding|exceeds|topped|topping|tops|"
+                     r"surpassed|surpassing|surpasses)\s{1,5}$", re.I)
 _LIVES = re.compile(r"\blives\s{0,3}$", re.I)
 _TOOK = re.compile(r"\b(?:claimed|claiming|claims|claim|cost|costing|costs|took|taken|taking|take|takes)"
                    r"\s{1,5}(?:(?:the|some|about|nearly|almost|over|at\s+least|more\s+than)\s{1,5}){0,2}$",
@@ -1809,6 +1812,9 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         who = grp.who if grp else "people"
         unit = grp.unit if grp else "people"
         combatant = grp.combatant if grp else False
+        if n.qualifier == "exact" and not n.is_vague and _BEYOND.search(text, max(lo, n.start - 24),
+                                                                         n.start):
+            n = replace(n, value_low=n.value, value_high=None, qualifier="at_least")
         span = (min(n.start, decision.start), max(np_end, n.end, decision.end))
         previous = (decision, np_end)
         total = (decision, span[0], who, unit, combatant)
