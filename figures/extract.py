@@ -314,6 +314,8 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
             force = _from_force(text, pos, hi)
             if force is not None:
                 return force       # "seventeen from the Armed Forces"
+            if modified and inner is None and _SPEECH_NEXT.match(seg):
+                return None, pos, inner, False, False    # "two military sources said": speakers
             return None, pos, inner, True, False
         m = _MODIFIER.match(seg)
         if m:
@@ -348,6 +350,7 @@ def _transitive_trigger(text: str, pos: int, hi: int) -> bool:
 
 
 _AND_MODIFIER = re.compile(r"\s*(?:and|or|&)\s+")
+_SPEECH_NEXT = re.compile(r"\s*(?:said|says|say|told|reported|stated|confirmed)\b", re.I)
 _FROM_GROUP = re.compile(r"\s*(?:each\s+)?(?:from|among)\s+(?:the\s+)?(?=[A-Za-z])", re.I)
 
 
