@@ -339,8 +339,10 @@ def _transitive_trigger(text: str, pos: int, hi: int) -> bool:
     if d is None or d.category not in ("killed", "injured", "missing"):
         return False
     rest = text[d.end:min(hi, d.end + 60)]
+    if not rest[:1].isspace() or not rest.lstrip()[:1].isalnum():
+        return False     # (a number phrase starts with a digit or a word: none right after)
     found = find_numbers(rest)
-    if not found or not rest[:1].isspace() or rest[:found[0].start].strip():
+    if not found or rest[:found[0].start].strip():
         return False
     obj, after = found[0], rest[found[0].end:]
     if obj.bare_digits and 1900 <= obj.value <= 2100:
@@ -439,8 +441,9 @@ def _triggers_in(text: str, lo: int, hi: int, side: str, found=None):
         found = _all_triggers(text, lo, hi)
     skip = "after" if side == "left" else "before"
     out = [_Decision(cat, words, a, b) for cat, kind, a, b, words in
-           found[bisect.bisect_left(found, lo, key=lambda t: t[2]):]
-           if a < hi and b <= hi and kind != skip]
+           found[bisect.bisect_left(found, lo, key=lambda t: t[2]):
+                 bisect.bisect_left(found, hi, key=lambda t: t[2])]
+           if b <= hi and kind != skip]
     # at one position the longest phrase wins ("lost their homes" over "lost")
     out.sort(key=lambda d: (d.start, -(d.end - d.start)))
     kept = []
@@ -1725,9 +1728,16 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
                 for i, n in enumerate(counts)]
     inside = [p or r or _counts_shelters(text, n, hi) for p, r, n in zip(is_part, restated, counts)]
 
+    # the next number after each that is no part, restatement or shelter count (None for none)
+    next_free: list[NumberPhrase | None] = [None] * len(counts)
+    for j in range(len(counts) - 2, -1, -1):
+        next_free[j] = counts[j + 1] if not inside[j + 1] else next_free[j + 1]
+    # where the sentence's numbers start and end, sorted, for each number's neighbours
+    starts = sorted(m.start for m in numbers)
+    ends = sorted(m.end for m in numbers)
+
     def right_of(j: int) -> int:
-        later = [c for c, part in zip(counts[j + 1:], inside[j + 1:]) if not part]
-        bound = later[0].start if later else hi
+        bound = next_free[j].start if next_free[j] is not None else hi
         m = _CLAUSE_LEFT.search(text, counts[j].end, bound)
         return m.start() if m else bound
 
@@ -1737,8 +1747,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
                                       # sentence's last figure that stands alone, for its parts
     found = None      # the sentence's trigger matches, found at its first number that needs them
     for i, n in enumerate(counts):
-        neighbours = (max((m.end for m in numbers if m.end <= n.start), default=None),
-                      min((m.start for m in numbers if m.start >= n.end), default=hi))
+        e, s_ = bisect.bisect_right(ends, n.start), bisect.bisect_left(starts, n.end)
+        neighbours = (ends[e - 1] if e else None, starts[s_] if s_ < len(starts) else hi)
         if is_part[i]:
             if total is None:
                 continue       # the total is no figure (hypothetical, denied, no noun), nor its parts
@@ -1751,8 +1761,7 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             continue
         # the clause this number belongs to: between its neighbours and clause breaks
         left_bound = counts[i - 1].end if i > 0 else lo
-        later = [c for c, part in zip(counts[i + 1:], inside[i + 1:]) if not part]
-        right_bound = later[0].start if later else hi
+        right_bound = next_free[i].start if next_free[i] is not None else hi
         for m in _CLAUSE_LEFT.finditer(text, left_bound, n.start):
             left_bound = m.end()
         m = _CLAUSE_LEFT.search(text, n.end, right_bound)
