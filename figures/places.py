@@ -427,6 +427,13 @@ def _kind_words() -> frozenset[str]:
 
 
 @cache
+def _leading_preposition() -> re.Pattern:
+    """A capitalised preposition opening a run of capitalised words: "In" of "In Raqqa province"."""
+    words = "|".join(re.escape(w.capitalize()) for w in load("places")["prepositions"])
+    return re.compile(rf"(?:{words})[ \t]+(?=[A-Z])")
+
+
+@cache
 def _cue_patterns():
     lex = _lexicon()
     kinds = "|".join(re.escape(k) for k in lex["kinds"])
@@ -700,7 +707,10 @@ def find_places(text: str, start: int, end: int,
     sentence_start = len(text[start:end]) - len(text[start:end].lstrip(" \t\"“‘'(–—-"))
     for pat in ((kind_pat, suffix_pat) if not words.isdisjoint(_kind_words()) else ()):
         for m in pat.finditer(text, start, end):
-            name = m["name"]
+            name, ns = m["name"], m.start("name")
+            lead = _leading_preposition().match(name) if pat is suffix_pat else None
+            if lead:     # "In Raqqa province, 40 people died": the sentence's preposition
+                name, ns = name[lead.end():], ns + lead.end()
             if fold(name) in lex["not_places"] or name.lower() in lex["not_places"]:
                 continue
             if name in lex["demonyms"] and not gaz.get(fold(name)):
@@ -714,28 +724,28 @@ def find_places(text: str, start: int, end: int,
                 continue   # "a Pacific island", "Pacific island nations": no name of a place
             level = _KIND_LEVEL.get(kind, TOWN)
             # "the provinces of Chaco and Corrientes": keep the first, the rest come from "and"
-            name_end = m.start("name") + len(re.split(r"\s+and\s+", name)[0])
-            entries = gaz.get(fold(text[m.start("name"):name_end]), ())
+            name_end = ns + len(re.split(r"\s+and\s+", name)[0])
+            entries = gaz.get(fold(text[ns:name_end]), ())
             if pat is suffix_pat and (
-                    m["plural"] and fold(_without_leading(text[m.start("name"):m.end()],
+                    m["plural"] and fold(_without_leading(text[ns:m.end()],
                                                           lex["not_places"])) in gaz
                     or entries and all(e.level == COUNTRY for e in entries) and kind != "strip"
-                    or not entries and m.start("name") == start + sentence_start
+                    or not entries and ns == start + sentence_start
                     and " " not in name):
                 continue   # "United States", "China regions", "Medical camps" (a sentence's capital)
             entries = tuple(e for e in entries if e.level != COUNTRY) or entries
             # "Plateau State" is Nigeria's state, not Benin's department of that name
             entries = tuple(e for e in entries if e.kind == kind.rstrip("s")) or entries
             if pat is suffix_pat:
-                shown = f"{text[m.start('name'):name_end]} {m['kind']}" if level < TOWN else text[m.start("name"):name_end]
+                shown = f"{text[ns:name_end]} {m['kind']}" if level < TOWN else text[ns:name_end]
                 if kind in ("city", "town", "village", "area"):
-                    shown = text[m.start("name"):name_end]
-                add(m.start("name"), name_end if level == TOWN else m.end(), shown, level,
+                    shown = text[ns:name_end]
+                add(ns, name_end if level == TOWN else m.end(), shown, level,
                     entries, True)
             else:
-                add(m.start("name"), name_end, text[m.start("name"):name_end], level, entries, True)
-                if text[m.end("kind"):m.end("kind") + 1] == "s" and (m.start("name"), name_end) in found:
-                    listed[(m.start("name"), name_end)] = level   # "the provinces of A, B and C"
+                add(ns, name_end, text[ns:name_end], level, entries, True)
+                if text[m.end("kind"):m.end("kind") + 1] == "s" and (ns, name_end) in found:
+                    listed[(ns, name_end)] = level   # "the provinces of A, B and C"
     for m in NAME.finditer(text, start, end):
         reading = _name_reading(m.group())
         if reading is None:
