@@ -1749,7 +1749,7 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
     for i, n in enumerate(counts):
         e, s_ = bisect.bisect_right(ends, n.start), bisect.bisect_left(starts, n.end)
         neighbours = (ends[e - 1] if e else None, starts[s_] if s_ < len(starts) else hi)
-        if is_part[i]:
+        if is_part[i] and (total is not None or not _own_predicate(text, phrase(i), hi)):
             if total is None:
                 continue       # the total is no figure (hypothetical, denied, no noun), nor its parts
             grp, np_end, _, ok, of_pronoun = phrase(i)
@@ -1759,6 +1759,8 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             if part is not None:
                 yield part
             continue
+        # (a part of a total that is no figure, with words of harm of its own, stands alone:
+        # "623,000 people have been affected, including 47,000 who are sheltering in schools")
         # the clause this number belongs to: between its neighbours and clause breaks
         left_bound = counts[i - 1].end if i > 0 else lo
         right_bound = next_free[i].start if next_free[i] is not None else hi
