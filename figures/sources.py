@@ -528,7 +528,9 @@ _MONITOR = re.compile(r"\s+(?:war\s+)?monitor(?:ing\s+group)?$")
 _ACRONYM_IN_BRACKETS = re.compile(r"\s*\([A-Z][A-Za-z.&\-]{1,12}\)")
 _LEADING_WORDS = re.compile(
     r"^(?:(?:with|and|as|but|while|where|when|after|then|so|also|meanwhile|however|moreover|"
-    r"furthermore|separately|earlier|later|now|yet|though|although|because|since|even|both)\b,?\s{1,5}){1,6}",
+    r"furthermore|separately|earlier|later|now|yet|though|although|because|since|even|both|"
+    # how many spoke: "two military sources", "three officials", "several witnesses"
+    r"two|three|four|five|six|seven|eight|nine|ten|several|various|multiple)\b,?\s{1,5}){1,6}",
     re.I)
 _TRAILING_TIME = re.compile(
     r"(?:,?\s{1,5}(?:on|during|over|at|in|late\s{1,5}on|early\s{1,5}on|earlier|late|last|this|the\s{1,5}previous|"
