@@ -291,6 +291,8 @@ def _noun_phrase(text: str, n: NumberPhrase, hi: int):
                 return None, end, None, False, False    # the attackers, not the victims
             if _transitive_trigger(text, end, hi):
                 return None, end, None, False, False    # "five gunmen killed 20 people"
+            if inner is None and _SPEECH_NEXT.match(text, end, hi):
+                return None, end, None, False, False    # "two regional officials said": speakers
             return grp, end, inner, True, False
         if lex["not_people"].match(seg_l):
             return None, pos, inner, False, False
@@ -352,7 +354,7 @@ def _transitive_trigger(text: str, pos: int, hi: int) -> bool:
 
 
 _AND_MODIFIER = re.compile(r"\s*(?:and|or|&)\s+")
-_SPEECH_NEXT = re.compile(r"\s*(?:said|says|say|told|reported|stated|confirmed)\b", re.I)
+_SPEECH_NEXT = re.compile(r"\s*(?:said|says|say|told|stated)\b", re.I)   # ("reported dead": no)
 _FROM_GROUP = re.compile(r"\s*(?:each\s+)?(?:from|among)\s+(?:the\s+)?(?=[A-Za-z])", re.I)
 
 
