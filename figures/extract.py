@@ -1763,6 +1763,17 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             continue
         # (a part of a total that is no figure, with words of harm of its own, stands alone:
         # "623,000 people have been affected, including 47,000 who are sheltering in schools")
+        who_they_were = _COPULA_NOUN.match(text, n.end, hi)
+        if who_they_were is not None:
+            noun = _lexicon()["noun"].match(text, who_they_were.end(), hi)
+            if noun is not None and _CLAUSE_END_AFTER.match(text, noun.end(), hi):
+                # "Twelve people died, he said, adding that 4 were children": who some of the
+                # figure before were, a part of it; nothing without one
+                if total is not None:
+                    part = _part(text, n, None, n.end, hi, total, neighbours)
+                    if part is not None:
+                        yield part
+                continue
         # the clause this number belongs to: between its neighbours and clause breaks
         left_bound = counts[i - 1].end if i > 0 else lo
         right_bound = next_free[i].start if next_free[i] is not None else hi
@@ -1882,6 +1893,9 @@ _LIST_JOIN = re.compile(r"(?:\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}"
                         r"(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3})?"
                         r"\s{0,5}(?:,\s{0,5})?(?:and|as well as|plus|,)\s{1,5}")
 _PART_NOUN = re.compile(r"\s{0,5}(?:(?:were|was|are|is)\s{1,5})?", re.I)
+# "4 were children.": who the number's people were, and nothing more in the clause
+_COPULA_NOUN = re.compile(r"\s{1,5}(?:were|are)\s{1,5}(?:all\s{1,5})?", re.I)
+_CLAUSE_END_AFTER = re.compile(r"\s{0,5}(?:[.,;:)]|$|(?:and|while|but|whereas)\b)", re.I)
 
 
 def _own_predicate(text: str, phrase: tuple, hi: int) -> bool:
