@@ -38,7 +38,7 @@ from .schema import FIELDS, Figure, to_csv_row
 
 CHUNKSIZE = 4          # files per task sent to a worker, at first and at least
 CHUNK_MAX = 256        # ... and at most: a chunk done in under CHUNK_SECONDS is doubled next time,
-CHUNK_SECONDS = 0.02   # one that took four times as long is halved (texts of a few hundred bytes
+CHUNK_SECONDS = 0.05   # one that took four times as long is halved (texts of a few hundred bytes
                        # cost more to send to a worker and back than to read, four at a time)
 WINDOW_PER_JOB = 4     # chunks in flight per worker: enough to keep it busy while we write
 POLL_S = 0.5           # how often a wait checks that the workers are alive

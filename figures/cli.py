@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -45,17 +46,19 @@ def _documents(paths: list[str]) -> Iterator[tuple[Path, str | None]]:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
+    # os.scandir: the kind of each entry comes with the listing, one system call a file fewer
     try:
-        entries = sorted(folder.iterdir(), key=lambda e: e.name)
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
     except OSError:
         return
     for e in entries:
         if e.name.startswith("."):
             continue
         if e.is_dir():
-            yield from _walk(e)
-        elif e.is_file() and e.suffix.lower() in SUPPORTED:
-            yield e
+            yield from _walk(Path(e.path))
+        elif e.is_file() and os.path.splitext(e.name)[1].lower() in SUPPORTED:
+            yield Path(e.path)
 
 
 def _open_output(path: str | None):
@@ -65,6 +68,9 @@ def _open_output(path: str | None):
 def _count_documents(paths: list[str]):
     """For the progress bar's total: a second lazy walk over the same paths."""
     return lambda: _documents(paths)
+
+
+FLUSH_S = 0.1      # with --jobs N > 1, extract's output is flushed at least this often
 
 
 def _cmd_extract(args) -> int:
@@ -79,12 +85,25 @@ def _cmd_extract(args) -> int:
     failed = files = figures = 0
     progress = Progress("extract", _count_documents(args.paths))
     out = _open_output(args.output)
+    flushed, pending = time.monotonic(), []
+
+    def flush() -> None:
+        nonlocal flushed
+        if pending:
+            out.write("".join(pending))
+            pending.clear()
+        out.flush()
+        flushed = time.monotonic()
     try:
         if args.format == "csv":
             csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n").writeheader()
             out.flush()
+        # rows leave as soon as each file is done; with workers, whose short files come back by
+        # the hundred, at most FLUSH_S later, or half a second while a slow file keeps us waiting
+        # (ordered_map's idle)
+        every = 0.0 if args.jobs == 1 else FLUSH_S
         with ordered_map(partial(extract_file, task), _documents(args.paths),
-                         jobs=args.jobs) as results:
+                         jobs=args.jobs, idle=flush) as results:
             progress.start()                 # after the workers are forked
             for result in results:
                 if result.error is not None:
@@ -93,15 +112,24 @@ def _cmd_extract(args) -> int:
                 else:
                     files, figures = files + 1, figures + result.figures
                     if result.text:
-                        out.write(result.text)
-                        out.flush()          # rows leave as soon as each file is done
+                        pending.append(result.text)
+                        if time.monotonic() - flushed >= every:
+                            flush()
                 progress.update(figures=figures, failed=failed)
+        flush()
     except KeyboardInterrupt:
         progress.close()
+        if pending:
+            flush()                          # the rows of the files done are written
         print(f"interrupted: {files} file(s) done, {figures} figure(s) written", file=sys.stderr)
         return 130
     finally:
         progress.close()
+        if pending:          # an error stopped the run: the rows of the files done still leave
+            try:
+                flush()
+            except OSError:
+                pass
         if out is not sys.stdout:
             out.close()
     if failed:
