@@ -54,6 +54,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--headless"]
 TARGET_COLD_S = 3.0
 TARGET_RERUN_S = 0.3
+TARGET_RSS_MB = 2048         # the server's peak resident memory
 FILTER_WAIT_MS = 60_000     # a filter change that has not rerun by then is reported, not waited for
 LONG_MS = 900_000            # Playwright timeouts: the slow path can take minutes, wait for it
 
@@ -120,14 +121,18 @@ def free_port() -> int:
 class Server:
     """``streamlit run app.py`` in its own session (process group); stopped on exit and errors."""
 
-    def __init__(self, db: Path, logfile: Path, script: Path | str = "app.py"):
+    def __init__(self, db: Path, logfile: Path, script: Path | str = "app.py",
+                 cache_dir: Path | None = None):
         self.db, self.logfile, self.script = db, logfile, str(script)
+        self.cache_dir = cache_dir
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 120) -> float:
         env = dict(os.environ, FIGURES_DB=str(self.db))
+        if self.cache_dir is not None:
+            env["FIGURES_CACHE_DIR"] = str(self.cache_dir)
         # the app starts as ./run starts it (scripts/serve.py); the baseline with plain streamlit
         launcher = (["scripts/serve.py"] if Path(self.script).resolve() == ROOT / "app.py"
                     else ["-m", "streamlit", "run", self.script])
@@ -154,6 +159,20 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"streamlit not healthy after {timeout} s:\n"
                            + self.logfile.read_text(errors="replace")[-3000:])
+
+    def memory_mb(self) -> dict:
+        """The server's resident memory now and at its peak (VmRSS, VmHWM), in MB; it is one
+        process (scripts/serve.py runs Streamlit in itself)."""
+        out = {}
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    out[{"VmRSS": "rss_mb", "VmHWM": "peak_rss_mb"}[key]] = (
+                        int(value.split()[0]) / 1024)
+        except (OSError, AttributeError, ValueError, IndexError):
+            pass
+        return out
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -300,12 +319,16 @@ def _filter_change(page, label: str, option: str | None) -> dict:
 
 
 def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
-                  cold_runs: int = 3, script: Path | str = "app.py") -> dict:
+                  cold_runs: int = 3, script: Path | str = "app.py",
+                  fresh_cache: bool = False) -> dict:
     """``cold_runs`` times: start a new server and load the Overview in a new browser context
     (empty HTTP cache). After the last cold load: a second page (warm server cache), then the
-    filter changes on it. The server is stopped after each round, also on errors."""
+    filter changes on it. The server is stopped after each round, also on errors. With
+    ``fresh_cache`` each server gets a new, empty FIGURES_CACHE_DIR (no frame or view on disk:
+    the first start after a change of the store). The server's memory (now and peak) is read
+    after each cold load and after the filter changes."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
-    out = {"cold_runs": [], "server_start_s": []}
+    out = {"cold_runs": [], "server_start_s": [], "memory": []}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         out["chromium"] = browser.version
@@ -313,8 +336,9 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
         try:
             for i in range(cold_runs):
                 last = i == cold_runs - 1
+                cache = logdir / f"cache-{Path(script).stem}-{i}" if fresh_cache else None
                 with Server(db, logdir / f"streamlit-{Path(script).stem}-{i}.log",
-                            script) as server:
+                            script, cache) as server:
                     up = server.start()
                     out["server_start_s"].append(up)
                     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -325,8 +349,9 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                     log(f"browser: cold load {i + 1}/{cold_runs} (new server, healthy after "
                         f"{up:.2f} s; empty caches)…")
                     r = _load(page, server.url + "/")
+                    r["memory"] = server.memory_mb()
                     out["cold_runs"].append(r)
-                    log(f"  cold: {r['wall_s']:.2f} s")
+                    log(f"  cold: {r['wall_s']:.2f} s  server {r['memory']}")
                     if not last:
                         ctx.close()
                         continue
@@ -346,6 +371,9 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                             break
                         out["filters"].append(r)
                         log(f"  filter {r['action']}: {r['rerun_s']:.2f} s  ({r['caption'][:60]})")
+                    out["memory_after_filters"] = server.memory_mb()
+                    log(f"  server memory after the filter changes: "
+                        f"{out['memory_after_filters']}")
                     ctx.close()
                 log("server stopped")
         finally:
@@ -655,6 +683,10 @@ def report(info: dict, store: dict, b: dict | None, a: dict | None, comps: list[
             line("    five metric cards visible", r["metrics_s"])
             line("    first Plotly chart drawn", r["plot_s"])
         milestones(c)
+        for r in b["cold_runs"]:
+            if r.get("memory"):
+                line("    server RSS after this cold load, MB (peak)", r["memory"]["rss_mb"],
+                     f"peak {r['memory']['peak_rss_mb']:.0f} MB")
         line("  second fresh page (warm server cache)", w["wall_s"],
              f"< {TARGET_COLD_S:g}  {_flag(w['wall_s'], TARGET_COLD_S)}")
         milestones(w)
@@ -662,6 +694,11 @@ def report(info: dict, store: dict, b: dict | None, a: dict | None, comps: list[
         for r in b["filters"]:
             line(f"    filter {r['action'][:40]}", r["rerun_s"])
         spread("filter change", fl, TARGET_RERUN_S)
+        m = b.get("memory_after_filters") or {}
+        if m:
+            line("  server RSS after the filter changes, MB", m["rss_mb"],
+                 f"peak {m['peak_rss_mb']:.0f} MB (target < {TARGET_RSS_MB:g} MB)  "
+                 f"{_flag(m['peak_rss_mb'], TARGET_RSS_MB)}")
         if b.get("page_errors"):
             print(f"  page errors: {b['page_errors'][:3]}")
     if base:
@@ -762,6 +799,9 @@ def main(argv=None) -> int:
                     "made there first if it does not exist")
     ap.add_argument("--cold-runs", type=int, default=3,
                     help="cold starts, each on a new server and browser context (median shown)")
+    ap.add_argument("--fresh-cache", action="store_true",
+                    help="each server gets a new, empty FIGURES_CACHE_DIR (no frame or view "
+                    "cached on disk, as after a change of the store)")
     ap.add_argument("--no-browser", action="store_true", help="skip the server and Chromium")
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the trivial app that shows what the stack costs anyway")
@@ -803,7 +843,7 @@ def _measure(a, tmp: Path) -> dict:
 
     b = base = None
     if not a.no_browser:
-        b = browser_bench(db, tmp, actions, a.cold_runs)
+        b = browser_bench(db, tmp, actions, a.cold_runs, fresh_cache=a.fresh_cache)
         if not a.no_baseline:
             log("baseline: a trivial app with five metrics and one small chart…")
             base = baseline_bench(tmp)
