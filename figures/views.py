@@ -144,10 +144,44 @@ def cached_view(store: Store, version: tuple, key: str, compute):
     return result
 
 
+#: Rows fetched from SQLite and turned into Arrow at a time when the frame is built: the Python
+#: objects of one chunk only are alive at once (1,000,000 figures fetched at once took 2 GB more).
+LOAD_CHUNK_ROWS = 50_000
+_NUMERIC = ("value", "value_low", "value_high", "extracted_value")
+
+
+def all_figures_table(store: Store, chunk_rows: int = LOAD_CHUNK_ROWS) -> pa.Table:
+    """The rows of ``all_figures_frame`` as an Arrow table, fetched ``chunk_rows`` at a time and
+    converted column by column (no DataFrame of Python objects in between). Raises
+    ``pa.ArrowException`` when a column holds values Arrow cannot type alike (text in a number
+    column, say); ``all_figures_frame`` reads such a store."""
+    where, params = Filters(include_combatants=True, statuses=(), copies=True).where()
+    cur = store.conn.execute(
+        f"SELECT * FROM figure_rows WHERE {where} ORDER BY reported_date DESC, figure_id DESC",
+        params)
+    names = [d[0] for d in cur.description]
+    tables = []
+    while rows := cur.fetchmany(chunk_rows):
+        columns = list(zip(*rows))
+        del rows
+        tables.append(pa.table([pa.array(c) for c in columns], names=names))
+        del columns
+    if not tables:
+        return pa.table({n: pa.array([], pa.null()) for n in names})
+    # a column that is NULL in one chunk and text in another: text
+    table = pa.concat_tables(tables, promote_options="permissive")
+    for name in _NUMERIC:       # as pd.to_numeric makes them in figures_frame
+        t = table.schema.field(name).type
+        if pa.types.is_null(t) or pa.types.is_boolean(t):
+            raise pa.ArrowTypeError(f"{name}: {t}")
+    return table
+
+
 def load_all_figures(store: Store) -> pd.DataFrame:
     """``all_figures_frame``, read from an Arrow file when this state of the store was loaded
-    before (by any process: a restarted dashboard starts fast), else built and written there.
-    Files of the same database's older states are removed."""
+    before (by any process: a restarted dashboard starts fast), else built there (from SQLite in
+    chunks, ``all_figures_table``) and written there. Files of the same database's older
+    states are removed."""
     # one read transaction: the file's name and the frame come from the same state of the store
     store.conn.execute("BEGIN")
     try:
@@ -157,18 +191,23 @@ def load_all_figures(store: Store) -> pd.DataFrame:
                 return feather.read_table(path, memory_map=True).to_pandas()
             except (OSError, pa.ArrowException):
                 pass
-        df = all_figures_frame(store)
+        try:
+            table, df = all_figures_table(store), None
+        except pa.ArrowException:     # values Arrow cannot type alike: the pandas way
+            table, df = None, all_figures_frame(store)
     finally:
         if store.conn.in_transaction:    # SQLite has already ended it after some errors
             store.conn.execute("COMMIT")
-    if path is not None:
+    if table is None:
         table = pa.Table.from_pandas(df, preserve_index=False)
-        if write_atomically(path, lambda f: feather.write_feather(table, f, compression="uncompressed")):
-            prefix = path.name.rsplit("-", 1)[0]
-            for old in path.parent.glob(f"{prefix}-*.arrow"):
-                if old != path:
-                    old.unlink(missing_ok=True)
-    return df
+    if path is not None and write_atomically(
+            path, lambda f: feather.write_feather(table, f, compression="uncompressed")):
+        prefix = path.name.rsplit("-", 1)[0]
+        for old in path.parent.glob(f"{prefix}-*.arrow"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    # the text columns of the frame share the table's Arrow buffers (no copy)
+    return df if df is not None else table.to_pandas()
 
 
 def apply_filters(df: pd.DataFrame, f: Filters) -> pd.DataFrame:

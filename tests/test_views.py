@@ -405,6 +405,8 @@ def test_a_total_with_its_parts_is_counted_once(tmp_path):
     with Store(tmp_path / "f.db") as s:
         s.add(load_pasted(CAMP, title="Camp attack", published="2023-06-18"))
         df = views.all_figures_frame(s)
+        import pandas as pd     # parts: built in chunks through Arrow, the same frame
+        pd.testing.assert_frame_equal(views.all_figures_table(s, chunk_rows=1).to_pandas(), df)
         (total,) = df[df["part_of"].isna()].to_dict("records")
         parts = df[df["part_of"].notna()].sort_values("start")
         assert list(parts["value"]) == [11, 5]
@@ -458,3 +460,33 @@ def test_a_total_is_cut_around_its_parts_so_each_is_marked():
     out = views.document_html(text, rows, {"killed": "#D55E00"})
     assert out.count("<mark id='figure-1'") == 1 and out.count("<mark id='figure-2'") == 1
     assert out.count("<mark ") == 3
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 50_000])
+def test_the_frame_built_in_chunks_through_arrow_is_the_pandas_frame(store, chunk_rows):
+    # chunks of one row: a column NULL in one chunk and text or a number in another is promoted
+    import pandas as pd
+    expected = views.all_figures_frame(store)
+    got = views.all_figures_table(store, chunk_rows=chunk_rows).to_pandas()
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_the_frame_of_a_store_with_reviews_corrections_and_no_figures(tmp_path, monkeypatch):
+    import pandas as pd
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    with Store(tmp_path / "f.db") as s:
+        empty = views.load_all_figures(s)
+        pd.testing.assert_frame_equal(empty, views.all_figures_frame(s), check_dtype=False,
+                                      check_index_type=False)
+        assert empty.empty
+        for text, published in DOCS:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        ids = sorted(views.all_figures_frame(s)["figure_id"])
+        s.review(ids[0], "corrected", value=26000, location="Raqqa city", note="checked")
+        s.review(ids[1], "rejected")
+        s.review(ids[2], "accepted")
+        for chunk_rows in (1, 3, 1000):
+            pd.testing.assert_frame_equal(
+                views.all_figures_table(s, chunk_rows=chunk_rows).to_pandas(),
+                views.all_figures_frame(s))
+        pd.testing.assert_frame_equal(views.load_all_figures(s), views.all_figures_frame(s))
