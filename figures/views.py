@@ -160,21 +160,33 @@ def all_figures_table(store: Store, chunk_rows: int = LOAD_CHUNK_ROWS) -> pa.Tab
         f"SELECT * FROM figure_rows WHERE {where} ORDER BY reported_date DESC, figure_id DESC",
         params)
     names = [d[0] for d in cur.description]
-    tables = []
+    chunks: list[list[pa.Array]] = [[] for _ in names]
     while rows := cur.fetchmany(chunk_rows):
-        columns = list(zip(*rows))
+        for arrays, values in zip(chunks, zip(*rows)):
+            arrays.append(pa.array(values))
         del rows
-        tables.append(pa.table([pa.array(c) for c in columns], names=names))
-        del columns
-    if not tables:
-        return pa.table({n: pa.array([], pa.null()) for n in names})
-    # a column that is NULL in one chunk and text in another: text
-    table = pa.concat_tables(tables, promote_options="permissive")
-    for name in _NUMERIC:       # as pd.to_numeric makes them in figures_frame
-        t = table.schema.field(name).type
-        if pa.types.is_null(t) or pa.types.is_boolean(t):
-            raise pa.ArrowTypeError(f"{name}: {t}")
-    return table
+    # one array per column (taking rows from one array is faster than from many chunks), made
+    # column by column so that only one column is in memory twice
+    columns = []
+    for name, arrays in zip(names, chunks):
+        columns.append(_concat(name, arrays))
+        arrays.clear()
+    return pa.table(columns, names=names)
+
+
+def _concat(name: str, arrays: list[pa.Array]) -> pa.Array:
+    """The chunks of one column as one array: NULL-only chunks take the others' type, whole
+    numbers in a column of fractions become fractions (as pandas makes them)."""
+    types = {a.type for a in arrays} - {pa.null()}
+    if types == {pa.int64(), pa.float64()}:
+        types = {pa.float64()}
+    if len(types) > 1:
+        raise pa.ArrowTypeError(f"{name}: values of types {sorted(map(str, types))}")
+    if name in _NUMERIC and not (types <= {pa.int64(), pa.float64()} and (types or not arrays)):
+        raise pa.ArrowTypeError(f"{name}: {types}")      # as pd.to_numeric would not leave it
+    kind = types.pop() if types else pa.null()
+    return pa.concat_arrays([a if a.type == kind else a.cast(kind) for a in arrays]) \
+        if arrays else pa.array([], kind)
 
 
 def load_all_figures(store: Store) -> pd.DataFrame:
@@ -215,6 +227,16 @@ def apply_filters(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
     return df[filter_mask(df, f)]
 
 
+#: Columns of ``all_figures_frame`` that nothing on the Overview reads (the Figures table, the
+#: downloads and the provenance panel do): ``latest_cards``, ``key_figures``, the charts, their
+#: file names and the map give the same without them (tests/test_views.py checks).
+NOT_ON_OVERVIEW = frozenset({
+    "article", "term", "who", "start", "end", "page", "extractor_version", "document_file",
+    "document_added_at", "copy_of_document", "review_note", "reviewer", "reviewed_at",
+    "extracted_category", "extracted_location", "extracted_country", "extracted_source",
+    "extracted_speaker", "extracted_location_level"})
+
+
 class Selection:
     """The rows of ``df`` that ``f`` selects, counted at once but copied out of ``df`` only when
     ``rows`` is read. Copying is most of a filter's cost (0.07 s for 95,000 of 100,000 figures,
@@ -226,6 +248,7 @@ class Selection:
         self.mask = filter_mask(df, f)
         self.count = int(self.mask.sum())
         self._rows: pd.DataFrame | None = None
+        self._overview: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return self.count
@@ -239,6 +262,18 @@ class Selection:
         if self._rows is None:
             self._rows = self.frame[self.mask]
         return self._rows
+
+    @property
+    def overview(self) -> pd.DataFrame:
+        """The rows without the columns the Overview never reads (``NOT_ON_OVERVIEW``): its cards,
+        key figures, charts and map are the same from these, and copying a large selection costs
+        a third less (0.5 s less for 500,000 of 1,000,000 figures)."""
+        if self._rows is not None:
+            return self._rows
+        if self._overview is None:
+            keep = [c for c in self.frame.columns if c not in NOT_ON_OVERVIEW]
+            self._overview = self.frame[keep][self.mask]
+        return self._overview
 
 
 def filter_mask(df: pd.DataFrame, f: Filters) -> pd.Series:
