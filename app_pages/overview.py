@@ -43,18 +43,27 @@ for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
                      icon=":material/article:",
                      query_params={"doc": str(card.document_id), "figure": str(card.figure_id)})
 
-with st.expander("Key figures: each place's sources reconciled", expanded=False):
-    keys = common.cached(store, f"key figures {f!r} {sorted(pinned)}",
+
+def key_figures() -> list:
+    return common.cached(store, f"key figures {f!r} {sorted(pinned)}",
                          lambda: views.key_figures(sel.overview, pinned))
+
+
+# reconciled only when opened (a second for a million figures), not on every filter change
+panel = st.expander("Key figures: each place's sources reconciled", expanded=False,
+                    key="key_figures_open", on_change="rerun")
+with panel:
     st.caption("For each place and category: the latest estimate, and each source's latest figure "
                "within 30 days before it (copies of one story count once; rejected figures drop "
                "out). Sources more than 1.5 times apart disagree. An accepted figure pinned in its "
                "provenance panel is the key figure. Pick a row for its provenance.")
-    picked_key = st.dataframe(views.key_figures_table(keys), hide_index=True, width="stretch",
-                              on_select="rerun", selection_mode="single-row", key="key_table",
-                              column_config={"figure_id": None})
-    if picked_key and picked_key.selection.rows:
-        st.session_state["figure"] = keys[picked_key.selection.rows[0]].figure_id
+    if panel.open:
+        keys = key_figures()
+        picked_key = st.dataframe(views.key_figures_table(keys), hide_index=True,
+                                  width="stretch", on_select="rerun", selection_mode="single-row",
+                                  key="key_table", column_config={"figure_id": None})
+        if picked_key and picked_key.selection.rows:
+            st.session_state["figure"] = keys[picked_key.selection.rows[0]].figure_id
 
 VIEWS = {"By place": "place", "Map": "map", "Over time": "time",
          "Sources side by side": "sources"}
@@ -70,7 +79,7 @@ elif VIEWS[view] == "map":
     # the key figures of the table above (civilian figures, as the cards), not reconciled again
     civilians = sel.overview[sel.overview["combatant"] == 0]
     fig, name = common.cached(store, f"map {f!r}", lambda: (
-        maps.figure_map(civilians, keys), charts.chart_filename("map", civilians)))
+        maps.figure_map(civilians, key_figures()), charts.chart_filename("map", civilians)))
     picked = common.chart(fig, name, sel.empty, "chart_map",
                           config=maps.map_config(name, st.get_option("server.baseUrlPath")))
     note = maps.unmapped_note((fig.layout.meta or {}).get("unmapped", 0))
