@@ -554,3 +554,19 @@ def test_the_charts_map_and_key_figures_never_name_a_column_the_overview_leaves_
     for module in ("charts.py", "maps.py", "keyfigures.py"):
         text = (here / module).read_text()
         assert not [c for c in views.NOT_ON_OVERVIEW if f'"{c}"' in text or f"'{c}'" in text], module
+
+
+def test_a_store_arrow_cannot_type_is_read_the_pandas_way(tmp_path, monkeypatch):
+    import pandas as pd
+    import pyarrow as pa
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+
+    def mixed(store, chunk_rows=views.LOAD_CHUNK_ROWS):
+        raise pa.ArrowTypeError("text and numbers in one column")
+    monkeypatch.setattr(views, "all_figures_table", mixed)
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS[:3]:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        pd.testing.assert_frame_equal(views.load_all_figures(s), views.all_figures_frame(s))
+        assert list((tmp_path / "cache" / "frames").glob("figures-*.arrow"))     # cached too
+        pd.testing.assert_frame_equal(views.load_all_figures(s), views.all_figures_frame(s))
