@@ -9,7 +9,12 @@ Steps:
   2. ``--cold-runs`` times (default 3): start ``streamlit run app.py`` on a free port with
      FIGURES_DB set and load the Overview in a new headless Chromium context (Playwright): the
      first load after the server starts (cold caches; the median run is reported). After the last
-     one: a second fresh page (warm server cache), then five filter changes in the sidebar;
+     one: a second fresh page (warm server cache), then five filter changes in the sidebar. The
+     server's resident memory (now and peak, /proc VmRSS and VmHWM) is read after each cold
+     load and after the filter changes. With ``--fresh-cache`` each server gets a new, empty
+     FIGURES_CACHE_DIR (the first start after a change of the store); without it the servers
+     share the usual cache folder, and a cold load finds the frame and views that earlier loads
+     of the same store left there (a restart);
   3. the same on a trivial app (five metrics, one small Plotly chart, no data): the floor this
      machine's Streamlit + Chromium cost anyway;
   4. with the server stopped, time the script alone with Streamlit's AppTest (no browser) and
@@ -289,9 +294,16 @@ def _multiselect(page, label: str):
                         has=lab).first
 
 
+class UnexpectedSelection(RuntimeError):
+    """The multiselect chose values nobody clicked: the measurement would be of another filter."""
+
+
 def _filter_change(page, label: str, option: str | None) -> dict:
     """Add ``option`` to the multiselect ``label`` (or, with None, remove its last choice with
     its "×") and wait for the rerun to finish with the caption changed."""
+    # settle (not timed): a click right after the previous rerun finished now and then lost the
+    # open list and what was typed into it
+    page.wait_for_timeout(500)
     box = _multiselect(page, label)
     inp = box.locator("input").first
     if option is None:           # the "×" on the last chosen value
@@ -301,10 +313,18 @@ def _filter_change(page, label: str, option: str | None) -> dict:
         t0 = time.perf_counter()
         remove.click()
     else:
+        chosen = box.locator("[data-tag]").count()
         inp.click()
-        inp.fill(option)
+        # typed key by key, not fill(): fill() selects the input's text first, and with
+        # Streamlit 1.67's list open (it starts with "Select all") that chose every value now
+        # and then (nearly always once the list was waited for)
+        page.locator('[role="listbox"]').first.wait_for(state="visible", timeout=30_000)
+        inp.press_sequentially(option)
         opt = page.locator('[role="option"]', has_text=re.compile(rf"^\s*{re.escape(option)}\s*$"))
         opt.first.wait_for(state="visible", timeout=30_000)
+        if box.locator("[data-tag]").count() != chosen:
+            raise UnexpectedSelection(f"{label}: the list chose values by itself before "
+                                      f"{option!r} was clicked")
         page.evaluate("() => window.__bench.arm()")
         t0 = time.perf_counter()
         opt.first.click()
@@ -368,6 +388,9 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                         except PlaywrightTimeout:
                             log(f"  filter {label} {option}: no rerun within "
                                 f"{FILTER_WAIT_MS // 1000} s; the filter measurements stop here")
+                            break
+                        except UnexpectedSelection as e:
+                            log(f"  {e}; the filter measurements stop here")
                             break
                         out["filters"].append(r)
                         log(f"  filter {r['action']}: {r['rerun_s']:.2f} s  ({r['caption'][:60]})")
