@@ -553,7 +553,8 @@ def test_the_charts_map_and_key_figures_never_name_a_column_the_overview_leaves_
     here = Path(figures.__file__).parent
     for module in ("charts.py", "maps.py", "keyfigures.py"):
         text = (here / module).read_text()
-        assert not [c for c in views.NOT_ON_OVERVIEW if f'"{c}"' in text or f"'{c}'" in text], module
+        named = [c for c in views.NOT_ON_OVERVIEW if f'"{c}"' in text or f"'{c}'" in text]
+        assert not named, (module, named)
 
 
 def test_a_store_arrow_cannot_type_is_read_the_pandas_way(tmp_path, monkeypatch):
