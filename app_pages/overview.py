@@ -12,7 +12,8 @@ def _short(text: str, limit: int) -> str:
 
 
 store = common.store()
-# counted at once; the rows are copied out only if the cards or the chart must be computed
+# counted at once; the rows (the columns the Overview reads) are copied out only if the cards or
+# the chart must be computed
 sel, f = common.selection(store)
 
 st.title("Humanitarian figures")
@@ -26,7 +27,7 @@ if sel.empty:
 st.html("<style>[data-testid='stMetricValue']{font-size:1.7rem;white-space:normal}</style>")
 pinned = store.pinned_ids()
 cards = common.cached(store, f"cards {f!r} {sorted(pinned)}",
-                      lambda: views.latest_cards(sel.rows, pinned))
+                      lambda: views.latest_cards(sel.overview, pinned))
 for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
     card = cards[cat]
     with col.container(border=True, key=f"card_{cat}"):
@@ -42,18 +43,27 @@ for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
                      icon=":material/article:",
                      query_params={"doc": str(card.document_id), "figure": str(card.figure_id)})
 
-with st.expander("Key figures: each place's sources reconciled", expanded=False):
-    keys = common.cached(store, f"key figures {f!r} {sorted(pinned)}",
-                         lambda: views.key_figures(sel.rows, pinned))
+
+def key_figures() -> list:
+    return common.cached(store, f"key figures {f!r} {sorted(pinned)}",
+                         lambda: views.key_figures(sel.overview, pinned))
+
+
+# reconciled only when opened (a second for a million figures), not on every filter change
+panel = st.expander("Key figures: each place's sources reconciled", expanded=False,
+                    key="key_figures_open", on_change="rerun")
+with panel:
     st.caption("For each place and category: the latest estimate, and each source's latest figure "
                "within 30 days before it (copies of one story count once; rejected figures drop "
                "out). Sources more than 1.5 times apart disagree. An accepted figure pinned in its "
                "provenance panel is the key figure. Pick a row for its provenance.")
-    picked_key = st.dataframe(views.key_figures_table(keys), hide_index=True, width="stretch",
-                              on_select="rerun", selection_mode="single-row", key="key_table",
-                              column_config={"figure_id": None})
-    if picked_key and picked_key.selection.rows:
-        st.session_state["figure"] = keys[picked_key.selection.rows[0]].figure_id
+    if panel.open:
+        keys = key_figures()
+        picked_key = st.dataframe(views.key_figures_table(keys), hide_index=True,
+                                  width="stretch", on_select="rerun", selection_mode="single-row",
+                                  key="key_table", column_config={"figure_id": None})
+        if picked_key and picked_key.selection.rows:
+            st.session_state["figure"] = keys[picked_key.selection.rows[0]].figure_id
 
 VIEWS = {"By place": "place", "Map": "map", "Over time": "time",
          "Sources side by side": "sources"}
@@ -63,13 +73,13 @@ view = st.segmented_control("Chart", list(VIEWS), default="By place", key="chart
 picked = None
 if VIEWS[view] == "place":
     fig, name = common.cached(store, f"by-place {f!r}", lambda: (
-        charts.by_place(sel.rows), charts.chart_filename("by-place", sel.rows)))
+        charts.by_place(sel.overview), charts.chart_filename("by-place", sel.overview)))
     picked = common.chart(fig, name, sel.empty, "chart_place")
 elif VIEWS[view] == "map":
     # the key figures of the table above (civilian figures, as the cards), not reconciled again
-    civilians = sel.rows[sel.rows["combatant"] == 0]
+    civilians = sel.overview[sel.overview["combatant"] == 0]
     fig, name = common.cached(store, f"map {f!r}", lambda: (
-        maps.figure_map(civilians, keys), charts.chart_filename("map", civilians)))
+        maps.figure_map(civilians, key_figures()), charts.chart_filename("map", civilians)))
     picked = common.chart(fig, name, sel.empty, "chart_map",
                           config=maps.map_config(name, st.get_option("server.baseUrlPath")))
     note = maps.unmapped_note((fig.layout.meta or {}).get("unmapped", 0))
@@ -78,10 +88,10 @@ elif VIEWS[view] == "map":
                    "place the bundled gazetteer does not know.")
 elif VIEWS[view] == "time":
     fig, name = common.cached(store, f"timeline {f!r}", lambda: (
-        charts.timeline(sel.rows), charts.chart_filename("timeline", sel.rows)))
+        charts.timeline(sel.overview), charts.chart_filename("timeline", sel.overview)))
     picked = common.chart(fig, name, sel.empty, "chart_time")
 else:
-    df = sel.rows
+    df = sel.overview
     places = df["location"].replace("", None).dropna().value_counts().index.tolist()
     if places:
         c1, c2 = st.columns(2)

@@ -9,7 +9,12 @@ Steps:
   2. ``--cold-runs`` times (default 3): start ``streamlit run app.py`` on a free port with
      FIGURES_DB set and load the Overview in a new headless Chromium context (Playwright): the
      first load after the server starts (cold caches; the median run is reported). After the last
-     one: a second fresh page (warm server cache), then five filter changes in the sidebar;
+     one: a second fresh page (warm server cache), then five filter changes in the sidebar. The
+     server's resident memory (now and peak, /proc VmRSS and VmHWM) is read after each cold
+     load and after the filter changes. With ``--fresh-cache`` each server gets a new, empty
+     FIGURES_CACHE_DIR (the first start after a change of the store); without it the servers
+     share the usual cache folder, and a cold load finds the frame and views that earlier loads
+     of the same store left there (a restart);
   3. the same on a trivial app (five metrics, one small Plotly chart, no data): the floor this
      machine's Streamlit + Chromium cost anyway;
   4. with the server stopped, time the script alone with Streamlit's AppTest (no browser) and
@@ -54,6 +59,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--headless"]
 TARGET_COLD_S = 3.0
 TARGET_RERUN_S = 0.3
+TARGET_RSS_MB = 2048         # the server's peak resident memory
 FILTER_WAIT_MS = 60_000     # a filter change that has not rerun by then is reported, not waited for
 LONG_MS = 900_000            # Playwright timeouts: the slow path can take minutes, wait for it
 
@@ -120,14 +126,18 @@ def free_port() -> int:
 class Server:
     """``streamlit run app.py`` in its own session (process group); stopped on exit and errors."""
 
-    def __init__(self, db: Path, logfile: Path, script: Path | str = "app.py"):
+    def __init__(self, db: Path, logfile: Path, script: Path | str = "app.py",
+                 cache_dir: Path | None = None):
         self.db, self.logfile, self.script = db, logfile, str(script)
+        self.cache_dir = cache_dir
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 120) -> float:
         env = dict(os.environ, FIGURES_DB=str(self.db))
+        if self.cache_dir is not None:
+            env["FIGURES_CACHE_DIR"] = str(self.cache_dir)
         # the app starts as ./run starts it (scripts/serve.py); the baseline with plain streamlit
         launcher = (["scripts/serve.py"] if Path(self.script).resolve() == ROOT / "app.py"
                     else ["-m", "streamlit", "run", self.script])
@@ -154,6 +164,20 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"streamlit not healthy after {timeout} s:\n"
                            + self.logfile.read_text(errors="replace")[-3000:])
+
+    def memory_mb(self) -> dict:
+        """The server's resident memory now and at its peak (VmRSS, VmHWM), in MB; it is one
+        process (scripts/serve.py runs Streamlit in itself)."""
+        out = {}
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    out[{"VmRSS": "rss_mb", "VmHWM": "peak_rss_mb"}[key]] = (
+                        int(value.split()[0]) / 1024)
+        except (OSError, AttributeError, ValueError, IndexError):
+            pass
+        return out
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -270,9 +294,16 @@ def _multiselect(page, label: str):
                         has=lab).first
 
 
+class UnexpectedSelection(RuntimeError):
+    """The multiselect chose values nobody clicked: the measurement would be of another filter."""
+
+
 def _filter_change(page, label: str, option: str | None) -> dict:
     """Add ``option`` to the multiselect ``label`` (or, with None, remove its last choice with
     its "×") and wait for the rerun to finish with the caption changed."""
+    # settle (not timed): a click right after the previous rerun finished now and then lost the
+    # open list and what was typed into it
+    page.wait_for_timeout(500)
     box = _multiselect(page, label)
     inp = box.locator("input").first
     if option is None:           # the "×" on the last chosen value
@@ -282,10 +313,18 @@ def _filter_change(page, label: str, option: str | None) -> dict:
         t0 = time.perf_counter()
         remove.click()
     else:
+        chosen = box.locator("[data-tag]").count()
         inp.click()
-        inp.fill(option)
+        # typed key by key, not fill(): fill() selects the input's text first, and with
+        # Streamlit 1.67's list open (it starts with "Select all") that chose every value now
+        # and then (nearly always once the list was waited for)
+        page.locator('[role="listbox"]').first.wait_for(state="visible", timeout=30_000)
+        inp.press_sequentially(option)
         opt = page.locator('[role="option"]', has_text=re.compile(rf"^\s*{re.escape(option)}\s*$"))
         opt.first.wait_for(state="visible", timeout=30_000)
+        if box.locator("[data-tag]").count() != chosen:
+            raise UnexpectedSelection(f"{label}: the list chose values by itself before "
+                                      f"{option!r} was clicked")
         page.evaluate("() => window.__bench.arm()")
         t0 = time.perf_counter()
         opt.first.click()
@@ -300,12 +339,16 @@ def _filter_change(page, label: str, option: str | None) -> dict:
 
 
 def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
-                  cold_runs: int = 3, script: Path | str = "app.py") -> dict:
+                  cold_runs: int = 3, script: Path | str = "app.py",
+                  fresh_cache: bool = False) -> dict:
     """``cold_runs`` times: start a new server and load the Overview in a new browser context
     (empty HTTP cache). After the last cold load: a second page (warm server cache), then the
-    filter changes on it. The server is stopped after each round, also on errors."""
+    filter changes on it. The server is stopped after each round, also on errors. With
+    ``fresh_cache`` each server gets a new, empty FIGURES_CACHE_DIR (no frame or view on disk:
+    the first start after a change of the store). The server's memory (now and peak) is read
+    after each cold load and after the filter changes."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
-    out = {"cold_runs": [], "server_start_s": []}
+    out = {"cold_runs": [], "server_start_s": [], "memory": []}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         out["chromium"] = browser.version
@@ -313,8 +356,9 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
         try:
             for i in range(cold_runs):
                 last = i == cold_runs - 1
+                cache = logdir / f"cache-{Path(script).stem}-{i}" if fresh_cache else None
                 with Server(db, logdir / f"streamlit-{Path(script).stem}-{i}.log",
-                            script) as server:
+                            script, cache) as server:
                     up = server.start()
                     out["server_start_s"].append(up)
                     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -325,8 +369,9 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                     log(f"browser: cold load {i + 1}/{cold_runs} (new server, healthy after "
                         f"{up:.2f} s; empty caches)…")
                     r = _load(page, server.url + "/")
+                    r["memory"] = server.memory_mb()
                     out["cold_runs"].append(r)
-                    log(f"  cold: {r['wall_s']:.2f} s")
+                    log(f"  cold: {r['wall_s']:.2f} s  server {r['memory']}")
                     if not last:
                         ctx.close()
                         continue
@@ -344,8 +389,14 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                             log(f"  filter {label} {option}: no rerun within "
                                 f"{FILTER_WAIT_MS // 1000} s; the filter measurements stop here")
                             break
+                        except UnexpectedSelection as e:
+                            log(f"  {e}; the filter measurements stop here")
+                            break
                         out["filters"].append(r)
                         log(f"  filter {r['action']}: {r['rerun_s']:.2f} s  ({r['caption'][:60]})")
+                    out["memory_after_filters"] = server.memory_mb()
+                    log(f"  server memory after the filter changes: "
+                        f"{out['memory_after_filters']}")
                     ctx.close()
                 log("server stopped")
         finally:
@@ -655,6 +706,10 @@ def report(info: dict, store: dict, b: dict | None, a: dict | None, comps: list[
             line("    five metric cards visible", r["metrics_s"])
             line("    first Plotly chart drawn", r["plot_s"])
         milestones(c)
+        for r in b["cold_runs"]:
+            if r.get("memory"):
+                line("    server RSS after this cold load, MB (peak)", r["memory"]["rss_mb"],
+                     f"peak {r['memory']['peak_rss_mb']:.0f} MB")
         line("  second fresh page (warm server cache)", w["wall_s"],
              f"< {TARGET_COLD_S:g}  {_flag(w['wall_s'], TARGET_COLD_S)}")
         milestones(w)
@@ -662,6 +717,11 @@ def report(info: dict, store: dict, b: dict | None, a: dict | None, comps: list[
         for r in b["filters"]:
             line(f"    filter {r['action'][:40]}", r["rerun_s"])
         spread("filter change", fl, TARGET_RERUN_S)
+        m = b.get("memory_after_filters") or {}
+        if m:
+            line("  server RSS after the filter changes, MB", m["rss_mb"],
+                 f"peak {m['peak_rss_mb']:.0f} MB (target < {TARGET_RSS_MB:g} MB)  "
+                 f"{_flag(m['peak_rss_mb'], TARGET_RSS_MB)}")
         if b.get("page_errors"):
             print(f"  page errors: {b['page_errors'][:3]}")
     if base:
@@ -762,6 +822,9 @@ def main(argv=None) -> int:
                     "made there first if it does not exist")
     ap.add_argument("--cold-runs", type=int, default=3,
                     help="cold starts, each on a new server and browser context (median shown)")
+    ap.add_argument("--fresh-cache", action="store_true",
+                    help="each server gets a new, empty FIGURES_CACHE_DIR (no frame or view "
+                    "cached on disk, as after a change of the store)")
     ap.add_argument("--no-browser", action="store_true", help="skip the server and Chromium")
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the trivial app that shows what the stack costs anyway")
@@ -803,7 +866,7 @@ def _measure(a, tmp: Path) -> dict:
 
     b = base = None
     if not a.no_browser:
-        b = browser_bench(db, tmp, actions, a.cold_runs)
+        b = browser_bench(db, tmp, actions, a.cold_runs, fresh_cache=a.fresh_cache)
         if not a.no_baseline:
             log("baseline: a trivial app with five metrics and one small chart…")
             base = baseline_bench(tmp)

@@ -65,20 +65,33 @@ def _label(kf: KeyFigure) -> str:
     return f"{head} · {tail}" + (" · pinned" if kf.pinned else "")
 
 
+def _per_value(column: pd.Series, fn) -> pd.Series:
+    """``fn(column)``, computed once per distinct value (a million figures have a few thousand
+    dates and sources) and spread back to the rows."""
+    codes, uniques = pd.factorize(column)
+    if (codes < 0).any():      # a missing value: as fn sees it
+        return fn(column)
+    return fn(pd.Series(uniques, dtype=column.dtype)).take(codes).set_axis(column.index)
+
+
+def _full_date(s: pd.Series) -> pd.Series:
+    return s.str.match(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _dates(df: pd.DataFrame) -> pd.Series:
     """Each figure's date as a timestamp: its own date when the text gives one in full, else its
     report's; NaT when neither is a full date."""
     own = df["figure_date"] if "figure_date" in df else pd.Series("", index=df.index)
     own = own.fillna("").astype(str)
     rep = df["reported_date"].fillna("").astype(str)
-    when = own.where(own.str.match(r"^\d{4}-\d{2}-\d{2}$"), rep)
-    return pd.to_datetime(when.where(when.str.match(r"^\d{4}-\d{2}-\d{2}$")), errors="coerce")
+    when = own.where(_per_value(own, _full_date), rep)
+    return pd.to_datetime(when.where(_per_value(when, _full_date)), errors="coerce")
 
 
 def _source_keys(df: pd.DataFrame) -> pd.Series:
     """Who a figure counts as: its credited body, else its story (copies of one story are one
     source), else its document."""
-    src = df["source"].fillna("").astype(str).str.strip().str.lower()
+    src = _per_value(df["source"].fillna("").astype(str), lambda s: s.str.strip().str.lower())
     story = df["story_id"] if "story_id" in df and df["story_id"].notna().all() else \
         df["document_id"] if "document_id" in df else df["doc_id"]
     other = "doc:" + story.astype(str)
@@ -104,12 +117,15 @@ def reconcile(df: pd.DataFrame, *, window_days: int = WINDOW_DAYS,
             d[col] = ""
     if "qualifier" not in d:
         d["qualifier"] = "exact"
+    keep = pd.Series(True, index=d.index)       # rows copied once, and only if some go
     if "review_status" in d:
-        d = d[d["review_status"] != "rejected"]
+        keep &= d["review_status"] != "rejected"
     if "part_of_figure_id" in d:
-        d = d[d["part_of_figure_id"].isna()]
+        keep &= d["part_of_figure_id"].isna()
     elif "part_of" in d:
-        d = d[d["part_of"].isna()]
+        keep &= d["part_of"].isna()
+    if not keep.all():
+        d = d[keep]
     if d.empty:
         return []
     d["_when"] = _dates(d)
@@ -117,6 +133,9 @@ def reconcile(df: pd.DataFrame, *, window_days: int = WINDOW_DAYS,
     d["_place"] = d["location"].fillna("").astype(str)
     d.loc[d["_place"] == "", "_place"] = d["country"].fillna("").astype(str)
     d["value"] = d["value"].astype(float)
+    # read only above: not sorted along
+    d = d.drop(columns=[c for c in ("figure_date", "part_of_figure_id", "part_of", "story_id",
+                                    "document_id", "doc_id") if c in d])
     keys = ["category", "_place"]
     # one pass of sorting and grouping for every place and category at once (no loop per group):
     # oldest first, figures without a full date before dated ones, then by id

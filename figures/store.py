@@ -907,10 +907,17 @@ class Store:
 
     def pinned_ids(self) -> set[int]:
         """The ids of the pinned figures that are accepted or corrected."""
+        # what ``figure_rows`` gives for the pinned spans (its review_status is the review's), read
+        # from the pins (CROSS JOIN: SQLite keeps this order, pins first): through the view, or
+        # with the order left to SQLite, every figure was scanned (0.2-0.3 s at 1,000,000)
         return {r[0] for r in self.conn.execute(
-            "SELECT fr.figure_id FROM figure_rows fr JOIN pins p ON p.document_id = fr.document_id"
-            ' AND p.span_start = fr."start" AND p.span_end = fr."end"'
-            " WHERE fr.review_status IN ('accepted', 'corrected')")}
+            "SELECT f.id FROM pins p"
+            ' CROSS JOIN figures f ON f.document_id = p.document_id AND f."start" = p.span_start'
+            ' AND f."end" = p.span_end'
+            " JOIN documents d ON d.id = f.document_id"
+            " JOIN reviews r ON r.document_id = f.document_id AND r.span_start = f.\"start\""
+            ' AND r.span_end = f."end"'
+            " WHERE r.status IN ('accepted', 'corrected')")}
 
     def clear_review(self, figure_id: int) -> None:
         """Take a figure back to unreviewed (the history keeps what was said)."""

@@ -215,6 +215,8 @@ def test_views_count_once_unless_copies_are_asked_for(store):
     ids = add_story(store)
     df = views.all_figures_frame(store)
     assert len(df) == 9                                  # the dashboard loads every copy ...
+    import pandas as pd        # built in chunks through Arrow: the same frame, copies and all
+    pd.testing.assert_frame_equal(views.all_figures_table(store, chunk_rows=2).to_pandas(), df)
     once = views.apply_filters(df, Filters())
     assert len(once) == 3 == len(views.figures_frame(store, Filters()))
     assert len(views.Selection(df, Filters()).rows) == 3

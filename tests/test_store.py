@@ -683,7 +683,22 @@ def test_pasted_text_from_standard_input_with_its_metadata(tmp_path):
     assert r.returncode == 1 and "empty" in r.stderr
 
 
-def test_a_pin_needs_an_accepted_figure_and_survives_reextraction(store):
+def _pinned_through_the_view(store) -> set[int]:
+    """What ``pinned_ids`` meant when it read ``figure_rows``: it must still give the same."""
+    return {r[0] for r in store.conn.execute(
+        "SELECT fr.figure_id FROM figure_rows fr JOIN pins p ON p.document_id = fr.document_id"
+        ' AND p.span_start = fr."start" AND p.span_end = fr."end"'
+        " WHERE fr.review_status IN ('accepted', 'corrected')")}
+
+
+def test_a_pin_needs_an_accepted_figure_and_survives_reextraction(store, monkeypatch):
+    real = Store.pinned_ids
+
+    def checked(self):
+        got = real(self)
+        assert got == _pinned_through_the_view(self)
+        return got
+    monkeypatch.setattr(Store, "pinned_ids", checked)
     store.add(load_pasted(SINDH, title="t"))
     fid = store.figures()[0]["figure_id"]
     with pytest.raises(ValueError, match="accept it before pinning"):
