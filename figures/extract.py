@@ -847,7 +847,7 @@ class _Tally:
                 small = p.level == gz.TOWN and p.candidates and \
                     max(e.population for e in p.candidates) < gz.UNCUED_MIN_POPULATION
                 self.countries[p.iso3] += weight * (0.25 if small else 1)
-            elif p.candidates and not p.cued:
+            elif p.candidates and not p.cued and not _ambiguous_town(p):
                 self.countries[p.candidates[0].iso3] += weight * 0.25   # its first reading
             if p.aside in ("example", "part", "parent"):
                 continue     # an example, a part or a bracketed parent tells the country only
@@ -1049,11 +1049,28 @@ def _resolve_country(p: gz.PlaceMention, context: list[str]) -> None:
             p.iso3 = c
             return
     if p.candidates and not p.cued:
-        p.iso3 = p.candidates[0].iso3
+        if not _ambiguous_town(p):
+            p.iso3 = p.candidates[0].iso3
     elif context:
         p.iso3 = context[0]         # a small town the gazetteer does not know: the article's country
     elif p.candidates:
         p.iso3 = p.candidates[0].iso3
+
+
+# A town's name whose second reading, in another country, has at least this share of the first's
+# people names no country on its own ("Valencia": Venezuela's or Spain's): the text must say which.
+_RIVAL_SHARE = 0.5
+
+
+def _ambiguous_town(p: gz.PlaceMention) -> bool:
+    """Are the first two readings of a town's name big towns of two countries, neither far
+    bigger? Then nothing but the text can tell its country (the text here named none)."""
+    towns = [e for e in p.candidates if e.level == gz.TOWN]
+    if len(towns) < 2 or len(towns) != len(p.candidates) or not towns[0].main:
+        return False
+    first, second = towns[0], next((e for e in towns[1:] if e.iso3 != towns[0].iso3), None)
+    return second is not None and second.main and \
+        second.population >= _RIVAL_SHARE * first.population
 
 
 def _small_town_abroad(p: gz.PlaceMention, country: str) -> bool:
