@@ -157,23 +157,32 @@ def test_migrates_a_first_version_database(tmp_path):
         assert s.figures()[0]["review_status"] == "accepted"
 
 
+def _old_database(path, version: int, docs, added_at: str, extractor_version: str,
+                  later_fields: tuple[str, ...]) -> sqlite3.Connection:
+    """A database made by the migrations up to schema ``version``, holding one document and one
+    figure for each (text, figure) of ``docs``, stored as that version stored them: without
+    ``later_fields``, the figure fields added after it."""
+    conn = sqlite3.connect(path)
+    assert migrate(conn, upto=version) == version
+    columns = [c for c in FIELDS if c not in later_fields]
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    for i, (text, fig) in enumerate(docs, 1):
+        conn.execute("INSERT INTO documents (sha256, doc_id, title, added_at, format, text,"
+                     " extractor_version, pages) VALUES (?, ?, ?, ?, 'txt', ?, ?, '[]')",
+                     (f"sha{i}", f"doc{i}", f"Report {i}", added_at, text, extractor_version))
+        conn.execute(f"INSERT INTO figures (document_id, {quoted}, extractor_version)"
+                     f" VALUES (?, {', '.join('?' * len(columns))}, ?)",
+                     (i, *(getattr(fig, c) for c in columns), extractor_version))
+    return conn
+
+
 def test_migrates_a_version_2_database_keeping_documents_figures_and_reviews(tmp_path):
     path = tmp_path / "v2.db"
     (sindh,) = extract(SINDH)           # today's spans, so re-extraction keeps the reviews on them
     (trapped,) = [f for f in extract(RAQQA) if f.category == "trapped"]
-    conn = sqlite3.connect(path)
-    assert migrate(conn, upto=2) == 2
-    quoted = '"{}"'.format
-    v2_columns = [c for c in FIELDS if c not in ("location_level", "speaker", "figure_date",
-                                                 "figure_date_text", "part_of", "lat",
-                                                 "lon")]
-    for i, (text, fig) in enumerate(((SINDH, sindh), (RAQQA, trapped)), 1):
-        conn.execute("INSERT INTO documents (sha256, doc_id, title, added_at, format, text,"
-                     " extractor_version, pages) VALUES (?, ?, ?, '2017-09-20', 'txt', ?,"
-                     " '0.0.1', '[]')", (f"sha{i}", f"doc{i}", f"Report {i}", text))
-        conn.execute(f"INSERT INTO figures (document_id, {', '.join(map(quoted, v2_columns))},"
-                     f" extractor_version) VALUES (?, {', '.join('?' * len(v2_columns))}, '0.0.1')",
-                     (i, *(getattr(fig, c) for c in v2_columns)))
+    conn = _old_database(path, 2, ((SINDH, sindh), (RAQQA, trapped)), "2017-09-20", "0.0.1",
+                         ("location_level", "speaker", "figure_date", "figure_date_text",
+                          "part_of", "lat", "lon"))
     review = ("INSERT INTO {} (document_id, span_start, span_end, status, source, note,"
               " reviewed_at) VALUES (?, ?, ?, ?, ?, ?, '2017-09-21')")
     verdicts = [(1, sindh.start, sindh.end, "accepted", None, "checked"),
@@ -219,17 +228,8 @@ def test_migrates_a_version_3_database_keeping_everything_and_links_parts_on_ree
     path = tmp_path / "v3.db"
     (sindh,) = extract(SINDH)
     total = next(f for f in extract(BOMBING) if f.part_of is None)
-    conn = sqlite3.connect(path)
-    assert migrate(conn, upto=3) == 3
-    quoted = '"{}"'.format
-    v3_columns = [c for c in FIELDS if c not in ("part_of", "lat", "lon")]
-    for i, (text, fig) in enumerate(((SINDH, sindh), (BOMBING, total)), 1):
-        conn.execute("INSERT INTO documents (sha256, doc_id, title, added_at, format, text,"
-                     " extractor_version, pages) VALUES (?, ?, ?, '2023-06-18', 'txt', ?,"
-                     " '0.3.0', '[]')", (f"sha{i}", f"doc{i}", f"Report {i}", text))
-        conn.execute(f"INSERT INTO figures (document_id, {', '.join(map(quoted, v3_columns))},"
-                     f" extractor_version) VALUES (?, {', '.join('?' * len(v3_columns))}, '0.3.0')",
-                     (i, *(getattr(fig, c) for c in v3_columns)))
+    conn = _old_database(path, 3, ((SINDH, sindh), (BOMBING, total)), "2023-06-18", "0.3.0",
+                         ("part_of", "lat", "lon"))
     review = ("INSERT INTO {} (document_id, span_start, span_end, status, source, speaker, note,"
               " reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?, '2023-06-19')")
     verdicts = [(1, sindh.start, sindh.end, "accepted", None, None, "checked"),
@@ -724,17 +724,8 @@ def test_migrates_a_version_4_database_keeping_everything_and_maps_on_reextracti
     path = tmp_path / "v4.db"
     (sindh,) = extract(SINDH)
     (trapped,) = [f for f in extract(RAQQA) if f.category == "trapped"]
-    conn = sqlite3.connect(path)
-    assert migrate(conn, upto=4) == 4
-    quoted = '"{}"'.format
-    v4_columns = [c for c in FIELDS if c not in ("lat", "lon")]
-    for i, (text, fig) in enumerate(((SINDH, sindh), (RAQQA, trapped)), 1):
-        conn.execute("INSERT INTO documents (sha256, doc_id, title, added_at, format, text,"
-                     " extractor_version, pages) VALUES (?, ?, ?, '2017-09-20', 'txt', ?,"
-                     " '0.4.0', '[]')", (f"sha{i}", f"doc{i}", f"Report {i}", text))
-        conn.execute(f"INSERT INTO figures (document_id, {', '.join(map(quoted, v4_columns))},"
-                     f" extractor_version) VALUES (?, {', '.join('?' * len(v4_columns))}, '0.4.0')",
-                     (i, *(getattr(fig, c) for c in v4_columns)))
+    conn = _old_database(path, 4, ((SINDH, sindh), (RAQQA, trapped)), "2017-09-20", "0.4.0",
+                         ("lat", "lon"))
     conn.execute("INSERT INTO reviews (document_id, span_start, span_end, status, note,"
                  " reviewed_at) VALUES (1, ?, ?, 'accepted', 'checked', '2017-09-21')",
                  (sindh.start, sindh.end))
