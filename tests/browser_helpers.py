@@ -140,3 +140,14 @@ def wait_idle(page, timeout=60_000):
     """Until Streamlit has finished running the script (its status widget is gone)."""
     page.wait_for_function(IDLE_JS, timeout=timeout)
     page.wait_for_timeout(300)
+
+
+def download(page, button: str, folder, timeout: int = 90_000):
+    """Click the button named ``button`` and save the file it downloads into ``folder``: its path
+    (under the name the page suggested). A loaded machine can take far longer than the 30 s
+    default to serve it."""
+    with page.expect_download(timeout=timeout) as info:
+        page.get_by_role("button", name=button).click(timeout=timeout)
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
+    return path

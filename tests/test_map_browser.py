@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_helpers import CHROMIUM, StreamlitServer, chromium, have_chromium, wait_idle
+from browser_helpers import (CHROMIUM, StreamlitServer, chromium, download, have_chromium,
+                             wait_idle)
 from conftest import ROOT
 
 pytestmark = pytest.mark.skipif(not have_chromium(),
@@ -60,10 +61,7 @@ def test_map_draws_outlines_and_bubbles_with_no_request_outside(server, tmp_path
         wait_idle(page)
 
         # the PNG for a briefing, rendered by the server's kaleido with no network
-        with page.expect_download(timeout=120_000) as info:
-            page.get_by_role("button", name="PNG for a briefing").click(timeout=60_000)
-        path = tmp_path / info.value.suggested_filename
-        info.value.save_as(path)
+        path = download(page, "PNG for a briefing", tmp_path, timeout=120_000)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
         page.close()
 
