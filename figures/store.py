@@ -448,8 +448,68 @@ LEFT JOIN reviews r
     ON r.document_id = f.document_id AND r.span_start = f."start" AND r.span_end = f."end";
 """
 
+def _log_story(story: str) -> str:
+    """The statement a trigger runs to note that the rows of ``figure_rows`` of a story may have
+    changed: the story's row of ``frame_changes`` gets the next sequence number."""
+    return (f"INSERT INTO frame_changes (story_id, seq) VALUES ({story}, "
+            f"(SELECT COALESCE(max(seq), 0) + 1 FROM frame_changes)) "
+            f"ON CONFLICT (story_id) DO UPDATE SET seq = excluded.seq;")
+
+
+def _story_of(document_id: str) -> str:
+    return (f"COALESCE((SELECT COALESCE(copy_of, id) FROM documents WHERE id = {document_id}), "
+            f"{document_id})")
+
+
+_V10 = f"""
+-- What changed since the dashboard cached its frame of figure_rows (figures/views.py): the
+-- stories whose rows may have changed, each with the sequence number of its latest change, so
+-- that a dashboard holding the frame of sequence number N reads again only the stories changed
+-- after N instead of every figure. A figure's row depends on its figure, its document, its review
+-- and the earlier documents of its story (copy_of_figure), so a change to any of these notes the
+-- story. One row per story: the table never holds more rows than there are documents.
+CREATE TABLE frame_changes (
+    story_id INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX frame_changes_by_seq ON frame_changes(seq);
+-- which log this is: a cached frame records it, so that a new database (a file replaced at the
+-- same path, whose numbers start again) is never taken for the one the frame was read from
+INSERT OR REPLACE INTO meta (key, value) VALUES ('frame_log', lower(hex(randomblob(16))));
+CREATE TRIGGER frame_figure_added AFTER INSERT ON figures BEGIN
+    {_log_story(_story_of("NEW.document_id"))}
+END;
+CREATE TRIGGER frame_figure_removed AFTER DELETE ON figures BEGIN
+    {_log_story(_story_of("OLD.document_id"))}
+END;
+CREATE TRIGGER frame_figure_changed AFTER UPDATE ON figures BEGIN
+    {_log_story(_story_of("OLD.document_id"))}
+    {_log_story(_story_of("NEW.document_id"))}
+END;
+CREATE TRIGGER frame_document_added AFTER INSERT ON documents BEGIN
+    {_log_story("COALESCE(NEW.copy_of, NEW.id)")}
+END;
+CREATE TRIGGER frame_document_removed AFTER DELETE ON documents BEGIN
+    {_log_story("COALESCE(OLD.copy_of, OLD.id)")}
+END;
+CREATE TRIGGER frame_document_changed AFTER UPDATE ON documents BEGIN
+    {_log_story("COALESCE(OLD.copy_of, OLD.id)")}
+    {_log_story("COALESCE(NEW.copy_of, NEW.id)")}
+END;
+CREATE TRIGGER frame_review_added AFTER INSERT ON reviews BEGIN
+    {_log_story(_story_of("NEW.document_id"))}
+END;
+CREATE TRIGGER frame_review_removed AFTER DELETE ON reviews BEGIN
+    {_log_story(_story_of("OLD.document_id"))}
+END;
+CREATE TRIGGER frame_review_changed AFTER UPDATE ON reviews BEGIN
+    {_log_story(_story_of("OLD.document_id"))}
+    {_log_story(_story_of("NEW.document_id"))}
+END;
+"""
+
 #: MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
 #: the version from which documents are grouped into stories (the migration adding them)
 STORY_VERSION = MIGRATIONS.index(_V5) + 1
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -1054,10 +1114,26 @@ class Store:
             "extractor_version": EXTRACTOR_VERSION,
         }
 
+    def frame_log(self) -> tuple[str, int]:
+        """Which log of changes this database keeps (an id made when it was created) and the
+        sequence number of its latest change to the rows of ``figure_rows``: the state a frame
+        of those rows read now is of (see ``stories_changed_since``)."""
+        log = self.conn.execute("SELECT value FROM meta WHERE key = 'frame_log'").fetchone()
+        seq = self.conn.execute("SELECT max(seq) FROM frame_changes").fetchone()[0]
+        return (log[0] if log else ""), (seq or 0)
+
+    def stories_changed_since(self, seq: int) -> list[int]:
+        """The stories (``story_id`` of ``figure_rows``) whose rows may have changed after the
+        change numbered ``seq``: a figure added, changed or removed, its document changed or
+        moved to another story, a review given, changed or cleared."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT story_id FROM frame_changes WHERE seq > ? ORDER BY story_id", (seq,))]
+
     def data_version(self) -> tuple:
         """Changes whenever any process commits: a cache key for the dashboard."""
         # reviews: clear_review deletes a verdict without adding history
-        return (self.conn.execute("SELECT count(*), max(id) FROM figures").fetchone()[:]
+        return (self.frame_log()[1:]
+                + self.conn.execute("SELECT count(*), max(id) FROM figures").fetchone()[:]
                 + self.conn.execute("SELECT count(*), max(id) FROM review_history").fetchone()[:]
                 + self.conn.execute("SELECT count(*) FROM reviews").fetchone()[:]
                 # stories linked after the documents were stored (an upgraded store)
