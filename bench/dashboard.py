@@ -338,15 +338,41 @@ def _filter_change(page, label: str, option: str | None) -> dict:
             "caption": a.get("captionAfter", "")}
 
 
+#: A report an analyst adds between two starts (``--change-between-runs``): my own wording.
+CHANGE_TEXT = ("Heavy shelling of the northern suburbs killed at least 17 civilians and injured "
+               "45 others on {day}, the regional health office said; about 2,000 families fled "
+               "towards the coast. Bulletin {n}.")
+
+
+def change_store(db: Path, run: int) -> str:
+    """Commit a change to the store between two cold starts, as an analyst's work does: a review
+    of a figure (odd runs) or a new report (even runs). Returns what was done."""
+    from figures.formats import load_pasted
+    from figures.store import Store
+    with Store(db) as store:
+        if run % 2:
+            fid = store.conn.execute(
+                "SELECT id FROM figures ORDER BY id LIMIT 1 OFFSET ?",
+                (run * 7919 % max(store.conn.execute("SELECT count(*) FROM figures")
+                                  .fetchone()[0], 1),)).fetchone()[0]
+            store.review(fid, "accepted" if run % 4 == 1 else "rejected", note="benchmark")
+            return f"review of figure {fid}"
+        r = store.add(load_pasted(CHANGE_TEXT.format(day=f"{run} May", n=f"{run}-{time.time()}"),
+                                  title=f"Bulletin {run}", published="2024-05-20"))
+        return f"document {r.document_id} added"
+
+
 def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                   cold_runs: int = 3, script: Path | str = "app.py",
-                  fresh_cache: bool = False) -> dict:
+                  fresh_cache: bool = False, change_between: bool = False) -> dict:
     """``cold_runs`` times: start a new server and load the Overview in a new browser context
     (empty HTTP cache). After the last cold load: a second page (warm server cache), then the
     filter changes on it. The server is stopped after each round, also on errors. With
     ``fresh_cache`` each server gets a new, empty FIGURES_CACHE_DIR (no frame or view on disk:
-    the first start after a change of the store). The server's memory (now and peak) is read
-    after each cold load and after the filter changes."""
+    the first start after a change of the store). With ``change_between``, a review or a new
+    report is committed before each start after the first (``change_store``): each start is the
+    first after a change, with the earlier state's frame on disk. The server's memory (now and
+    peak) is read after each cold load and after the filter changes."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
     out = {"cold_runs": [], "server_start_s": [], "memory": []}
     with sync_playwright() as pw:
@@ -357,6 +383,8 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
             for i in range(cold_runs):
                 last = i == cold_runs - 1
                 cache = logdir / f"cache-{Path(script).stem}-{i}" if fresh_cache else None
+                if change_between and i:
+                    log(f"changing the store: {change_store(db, i)}")
                 with Server(db, logdir / f"streamlit-{Path(script).stem}-{i}.log",
                             script, cache) as server:
                     up = server.start()
@@ -370,6 +398,7 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                         f"{up:.2f} s; empty caches)…")
                     r = _load(page, server.url + "/")
                     r["memory"] = server.memory_mb()
+                    r["after_change"] = bool(change_between and i)
                     out["cold_runs"].append(r)
                     log(f"  cold: {r['wall_s']:.2f} s  server {r['memory']}")
                     if not last:
@@ -825,6 +854,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fresh-cache", action="store_true",
                     help="each server gets a new, empty FIGURES_CACHE_DIR (no frame or view "
                     "cached on disk, as after a change of the store)")
+    ap.add_argument("--change-between-runs", action="store_true",
+                    help="commit a review or a new report to the store (--db: it is changed) "
+                    "before each cold start after the first")
     ap.add_argument("--no-browser", action="store_true", help="skip the server and Chromium")
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the trivial app that shows what the stack costs anyway")
@@ -866,7 +898,8 @@ def _measure(a, tmp: Path) -> dict:
 
     b = base = None
     if not a.no_browser:
-        b = browser_bench(db, tmp, actions, a.cold_runs, fresh_cache=a.fresh_cache)
+        b = browser_bench(db, tmp, actions, a.cold_runs, fresh_cache=a.fresh_cache,
+                          change_between=a.change_between_runs)
         if not a.no_baseline:
             log("baseline: a trivial app with five metrics and one small chart…")
             base = baseline_bench(tmp)

@@ -634,18 +634,23 @@ def _date_rank(df: pd.DataFrame) -> pd.Series:
     return pd.Series(_date_keys(df)[0], index=df.index)
 
 
-def _latest_raw(df: pd.DataFrame) -> pd.DataFrame:
+def _latest_raw(df: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
     """The rows _latest could pick per (place, category), found without touching each row: the
     newest per location, country and category (full dates first, then partial, then undated;
     then the date as written, then figure_id). Only the key columns are sorted; the chosen rows
-    are taken at the end."""
+    are taken at the end. ``keep``: of the rows where it is True only (the others are not even
+    copied)."""
     if df is None or df.empty or len(df) < _REDUCE_ROWS or "category" not in df:
-        return df
-    rank, dates = _date_keys(df)
-    groups = group_codes(*(df[c].fillna("") if c in df else pd.Series("", index=df.index)
+        return df if keep is None or df is None else df[keep]
+    cols = [c for c in ("location", "country", "category", "reported_date", "figure_id")
+            if c in df]
+    keys = df[cols] if keep is None else df.loc[keep, cols]
+    rank, dates = _date_keys(keys)
+    groups = group_codes(*(keys[c].fillna("") if c in keys else pd.Series("", index=keys.index)
                            for c in ("location", "country")),
-                         df["category"].fillna("").astype(str).str.lower())
-    return df.iloc[last_per_group(groups, [rank, dates, sort_codes(df["figure_id"])])]
+                         keys["category"].fillna("").astype(str).str.lower())
+    picked = last_per_group(groups, [rank, dates, sort_codes(keys["figure_id"])])
+    return df.iloc[picked if keep is None else np.flatnonzero(keep)[picked]]
 
 def _top_places_raw(raw: pd.DataFrame, top: int) -> tuple[pd.DataFrame, int | None]:
     """The rows of the places by_place can show (every place whose largest latest figure is at
@@ -688,8 +693,14 @@ def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
     end of a bar marks an open upper end ("at least"); hatched bars are upper limits ("up to").
     """
     what = "Figures by place and category"
-    df = standalone(df)      # a part of a breakdown is inside its total's bar already
-    raw, n_places = _top_places_raw(_latest_raw(df), max(int(top), 1))
+    # a part of a breakdown is inside its total's bar already: left out (of a large frame only
+    # where the latest rows are looked for, so that it is not copied whole)
+    parts = is_part(df) if df is not None else None
+    if parts is not None and parts.any() and len(df) >= _REDUCE_ROWS:
+        raw = _latest_raw(df, keep=~parts.to_numpy(dtype=bool))
+    else:
+        raw = _latest_raw(standalone(df))
+    raw, n_places = _top_places_raw(raw, max(int(top), 1))
     d = _prepare(raw)
     if d.empty:
         return _empty(what)

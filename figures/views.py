@@ -5,13 +5,10 @@ page scripts stay layout and widgets only.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 import pickle
 import re
-import threading
 from dataclasses import dataclass, fields, replace
 from functools import cache
 from datetime import date
@@ -19,16 +16,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-from pyarrow import feather
 
 from . import charts
 from .cache import cache_dir, write_atomically
+# the frame of every figure that the pages filter (built, cached and updated in frames.py)
+from .frames import (_db_tag, _mtime, _state_tag, all_figures_frame, all_figures_table,  # noqa: F401
+                     figures_frame, frame_cache_file, frames_written, load_all_figures)
 from .charts import group_codes, last_per_group, sort_codes
 
 from .schema import CATEGORIES, REVIEW_STATUSES
-from .store import SCHEMA_VERSION, Filters, Store
+from .store import Filters, Store
 
 QUALIFIER_WORDS = {
     "exact": "exactly as stated",
@@ -54,52 +51,6 @@ TABLE_COLUMNS = ["reported_date", "figure_date", "category", "number_text", "val
                  "review_status", "quote", "document_url", "figure_id"]
 
 
-def figures_frame(store: Store, filters: Filters) -> pd.DataFrame:
-    """The filtered figures as a DataFrame, newest report first (one SQL query)."""
-    where, params = filters.where()
-    df = pd.read_sql_query(
-        f"SELECT * FROM figure_rows WHERE {where} ORDER BY reported_date DESC, figure_id DESC",
-        store.conn, params=params)
-    for col in ("value", "value_low", "value_high", "extracted_value"):
-        df[col] = pd.to_numeric(df[col], errors="coerce")
-    return df
-
-
-def all_figures_frame(store: Store) -> pd.DataFrame:
-    """Every stored figure (combatants and rejected ones too): the dashboard loads this once per
-    change of the store and filters it in memory, so a filter change needs no query."""
-    return figures_frame(store, Filters(include_combatants=True, statuses=(), copies=True))
-
-
-FRAME_FORMAT = 5     # bump when all_figures_frame's columns or types change (5: stories, points)
-
-
-def _db_tag(store: Store) -> str | None:
-    """The database file's identity for cache names: its path and inode (a new file at the same
-    path is another store)."""
-    path = store.path.resolve()
-    try:
-        inode = path.stat().st_ino
-    except OSError:
-        return None
-    return hashlib.sha256(f"{path}|{inode}".encode()).hexdigest()[:12]
-
-
-def _state_tag(*parts) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
-
-
-def frame_cache_file(store: Store) -> Path | None:
-    """Where the frame of the store's current state is cached: named by the database file (its
-    path and inode) and its data version, so any commit, by any process, names a new file."""
-    folder, db = cache_dir(), _db_tag(store)
-    if folder is None or db is None:
-        return None
-    state = _state_tag(FRAME_FORMAT, SCHEMA_VERSION, pd.__version__, pa.__version__,
-                       store.data_version())
-    return folder / "frames" / f"figures-{db}-{state}.arrow"
-
-
 VIEW_FORMAT = 1
 VIEWS_KEPT = 200      # computed views kept on disk per database, the most recently used
 
@@ -110,13 +61,6 @@ def _code_tag() -> str:
     here = Path(__file__).parent
     return _state_tag(*(hashlib.sha256((here / f).read_bytes()).hexdigest()
                         for f in ("views.py", "charts.py", "schema.py")))
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def cached_view(store: Store, version: tuple, key: str, compute):
@@ -146,258 +90,6 @@ def cached_view(store: Store, version: tuple, key: str, compute):
             if old != path and (f"-{state}-" not in old.name or mine.index(old) >= VIEWS_KEPT):
                 old.unlink(missing_ok=True)
     return result
-
-
-#: Rows fetched from SQLite and turned into Arrow at a time when the frame is built: the Python
-#: objects of one chunk only are alive at once (1,000,000 figures fetched at once took 2 GB more).
-LOAD_CHUNK_ROWS = 50_000
-_NUMERIC = ("value", "value_low", "value_high", "extracted_value")
-
-
-def all_figures_table(store: Store, chunk_rows: int = LOAD_CHUNK_ROWS,
-                      stories: list[int] | None = None) -> pa.Table:
-    """The rows of ``all_figures_frame`` as an Arrow table, fetched ``chunk_rows`` at a time and
-    converted column by column (no DataFrame of Python objects in between); with ``stories``,
-    only the rows of these stories (``story_id``). Raises ``pa.ArrowException`` when a column
-    holds values Arrow cannot type alike (text in a number column, say); ``all_figures_frame``
-    reads such a store."""
-    where, params = Filters(include_combatants=True, statuses=(), copies=True).where()
-    if stories is not None:
-        # by document (indexed), not by the view's story_id (an expression SQLite cannot index)
-        where += (" AND document_id IN (SELECT id FROM documents WHERE id IN"
-                  " (SELECT value FROM json_each(?)) OR copy_of IN"
-                  " (SELECT value FROM json_each(?)))")
-        params = [*params, json.dumps(stories), json.dumps(stories)]
-    cur = store.conn.execute(
-        f"SELECT * FROM figure_rows WHERE {where} ORDER BY reported_date DESC, figure_id DESC",
-        params)
-    names = [d[0] for d in cur.description]
-    chunks: list[list[pa.Array]] = [[] for _ in names]
-    text: list[bool] = [False] * len(names)     # a column seen holding text: no need to infer
-    while rows := cur.fetchmany(chunk_rows):
-        for i, (arrays, values) in enumerate(zip(chunks, zip(*rows))):
-            array = None
-            if text[i]:
-                try:      # a third faster than inferring the type; a number fails (a BLOB, which
-                    # the store never writes into a text column, would read as its text)
-                    array = pa.array(values, pa.large_string())
-                except (pa.ArrowTypeError, pa.ArrowInvalid):
-                    pass
-            if array is None:
-                array = pa.array(values)
-                text[i] = array.type == pa.string()
-                if text[i]:
-                    array = array.cast(pa.large_string())
-            arrays.append(array)
-        del rows
-    # one array per column (taking rows from one array is faster than from many chunks), made
-    # column by column so that only one column is in memory twice
-    columns = []
-    for name, arrays in zip(names, chunks):
-        columns.append(_concat(name, arrays))
-        arrays.clear()
-    return pa.table(columns, names=names)
-
-
-def _common_type(name: str, arrays) -> pa.DataType:
-    """The type the chunks of one column take together: NULL-only chunks take the others' type,
-    whole numbers in a column of fractions become fractions (as pandas makes them)."""
-    types = {a.type for a in arrays} - {pa.null()}
-    if types == {pa.int64(), pa.float64()}:
-        types = {pa.float64()}
-    if len(types) > 1:
-        raise pa.ArrowTypeError(f"{name}: values of types {sorted(map(str, types))}")
-    if name in _NUMERIC and not (types <= {pa.int64(), pa.float64()} and (types or not arrays)):
-        raise pa.ArrowTypeError(f"{name}: {types}")      # as pd.to_numeric would not leave it
-    return types.pop() if types else pa.null()
-
-
-def _concat(name: str, arrays: list[pa.Array]) -> pa.Array:
-    """The chunks of one column as one array of their common type (``_common_type``). Text is
-    ``large_string``, what pandas keeps its text in: the frame and a memory-mapped cache file
-    share its buffers (with ``string`` each column was copied into the frame, 400 MB at
-    1,000,000 figures)."""
-    kind = _common_type(name, arrays)
-    return pa.concat_arrays([a if a.type == kind else a.cast(kind) for a in arrays]) \
-        if arrays else pa.array([], kind)
-
-
-_FRAME_LOG, _FRAME_SEQ, _FRAME_TAG = b"figures_frame_log", b"figures_frame_seq", b"figures_frame"
-
-
-def _frame_tag() -> bytes:
-    """What a cached frame must have been made by to be updated rather than read again."""
-    return _state_tag(FRAME_FORMAT, SCHEMA_VERSION, pd.__version__, pa.__version__).encode()
-
-
-def _with_state(table: pa.Table, log: tuple[str, int]) -> pa.Table:
-    meta = dict(table.schema.metadata or {})
-    meta.update({_FRAME_TAG: _frame_tag(), _FRAME_LOG: log[0].encode(),
-                 _FRAME_SEQ: str(log[1]).encode()})
-    return table.replace_schema_metadata(meta)
-
-
-def updated_table(store: Store, old: pa.Table, log: tuple[str, int]) -> pa.Table | None:
-    """``all_figures_table`` made from ``old``, a cached frame of an earlier state of the store,
-    by reading again only the stories changed since (``Store.stories_changed_since``): after an
-    ingest or a review the dashboard reads a few rows instead of every figure. None when ``old``
-    cannot be updated: made by other code or from another database (or a newer state of it)."""
-    meta = old.schema.metadata or {}
-    try:
-        seq = int(meta.get(_FRAME_SEQ, b""))
-    except ValueError:
-        return None
-    if (meta.get(_FRAME_TAG) != _frame_tag() or meta.get(_FRAME_LOG) != log[0].encode()
-            or not log[0] or seq > log[1]):
-        return None
-    stories = store.stories_changed_since(seq)
-    total = store.conn.execute("SELECT count(*) FROM figures").fetchone()[0]
-    fresh = all_figures_table(store, stories=stories) if stories else None
-    kept = pc.indices_nonzero(pc.invert(pc.is_in(
-        old["story_id"], value_set=pa.array(stories, old["story_id"].type
-                                            if old["story_id"].type != pa.null() else pa.int64()))))
-    if len(kept) + (fresh.num_rows if fresh is not None else 0) != total:
-        return None          # not the rows the store holds: read everything again
-    if fresh is None or fresh.num_rows == 0:     # rows removed only: the order stands
-        return old if len(kept) == old.num_rows else old.take(kept)
-    if fresh.column_names != old.column_names:
-        return None
-    pieces = _merge_pieces(old, kept, fresh)
-    columns = []
-    for name in old.column_names:
-        parts = [old[name], fresh[name]]
-        kind = _common_type(name, [c for p in parts for c in p.chunks])
-        parts = [p if p.type == kind else p.cast(kind) for p in parts]
-        # slices share the buffers of the cached file and of the rows read again: nothing copied
-        chunks = [c for which, start, stop in pieces
-                  for c in parts[which].slice(start, stop - start).chunks]
-        column = pa.chunked_array(chunks, kind)
-        # a column left without values is typed as reading it afresh types it
-        columns.append(pa.nulls(len(column)) if column.null_count == len(column) else column)
-    table = pa.table(columns, names=old.column_names)
-    return table if columns[0].num_chunks <= FRAME_PIECES else table.combine_chunks()
-
-
-#: A frame updated from pieces of earlier frames is made one piece again past this many pieces
-#: (filtering many small pieces is slower than one array).
-FRAME_PIECES = 64
-
-
-def _merge_pieces(old: pa.Table, kept: pa.Array, fresh: pa.Table) -> list[tuple[int, int, int]]:
-    """The merged frame as pieces ``(0 = old, 1 = fresh, start, stop)``: the rows ``kept`` of
-    ``old`` and every row of ``fresh``, newest report first. Only the two key columns are sorted
-    (0.07 s for a million rows); the pieces are runs of consecutive rows of one table."""
-    n_kept = len(kept)
-    def column(name, kind):
-        return pa.concat_arrays([old[name].take(kept).combine_chunks().cast(kind),
-                                 fresh[name].combine_chunks().cast(kind)])
-    keys = pa.table({"date": column("reported_date", pa.large_string()),
-                     "id": column("figure_id", pa.int64())})
-    order = pc.sort_indices(keys, sort_keys=[("date", "descending"), ("id", "descending")])
-    order = order.to_numpy().astype(np.int64)
-    if not len(order):
-        return []
-    which = order >= n_kept
-    row = np.where(which, order - n_kept,
-                   kept.to_numpy().astype(np.int64)[np.minimum(order, max(n_kept - 1, 0))]
-                   if n_kept else order - n_kept)
-    starts = np.flatnonzero(np.concatenate(
-        ([True], (which[1:] != which[:-1]) | (np.diff(row) != 1))))
-    stops = np.append(starts[1:], len(order))
-    return [(int(which[a]), int(row[a]), int(row[b - 1]) + 1) for a, b in zip(starts, stops)]
-
-
-def _older_frame(path: Path) -> pa.Table | None:
-    """The most recent cached frame of the same database as ``path`` (another state of it)."""
-    prefix = path.name.rsplit("-", 1)[0]
-    for older in sorted(path.parent.glob(f"{prefix}-*.arrow"), key=_mtime, reverse=True):
-        if older != path:
-            try:
-                return feather.read_table(older, memory_map=True)
-            except (OSError, pa.ArrowException):
-                continue
-    return None
-
-
-def load_all_figures(store: Store) -> pd.DataFrame:
-    """``all_figures_frame``, read from an Arrow file when this state of the store was loaded
-    before (by any process: a restarted dashboard starts fast); else the file of an earlier state
-    updated with the stories changed since (``updated_table``); else built (from SQLite in
-    chunks, ``all_figures_table``). A new state's frame is written there, and the same
-    database's files of older states are removed."""
-    # one read transaction: the file's name and the frame come from the same state of the store
-    store.conn.execute("BEGIN")
-    try:
-        path = frame_cache_file(store)
-        if path is not None and path.is_file():
-            try:
-                return feather.read_table(path, memory_map=True).to_pandas()
-            except (OSError, pa.ArrowException):
-                pass
-        log, table, df = store.frame_log(), None, None
-        if path is not None and (older := _older_frame(path)) is not None:
-            try:
-                table = updated_table(store, older, log)
-            except pa.ArrowException:
-                table = None
-            del older
-        if table is None:
-            try:
-                table = all_figures_table(store)
-            except pa.ArrowException:     # values Arrow cannot type alike: the pandas way
-                df = all_figures_frame(store)
-    finally:
-        if store.conn.in_transaction:    # SQLite has already ended it after some errors
-            store.conn.execute("COMMIT")
-    if table is None:
-        table = pa.Table.from_pandas(df, preserve_index=False)
-    table = _with_state(table, log)
-    if path is not None:
-        # written while the page is drawn (a million figures are 900 MB to write): a process that
-        # ends first leaves the older file, which the next start updates again
-        writer = threading.Thread(target=_write_frame, args=(path, table),
-                                  name="figures-frame-cache")
-        with _WRITERS_LOCK:
-            _WRITERS.append(writer)
-        writer.start()
-    # the text columns of the frame share the table's Arrow buffers (no copy)
-    return df if df is not None else table.to_pandas()
-
-
-_WRITERS: list[threading.Thread] = []
-_WRITERS_LOCK = threading.Lock()
-
-
-def _write_frame(path: Path, table: pa.Table) -> None:
-    """Write ``table`` as the cached frame at ``path`` and remove the same database's files of
-    other states."""
-    try:
-        _write_frame_file(path, table)
-    finally:
-        with _WRITERS_LOCK:
-            with contextlib.suppress(ValueError):
-                _WRITERS.remove(threading.current_thread())
-
-
-def _write_frame_file(path: Path, table: pa.Table) -> None:
-    if write_atomically(path, lambda f: feather.write_feather(
-            # as few record batches as the table has pieces: the columns read back memory-mapped
-            # are one array each (rows are taken from one array faster than from many chunks)
-            table, f, compression="uncompressed", chunksize=max(table.num_rows, 1))):
-        prefix = path.name.rsplit("-", 1)[0]
-        for old in path.parent.glob(f"{prefix}-*.arrow"):
-            if old != path:
-                with contextlib.suppress(OSError):     # still open elsewhere (Windows)
-                    old.unlink(missing_ok=True)
-
-
-def frames_written() -> None:
-    """Wait until the cached frames being written are on disk (tests, benchmarks, a command that
-    ends right after loading)."""
-    with _WRITERS_LOCK:
-        writers, _WRITERS[:] = list(_WRITERS), []
-    for writer in writers:
-        writer.join()
 
 
 def apply_filters(df: pd.DataFrame, f: Filters) -> pd.DataFrame:

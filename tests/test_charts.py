@@ -506,7 +506,10 @@ def test_latest_raw_keeps_the_newest_row_per_place_country_and_category():
 @pytest.mark.parametrize("seed", [0, 1])
 def test_big_frames_draw_the_same_charts_as_without_the_reductions(monkeypatch, seed):
     big = big_frame(2500, seed)
-    subsets = [big, big[big["category"] == "killed"], big[big["combatant"] == 0].iloc[::-1]]
+    # every seventh figure a part of a breakdown ("4 children" of a toll): never a bar of its own
+    parted = big.assign(part_of=[10 if i % 7 == 3 else None for i in range(len(big))])
+    subsets = [big, big[big["category"] == "killed"], big[big["combatant"] == 0].iloc[::-1],
+               parted]
 
     def draw():      # as JSON: the whiskers' NaN never equal themselves in a dict
         return [(pio.to_json(by_place(d)), pio.to_json(by_place(d, top=3)),

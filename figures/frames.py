@@ -1,0 +1,388 @@
+"""The dashboard's frame of every stored figure: read from SQLite once, kept on disk per state of
+the store, and brought up to date after a change by reading again only the stories that changed.
+
+- ``all_figures_table``: the rows of the ``figure_rows`` view as an Arrow table, fetched in
+  chunks (a million figures without a DataFrame of Python objects in between).
+- ``load_all_figures``: that table as a DataFrame, from the cache folder when it holds this state
+  of the store. Files, in ``$FIGURES_CACHE_DIR/frames``:
+  - ``figures-DB-STATE.arrow``, a *base*: every row of one state, written in a thread while the
+    page is drawn (a million figures are 900 MB);
+  - ``patch-DB-STATE.arrow``, a *patch*: the rows of the stories changed since a base (named in
+    it), for a state a few stories away from it. A review or an ingest writes a patch of a few
+    rows, not the whole frame again; past ``PATCH_MAX_ROWS`` a new base is written.
+  The store's log of changed stories (``Store.stories_changed_since``, kept by triggers) says
+  which rows to read again. Every file is named by the database (path and inode) and its
+  state, and records the log it belongs to, so another database or another version of this
+  code never reads it; anything unreadable is rebuilt.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import feather
+
+from .cache import cache_dir, write_atomically
+from .store import SCHEMA_VERSION, Filters, Store
+
+def figures_frame(store: Store, filters: Filters) -> pd.DataFrame:
+    """The filtered figures as a DataFrame, newest report first (one SQL query)."""
+    where, params = filters.where()
+    df = pd.read_sql_query(
+        f"SELECT * FROM figure_rows WHERE {where} ORDER BY reported_date DESC, figure_id DESC",
+        store.conn, params=params)
+    for col in ("value", "value_low", "value_high", "extracted_value"):
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+    return df
+
+
+def all_figures_frame(store: Store) -> pd.DataFrame:
+    """Every stored figure (combatants and rejected ones too): the dashboard loads this once per
+    change of the store and filters it in memory, so a filter change needs no query."""
+    return figures_frame(store, Filters(include_combatants=True, statuses=(), copies=True))
+
+
+FRAME_FORMAT = 5     # bump when all_figures_frame's columns or types change (5: stories, points)
+
+
+def _db_tag(store: Store) -> str | None:
+    """The database file's identity for cache names: its path and inode (a new file at the same
+    path is another store)."""
+    path = store.path.resolve()
+    try:
+        inode = path.stat().st_ino
+    except OSError:
+        return None
+    return hashlib.sha256(f"{path}|{inode}".encode()).hexdigest()[:12]
+
+
+def _state_tag(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
+
+
+def frame_cache_file(store: Store) -> Path | None:
+    """Where the frame of the store's current state is cached: named by the database file (its
+    path and inode) and its data version, so any commit, by any process, names a new file."""
+    folder, db = cache_dir(), _db_tag(store)
+    if folder is None or db is None:
+        return None
+    state = _state_tag(FRAME_FORMAT, SCHEMA_VERSION, pd.__version__, pa.__version__,
+                       store.data_version())
+    return folder / "frames" / f"figures-{db}-{state}.arrow"
+
+
+
+#: Rows fetched from SQLite and turned into Arrow at a time when the frame is built: the Python
+#: objects of one chunk only are alive at once (1,000,000 figures fetched at once took 2 GB more).
+LOAD_CHUNK_ROWS = 50_000
+_NUMERIC = ("value", "value_low", "value_high", "extracted_value")
+
+
+def all_figures_table(store: Store, chunk_rows: int = LOAD_CHUNK_ROWS,
+                      stories: list[int] | None = None) -> pa.Table:
+    """The rows of ``all_figures_frame`` as an Arrow table, fetched ``chunk_rows`` at a time and
+    converted column by column (no DataFrame of Python objects in between); with ``stories``,
+    only the rows of these stories (``story_id``). Raises ``pa.ArrowException`` when a column
+    holds values Arrow cannot type alike (text in a number column, say); ``all_figures_frame``
+    reads such a store."""
+    where, params = Filters(include_combatants=True, statuses=(), copies=True).where()
+    if stories is not None:
+        # by document (indexed), not by the view's story_id (an expression SQLite cannot index)
+        where += (" AND document_id IN (SELECT id FROM documents WHERE id IN"
+                  " (SELECT value FROM json_each(?)) OR copy_of IN"
+                  " (SELECT value FROM json_each(?)))")
+        params = [*params, json.dumps(stories), json.dumps(stories)]
+    cur = store.conn.execute(
+        f"SELECT * FROM figure_rows WHERE {where} ORDER BY reported_date DESC, figure_id DESC",
+        params)
+    names = [d[0] for d in cur.description]
+    chunks: list[list[pa.Array]] = [[] for _ in names]
+    text: list[bool] = [False] * len(names)     # a column seen holding text: no need to infer
+    while rows := cur.fetchmany(chunk_rows):
+        for i, (arrays, values) in enumerate(zip(chunks, zip(*rows))):
+            array = None
+            if text[i]:
+                try:      # a third faster than inferring the type; a number fails (a BLOB, which
+                    # the store never writes into a text column, would read as its text)
+                    array = pa.array(values, pa.large_string())
+                except (pa.ArrowTypeError, pa.ArrowInvalid):
+                    pass
+            if array is None:
+                array = pa.array(values)
+                text[i] = array.type == pa.string()
+                if text[i]:
+                    array = array.cast(pa.large_string())
+            arrays.append(array)
+        del rows
+    # one array per column (taking rows from one array is faster than from many chunks), made
+    # column by column so that only one column is in memory twice
+    columns = []
+    for name, arrays in zip(names, chunks):
+        columns.append(_concat(name, arrays))
+        arrays.clear()
+    return pa.table(columns, names=names)
+
+
+def _common_type(name: str, arrays) -> pa.DataType:
+    """The type the chunks of one column take together: NULL-only chunks take the others' type,
+    whole numbers in a column of fractions become fractions (as pandas makes them)."""
+    types = {a.type for a in arrays} - {pa.null()}
+    if types == {pa.int64(), pa.float64()}:
+        types = {pa.float64()}
+    if len(types) > 1:
+        raise pa.ArrowTypeError(f"{name}: values of types {sorted(map(str, types))}")
+    if name in _NUMERIC and not (types <= {pa.int64(), pa.float64()} and (types or not arrays)):
+        raise pa.ArrowTypeError(f"{name}: {types}")      # as pd.to_numeric would not leave it
+    return types.pop() if types else pa.null()
+
+
+def _concat(name: str, arrays: list[pa.Array]) -> pa.Array:
+    """The chunks of one column as one array of their common type (``_common_type``). Text is
+    ``large_string``, what pandas keeps its text in: the frame and a memory-mapped cache file
+    share its buffers (with ``string`` each column was copied into the frame, 400 MB at
+    1,000,000 figures)."""
+    kind = _common_type(name, arrays)
+    return pa.concat_arrays([a if a.type == kind else a.cast(kind) for a in arrays]) \
+        if arrays else pa.array([], kind)
+
+
+#: A state whose changed stories hold more rows than this since the base gets a base of its own
+#: (reading them from SQLite costs about 17 µs a row; writing a base, 0.9 µs a byte)
+PATCH_MAX_ROWS = 20_000
+_TAG, _LOG, _SEQ = b"figures_frame", b"figures_frame_log", b"figures_frame_seq"
+_BASE, _STORIES = b"figures_frame_base", b"figures_frame_stories"
+
+
+def _frame_tag() -> bytes:
+    """What a cached file must have been made by to be used at all."""
+    return _state_tag(FRAME_FORMAT, SCHEMA_VERSION, pd.__version__, pa.__version__).encode()
+
+
+def _with_state(table: pa.Table, log: tuple[str, int], **extra: bytes) -> pa.Table:
+    meta = dict(table.schema.metadata or {})
+    meta.update({_TAG: _frame_tag(), _LOG: log[0].encode(), _SEQ: str(log[1]).encode()})
+    meta.update({k.encode(): v for k, v in extra.items()})
+    return table.replace_schema_metadata(meta)
+
+
+def _state_of(table: pa.Table, log_id: str) -> int | None:
+    """The sequence number of the state ``table`` holds, if made by this code from this log."""
+    meta = table.schema.metadata or {}
+    if meta.get(_TAG) != _frame_tag() or not log_id or meta.get(_LOG) != log_id.encode():
+        return None
+    try:
+        return int(meta.get(_SEQ, b""))
+    except ValueError:
+        return None
+
+
+def patch_file(path: Path) -> Path:
+    """The patch file of the state whose base file would be ``path``."""
+    return path.with_name("patch-" + path.name.split("-", 1)[1])
+
+
+def _read(path: Path) -> pa.Table | None:
+    try:
+        return feather.read_table(path, memory_map=True)
+    except (OSError, pa.ArrowException):
+        return None
+
+
+def merged(base: pa.Table, stories: list[int], fresh: pa.Table) -> pa.Table:
+    """``base`` without the rows of ``stories`` and with the rows of ``fresh``, newest report
+    first, as the query orders them: each column is put together from slices of the two tables'
+    columns (no sort of the rows, only of their keys)."""
+    ids = base["story_id"]
+    kept = pc.indices_nonzero(pc.invert(pc.is_in(
+        ids, value_set=pa.array(stories, ids.type if ids.type != pa.null() else pa.int64()))))
+    if fresh.num_rows == 0:          # rows removed only: the order stands
+        return base if len(kept) == base.num_rows else base.take(kept)
+    if fresh.column_names != base.column_names:
+        raise pa.ArrowInvalid("the fresh rows have other columns than the cached frame")
+    pieces = _merge_pieces(base, kept, fresh)
+    columns = []
+    for name in base.column_names:
+        parts = [base[name], fresh[name]]
+        kind = _common_type(name, [c for p in parts for c in p.chunks])
+        parts = [p if p.type == kind else p.cast(kind) for p in parts]
+        chunks = [c for which, start, stop in pieces
+                  for c in parts[which].slice(start, stop - start).chunks]
+        column = pa.chunked_array(chunks, kind)
+        # a column left without values is typed as reading it afresh types it
+        columns.append(pa.nulls(len(column)) if column.null_count == len(column) else column)
+    # made one array per column: pandas filters pieces slowly (a million rows in 7 pieces: 2.2 s
+    # for the first filter against 0.3 s to join them and 0.5 s to filter the whole), and the
+    # frame no longer holds the base file's pages
+    return pa.table(columns, names=base.column_names).combine_chunks()
+
+
+def _merge_pieces(old: pa.Table, kept: pa.Array, fresh: pa.Table) -> list[tuple[int, int, int]]:
+    """The merged frame as pieces ``(0 = old, 1 = fresh, start, stop)``: the rows ``kept`` of
+    ``old`` and every row of ``fresh``, newest report first. Only the two key columns are sorted
+    (0.07 s for a million rows); the pieces are runs of consecutive rows of one table."""
+    n_kept = len(kept)
+
+    def column(name, kind):
+        return pa.concat_arrays([old[name].take(kept).combine_chunks().cast(kind),
+                                 fresh[name].combine_chunks().cast(kind)])
+    keys = pa.table({"date": column("reported_date", pa.large_string()),
+                     "id": column("figure_id", pa.int64())})
+    order = pc.sort_indices(keys, sort_keys=[("date", "descending"), ("id", "descending")])
+    order = order.to_numpy().astype(np.int64)
+    if not len(order):
+        return []
+    which = order >= n_kept
+    row = np.where(which, order - n_kept,
+                   kept.to_numpy().astype(np.int64)[np.minimum(order, max(n_kept - 1, 0))]
+                   if n_kept else order - n_kept)
+    starts = np.flatnonzero(np.concatenate(
+        ([True], (which[1:] != which[:-1]) | (np.diff(row) != 1))))
+    stops = np.append(starts[1:], len(order))
+    return [(int(which[a]), int(row[a]), int(row[b - 1]) + 1) for a, b in zip(starts, stops)]
+
+
+def _cached_state(path: Path, log_id: str) -> pa.Table | None:
+    """The frame of the state named by ``path`` from its files: its base, or its patch and the
+    base the patch names."""
+    table = _read(path) if path.is_file() else None
+    if table is not None and _state_of(table, log_id) is not None:
+        return table
+    patch = _read(patch_file(path)) if patch_file(path).is_file() else None
+    if patch is None or _state_of(patch, log_id) is None:
+        return None
+    meta = patch.schema.metadata
+    base = _read(path.parent / meta.get(_BASE, b"").decode()) if meta.get(_BASE) else None
+    if base is None or _state_of(base, log_id) is None:
+        return None
+    try:
+        return merged(base, json.loads(meta[_STORIES]), patch)
+    except (KeyError, ValueError, pa.ArrowException):
+        return None
+
+
+def _latest_base(path: Path, log: tuple[str, int]) -> tuple[Path, pa.Table, int] | None:
+    """The newest base file of the same database as ``path`` that an update can start from."""
+    prefix = path.name.rsplit("-", 1)[0]
+    for older in sorted(path.parent.glob(f"{prefix}-*.arrow"), key=_mtime, reverse=True):
+        table = _read(older)
+        seq = None if table is None else _state_of(table, log[0])
+        if seq is not None and seq <= log[1]:
+            return older, table, seq
+    return None
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def load_all_figures(store: Store) -> pd.DataFrame:
+    """``all_figures_frame``, from the cache folder when it holds this state of the store (by
+    any process: a restarted dashboard starts fast); else from the newest base there, updated
+    with the rows of the stories changed since (a patch file is written for this state); else
+    built from SQLite in chunks (``all_figures_table``) and written as a base."""
+    # one read transaction: the file's name and the frame come from the same state of the store
+    store.conn.execute("BEGIN")
+    try:
+        path = frame_cache_file(store)
+        log = store.frame_log()
+        if path is not None and (table := _cached_state(path, log[0])) is not None:
+            return table.to_pandas()
+        table, df = _updated(store, path, log) if path is not None else None, None
+        if table is None:
+            try:
+                table = _with_state(all_figures_table(store), log)
+            except pa.ArrowException:     # values Arrow cannot type alike: the pandas way
+                df = all_figures_frame(store)
+                table = _with_state(pa.Table.from_pandas(df, preserve_index=False), log)
+            if path is not None:
+                _write_in_background(path, table)
+    finally:
+        if store.conn.in_transaction:    # SQLite has already ended it after some errors
+            store.conn.execute("COMMIT")
+    # the text columns of the frame share the table's Arrow buffers (no copy)
+    return df if df is not None else table.to_pandas()
+
+
+def _updated(store: Store, path: Path, log: tuple[str, int]) -> pa.Table | None:
+    """This state's frame made from the newest base of the database and the rows of the stories
+    changed since, which are written as this state's patch (or, when they are many, the frame as
+    a new base). None when there is no base to start from or it does not add up."""
+    found = _latest_base(path, log)
+    if found is None:
+        return None
+    base_path, base, seq = found
+    stories = store.stories_changed_since(seq)
+    try:
+        fresh = all_figures_table(store, stories=stories)
+        table = merged(base, stories, fresh)
+    except pa.ArrowException:
+        return None
+    if table.num_rows != store.conn.execute("SELECT count(*) FROM figures").fetchone()[0]:
+        return None                  # not the rows the store holds: read everything again
+    if fresh.num_rows > PATCH_MAX_ROWS:
+        table = _with_state(table, log)
+        _write_in_background(path, table)
+        return table
+    patch = _with_state(fresh, log, figures_frame_base=base_path.name.encode(),
+                        figures_frame_stories=json.dumps(stories).encode())
+    if write_atomically(patch_file(path), lambda f: feather.write_feather(
+            patch, f, compression="uncompressed")):
+        _remove_others(patch_file(path), keep=base_path)
+    return _with_state(table, log)
+
+
+def _remove_others(path: Path, keep: Path | None = None) -> None:
+    """Remove the same database's files of other states: other patches, and for a base also the
+    other bases (``keep`` excepted)."""
+    db = path.name.split("-")[1]
+    kinds = ("patch", "figures") if path.name.startswith("figures-") else ("patch",)
+    for kind in kinds:
+        for old in path.parent.glob(f"{kind}-{db}-*.arrow"):
+            if old not in (path, keep):
+                with contextlib.suppress(OSError):     # still open elsewhere (Windows)
+                    old.unlink(missing_ok=True)
+
+
+_WRITERS: list[threading.Thread] = []
+_WRITERS_LOCK = threading.Lock()
+
+
+def _write_in_background(path: Path, table: pa.Table) -> None:
+    """Write ``table`` as the base at ``path`` while the page is drawn; a process that ends
+    first leaves the older files, which the next start updates again."""
+    writer = threading.Thread(target=_write_base, args=(path, table), name="figures-frame-cache")
+    with _WRITERS_LOCK:
+        _WRITERS.append(writer)
+    writer.start()
+
+
+def _write_base(path: Path, table: pa.Table) -> None:
+    try:
+        # one record batch per piece: the columns read back memory-mapped are one array each
+        # for a frame built whole (rows are taken from one array faster than from many chunks)
+        if write_atomically(path, lambda f: feather.write_feather(
+                table, f, compression="uncompressed", chunksize=max(table.num_rows, 1))):
+            _remove_others(path)
+    finally:
+        with _WRITERS_LOCK:
+            with contextlib.suppress(ValueError):
+                _WRITERS.remove(threading.current_thread())
+
+
+def frames_written() -> None:
+    """Wait until the base files being written are on disk (tests, benchmarks, a command that
+    ends right after loading)."""
+    with _WRITERS_LOCK:
+        writers = list(_WRITERS)
+    for writer in writers:
+        writer.join()

@@ -1,0 +1,222 @@
+"""The dashboard's frame of every figure (figures/frames.py): cached per state of the store, updated
+after a change with only the stories that changed, and always equal to reading it afresh."""
+import pytest
+
+from figures import frames
+from figures.formats import load_pasted
+from figures.store import Store
+from test_views import DOCS
+
+
+def damage(path):
+    """Replace a cached file with garbage, as a new file (the frames in memory map the old one:
+    a file cut short under them could not be read)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(b"not arrow at all")
+    tmp.replace(path)
+
+
+def test_the_frame_is_cached_per_store_state_and_rebuilt_after_any_commit(tmp_path, monkeypatch):
+    import pandas as pd
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS[:3]:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        fresh = frames.load_all_figures(s)
+        frames.frames_written()         # written while the page is drawn
+        (first,) = (tmp_path / "cache" / "frames").glob("figures-*.arrow")
+        pd.testing.assert_frame_equal(frames.load_all_figures(s), fresh)   # read back from the file
+        pd.testing.assert_frame_equal(fresh, frames.all_figures_frame(s))
+        # a review is a commit: a new state, whose file is a patch of the few rows it changed
+        # beside the base it names
+        s.review(int(fresh["figure_id"].iloc[0]), "rejected", note="duplicate")
+        after = frames.load_all_figures(s)
+        frames.frames_written()
+        folder = tmp_path / "cache" / "frames"
+        assert list(folder.glob("figures-*.arrow")) == [first]
+        (patch,) = folder.glob("patch-*.arrow")
+        assert patch == frames.patch_file(frames.frame_cache_file(s))
+        assert after.loc[after["figure_id"] == fresh["figure_id"].iloc[0], "review_status"].item() \
+            == "rejected"
+        pd.testing.assert_frame_equal(frames.load_all_figures(s), after)    # base and patch read
+        # a damaged file is rebuilt, not trusted
+        damage(patch)
+        pd.testing.assert_frame_equal(frames.load_all_figures(s), after)
+        assert patch.stat().st_size > 1000
+        damage(first)
+        pd.testing.assert_frame_equal(frames.load_all_figures(s), after)
+        frames.frames_written()
+        (second,) = folder.glob("figures-*.arrow")          # a new base of this state
+        assert second != first and not list(folder.glob("patch-*.arrow"))
+        pd.testing.assert_frame_equal(frames.load_all_figures(s), after)
+        # taking a verdict back is a change too
+        s.clear_review(int(fresh["figure_id"].iloc[0]))
+        cleared = frames.load_all_figures(s)
+        assert cleared.loc[cleared["figure_id"] == fresh["figure_id"].iloc[0],
+                           "review_status"].item() == "unreviewed"
+
+
+# a story of my own, long enough to be recognised as the same story when another outlet runs it
+STORY = """Flash floods swept through the valley towns of the northern district overnight, and \
+rescue teams were still working through the mud on Friday morning, the district office said.
+
+At least 31 people were killed and 140 others were injured when the river broke through an old \
+earth embankment above the market town, the office said in a statement read on local radio.
+
+About 6,500 residents were displaced and spent the night in schools, mosques and the covered \
+market, where volunteers handed out blankets, bread and bottled water until the early hours.
+
+Engineers said the embankment had been patched after the floods of two years ago but never \
+rebuilt, and that the water rose faster than anyone living along the river could remember.
+
+Shopkeepers spent the day shovelling silt out of their stores while the army cleared the road \
+to the provincial capital, which had been cut in three places by landslides during the night."""
+
+
+def test_a_changed_store_reads_again_only_the_stories_that_changed(tmp_path, monkeypatch):
+    """After an ingest, a review, a correction, a cleared verdict, a removed document and a new
+    story link, the frame is the cached one with only the changed stories read again, and always
+    equal to reading every figure again."""
+    import pandas as pd
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    read = []
+    real = frames.all_figures_table
+
+    def spy(store, chunk_rows=frames.LOAD_CHUNK_ROWS, stories=None):
+        read.append(stories)
+        return real(store, chunk_rows=chunk_rows, stories=stories)
+    monkeypatch.setattr(frames, "all_figures_table", spy)
+
+    folder = tmp_path / "cache" / "frames"
+
+    def frame_after_change(s) -> pd.DataFrame:
+        read.clear()
+        frame = frames.load_all_figures(s)
+        frames.frames_written()
+        pd.testing.assert_frame_equal(frame, frames.all_figures_frame(s))
+        reads = list(read)
+        # a restart reads this state from its files (a base, and a patch if any) alone
+        pd.testing.assert_frame_equal(frames.load_all_figures(s), frame)
+        assert read == reads
+        assert len(list(folder.glob("figures-*.arrow"))) == 1
+        assert len(list(folder.glob("patch-*.arrow"))) <= 1
+        read[:] = reads
+        return frame
+
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        frame_after_change(s)
+        assert read == [None]                                # the first time: every figure
+        head = s.add(load_pasted(STORY, title="Floods", published="2017-09-22")).document_id
+        frame = frame_after_change(s)
+        assert read == [[head]]              # then only the stories changed since (a patch)
+        # the new report's rows sit between the older ones, newest first
+        assert list(frame["reported_date"]) == sorted(frame["reported_date"], reverse=True)
+        copy = s.add(load_pasted(STORY + "\n\nShare this story.", title="Floods (wire)",
+                                 published="2017-09-23"))
+        assert copy.copy_of == head
+        frame = frame_after_change(s)
+        assert len(read) == 1 and head in read[0]       # the story of the copy
+        assert frame["copy_of_figure"].notna().sum() >= 3
+        killed = int(frame.loc[(frame["document_id"] == head) & (frame["category"] == "killed"),
+                               "figure_id"].iloc[0])
+        s.review(killed, "corrected", value=33, note="hospital list")
+        frame = frame_after_change(s)
+        assert len(read) == 1 and head in read[0]
+        assert frame.loc[frame["figure_id"] == killed, "value"].item() == 33
+        s.review(int(frame["figure_id"].iloc[-1]), "rejected")
+        frame_after_change(s)
+        s.clear_review(killed)
+        frame = frame_after_change(s)
+        assert frame.loc[frame["figure_id"] == killed, "review_status"].item() == "unreviewed"
+        # a document's own fields are in its rows too (no count of anything changes)
+        with s.conn:
+            s.conn.execute("UPDATE documents SET title = 'Floods in the valley' WHERE id = ?",
+                           (head,))
+        frame = frame_after_change(s)
+        assert len(read) == 1 and head in read[0]
+        assert set(frame.loc[frame["document_id"] == head, "document_title"]) == \
+            {"Floods in the valley"}
+        # the head of the story removed: its copy's figures no longer repeat anything
+        with s.conn:
+            s.conn.execute("DELETE FROM documents WHERE id = ?", (head,))
+        frame = frame_after_change(s)
+        assert len(read) == 1 and head in read[0]
+        assert head not in set(frame["document_id"]) and frame["copy_of_figure"].isna().all()
+        # every document read again: too many rows for a patch, the frame is a new base
+        monkeypatch.setattr(frames, "PATCH_MAX_ROWS", 5)
+        stories = sorted(set(frame["story_id"]))
+        s.reextract(everything=True)
+        frame = frame_after_change(s)
+        assert read == [stories]
+        assert not list(folder.glob("patch-*.arrow"))
+        s.review(int(frame["figure_id"].iloc[0]), "accepted")
+        frame_after_change(s)                        # and the next change patches that base
+        assert len(read) == 1 and read[0] and list(folder.glob("patch-*.arrow"))
+        # another database at the same path (its log starts again) is never taken for this one
+        with s.conn:
+            s.conn.execute("UPDATE meta SET value = 'another' WHERE key = 'frame_log'")
+            s.conn.execute("DELETE FROM reviews")
+        frame_after_change(s)
+        assert read == [None]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_merging_cached_and_fresh_rows_keeps_newest_first(seed):
+    """``updated_table`` places each fresh row by bisection among the rows kept: the same order
+    as sorting everything, whatever rows are removed and where the fresh ones fall."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 60))
+    dates = [f"2017-09-{d:02d}" for d in rng.integers(1, 12, n)] + ["--06-01", ""][:seed % 3]
+    ids = rng.permutation(len(dates) * 3)[:len(dates)]
+
+    def newest_first(rows):
+        return sorted(rows, key=lambda r: (r[0], r[1]), reverse=True)
+    rows = newest_first(zip(dates, ids.tolist()))
+    old = pa.table({"reported_date": pa.array([r[0] for r in rows], pa.large_string()),
+                    "figure_id": pa.array([r[1] for r in rows], pa.int64())})
+    kept = pc.indices_nonzero(pa.array(rng.random(len(rows)) < 0.7))
+    used = set(ids.tolist())
+    fresh_rows = newest_first((f"2017-09-{d:02d}", int(i)) for d, i in zip(
+        rng.integers(1, 12, int(rng.integers(0, 20))),
+        [i for i in range(10_000, 10_100)]))
+    assert not used & {r[1] for r in fresh_rows}
+    fresh = pa.table({"reported_date": pa.array([r[0] for r in fresh_rows], pa.large_string()),
+                      "figure_id": pa.array([r[1] for r in fresh_rows], pa.int64())})
+    merged = []
+    for which, start, stop in frames._merge_pieces(old, kept, fresh):
+        assert start < stop
+        merged += (fresh_rows if which else rows)[start:stop] if which else \
+            [rows[i] for i in range(start, stop)]
+    expected = newest_first([rows[i] for i in kept.to_pylist()] + fresh_rows)
+    assert merged == expected
+
+
+def test_without_a_cache_folder_the_frame_is_built_each_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIGURES_CACHE_DIR", "-")
+    with Store(tmp_path / "f.db") as s:
+        s.add(load_pasted(DOCS[0][0], title="t"))
+        assert frames.frame_cache_file(s) is None
+        assert len(frames.load_all_figures(s)) == len(frames.all_figures_frame(s)) == 1
+
+
+
+def test_a_store_arrow_cannot_type_is_read_the_pandas_way(tmp_path, monkeypatch):
+    import pandas as pd
+    import pyarrow as pa
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+
+    def mixed(store, chunk_rows=frames.LOAD_CHUNK_ROWS):
+        raise pa.ArrowTypeError("text and numbers in one column")
+    monkeypatch.setattr(frames, "all_figures_table", mixed)
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS[:3]:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        pd.testing.assert_frame_equal(frames.load_all_figures(s), frames.all_figures_frame(s))
+        frames.frames_written()
+        assert list((tmp_path / "cache" / "frames").glob("figures-*.arrow"))     # cached too
+        pd.testing.assert_frame_equal(frames.load_all_figures(s), frames.all_figures_frame(s))
