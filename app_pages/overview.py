@@ -26,8 +26,9 @@ if sel.empty:
 # big numbers that fit five to a row, however long "20,000–99,999" is
 st.html("<style>[data-testid='stMetricValue']{font-size:1.7rem;white-space:normal}</style>")
 pinned = store.pinned_ids()
+# the cards and the chart by place read the selected rows where they lie (sel.keep), not a copy
 cards = common.cached(store, f"cards {f!r} {sorted(pinned)}",
-                      lambda: views.latest_cards(sel.overview, pinned))
+                      lambda: views.latest_cards(sel.frame, pinned, keep=sel.keep))
 for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
     card = cards[cat]
     with col.container(border=True, key=f"card_{cat}"):
@@ -73,7 +74,8 @@ view = st.segmented_control("Chart", list(VIEWS), default="By place", key="chart
 picked = None
 if VIEWS[view] == "place":
     fig, name = common.cached(store, f"by-place {f!r}", lambda: (
-        charts.by_place(sel.overview), charts.chart_filename("by-place", sel.overview)))
+        charts.by_place(sel.frame, keep=sel.keep),
+        charts.chart_filename("by-place", sel.frame, keep=sel.keep)))
     picked = common.chart(fig, name, sel.empty, "chart_place")
 elif VIEWS[view] == "map":
     # the key figures of the table above (civilian figures, as the cards), not reconciled again

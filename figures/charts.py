@@ -685,21 +685,25 @@ def _top_places_raw(raw: pd.DataFrame, top: int) -> tuple[pd.DataFrame, int | No
 # ---------------------------------------------------------------------------------------------
 # The charts
 
-def by_place(df: pd.DataFrame, top: int = 15) -> go.Figure:
+def by_place(df: pd.DataFrame, top: int = 15, keep: np.ndarray | None = None) -> go.Figure:
     """Figures by place and category: the latest figure for each (place, category), as bars.
 
     Places are the ``top`` with the largest figures, largest first. Each bar is labelled as
     reported ("up to 25,000"); range and vague figures have whiskers from low to high; a ▶ at the
     end of a bar marks an open upper end ("at least"); hatched bars are upper limits ("up to").
+    ``keep``: the chart of the rows of ``df`` where it is True (the same as of ``df[keep]``,
+    without copying the rows).
     """
     what = "Figures by place and category"
     # a part of a breakdown is inside its total's bar already: left out (of a large frame only
     # where the latest rows are looked for, so that it is not copied whole)
-    parts = is_part(df) if df is not None else None
-    if parts is not None and parts.any() and len(df) >= _REDUCE_ROWS:
-        raw = _latest_raw(df, keep=~parts.to_numpy(dtype=bool))
+    parts = is_part(df).to_numpy(dtype=bool) if df is not None else None
+    wanted = None if df is None else ~parts if keep is None else ~parts & keep
+    if wanted is not None and (keep is not None or parts.any()) and \
+            int(wanted.sum()) >= _REDUCE_ROWS:
+        raw = _latest_raw(df, keep=wanted)
     else:
-        raw = _latest_raw(standalone(df))
+        raw = _latest_raw(standalone(df if keep is None or df is None else df[keep]))
     raw, n_places = _top_places_raw(raw, max(int(top), 1))
     d = _prepare(raw)
     if d.empty:
@@ -1038,17 +1042,21 @@ def _name_rows(df: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def chart_filename(kind: str, df: pd.DataFrame | None, place: str | None = None,
-                   category: str | None = None) -> str:
-    """A safe file name (no extension) saying what the chart shows, from the data.
+                   category: str | None = None, keep: np.ndarray | None = None) -> str:
+    """A safe file name (no extension) saying what the chart shows, from the data (the rows of
+    ``df`` where ``keep`` is True, if given).
 
     e.g. "trapped-displaced-by-place-syria-2017-06-to-2017-09",
     "trapped-raqqa-by-source-syria-2017-09".
     """
-    if df is not None and len(df) > _NAME_REDUCE_ROWS and {"category", "location", "country",
-                                                          "reported_date"} <= set(df.columns):
+    named = ["category", "location", "country", "reported_date"]
+    if df is not None and keep is not None:
+        df = df.loc[keep, named] if set(named) <= set(df.columns) and int(keep.sum()) > \
+            _NAME_REDUCE_ROWS else df[keep]
+    if df is not None and len(df) > _NAME_REDUCE_ROWS and set(named) <= set(df.columns):
         # a big frame: the name needs only its categories, places, countries and date span, so
         # each combination of them once, plus the rows of the first and the last full date
-        cols = df[["category", "location", "country", "reported_date"]].fillna("")
+        cols = df[named].fillna("")
         rank, order = _date_keys(df)
         full = np.flatnonzero(rank == 2)
         ends = ([full[np.argmin(order[full])],                      # the first of the earliest

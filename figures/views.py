@@ -116,7 +116,10 @@ class Selection:
     def __init__(self, df: pd.DataFrame, f: Filters):
         self.frame, self.filters = df, f
         self.mask = filter_mask(df, f)
-        self.count = int(self.mask.sum())
+        #: the mask as an array, for the functions that read the selected rows of ``frame``
+        #: without copying them (``latest_cards``, ``charts.by_place``, ``charts.chart_filename``)
+        self.keep = self.mask.to_numpy(dtype=bool)
+        self.count = int(self.keep.sum())
         self._rows: pd.DataFrame | None = None
         self._overview: pd.DataFrame | None = None
 
@@ -453,14 +456,16 @@ def key_figures_table(key_figures_list: list) -> pd.DataFrame:
     return t[list(KEY_TABLE_COLUMNS)].rename(columns=KEY_TABLE_COLUMNS)
 
 
-def latest_cards(df: pd.DataFrame, pinned: set[int] | frozenset = frozenset()
-                 ) -> dict[str, Card | None]:
+def latest_cards(df: pd.DataFrame, pinned: set[int] | frozenset = frozenset(),
+                 keep: np.ndarray | None = None) -> dict[str, Card | None]:
     """One card per category: its most recent civilian figure under the current filter (full
-    dates first, then the newest date, then the highest figure_id; see ``latest_card_rows``)."""
+    dates first, then the newest date, then the highest figure_id; see ``latest_card_rows``).
+    ``keep``: of the rows of ``df`` where it is True (the same cards as from ``df[keep]``,
+    without copying the rows: ``Selection.mask``)."""
     cards: dict[str, Card | None] = {c: None for c in CATEGORIES}
-    if df.empty:
+    if df.empty or (keep is not None and not keep.any()):
         return cards
-    rows = latest_card_rows(df)
+    rows = latest_card_rows(df, keep)
     # the key figures of the cards' places only (not of every place under the filter)
     if len(rows):
         place = lambda d: d["location"].fillna("").astype(str).where(  # noqa: E731
@@ -471,9 +476,10 @@ def latest_cards(df: pd.DataFrame, pinned: set[int] | frozenset = frozenset()
         # the rows of the cards' categories whose place or country is a card's place first (a
         # million rows joined into keys cost 0.2 s), then their exact (category, place)
         places = set(places)
-        near = df[df["category"].isin(set(rows["category"]))
-                  & (df["location"].isin(places)
-                     | (df["country"].isin(places) if "country" in df else False))]
+        near = df[(df["category"].isin(set(rows["category"]))
+                   & (df["location"].isin(places)
+                      | (df["country"].isin(places) if "country" in df else False))).to_numpy(
+            dtype=bool) & (True if keep is None else keep)]
         mine = near[(near["category"].astype(str) + "\x1f" + place(near)).isin(wanted)]
         keys = {(k.category, k.location or k.country): k for k in key_figures(mine, pinned)}
     else:
@@ -488,15 +494,18 @@ def latest_cards(df: pd.DataFrame, pinned: set[int] | frozenset = frozenset()
     return cards
 
 
-def latest_card_rows(df: pd.DataFrame) -> pd.DataFrame:
+def latest_card_rows(df: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
     """The row of each category's card: of the civilian figures that are not parts of a
     breakdown, those with a full date first,
     then by the date as written, then by figure_id, the last (ties: the later row). The same rows
     as ``civilians.sort_values([dated, date, "figure_id"], kind="stable").groupby("category",
-    sort=False).tail(1)``, found by sorting the three key columns only."""
+    sort=False).tail(1)``, found by sorting the three key columns only. ``keep``: of the rows
+    where it is True only."""
     # a part of a breakdown ("4 children" of "23 people, including 4 children") is no card: its
     # total is the figure
     civilian = ((df["combatant"] == 0) & ~charts.is_part(df)).to_numpy(dtype=bool)
+    if keep is not None:
+        civilian = civilian & keep
     keys = df[["category", "reported_date", "figure_id"]][civilian]
     dates = keys["reported_date"].fillna("")
     dated = (~dates.str.startswith("--") & (dates != "")).to_numpy(dtype=bool)

@@ -9,6 +9,7 @@ import shutil
 
 import pandas as pd
 import plotly.graph_objects as go
+import numpy as np
 import plotly.io as pio
 import pytest
 
@@ -520,6 +521,24 @@ def test_big_frames_draw_the_same_charts_as_without_the_reductions(monkeypatch, 
     monkeypatch.setattr(charts, "TIMELINE_MAX_POINTS", 10**9)
     assert draw() == fast
     assert len(json.loads(fast[0][0])["data"]) > 4 and "more not shown" in fast[0][1]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_charts_cards_and_names_of_a_mask_are_those_of_the_rows_it_selects(seed):
+    """The Overview reads a selection where it lies in the frame (``keep``) instead of copying
+    it: the same chart, file name and cards as from the copied rows, big frames and small."""
+    from figures import views
+    rng = np.random.default_rng(seed)
+    big = big_frame(2500, seed).assign(
+        part_of=[10 if i % 9 == 4 else None for i in range(2500)])
+    for frame in (big, big.head(300)):
+        for share in (0.0, 0.05, 0.6, 1.0):
+            keep = rng.random(len(frame)) < share
+            rows = frame[keep]
+            assert pio.to_json(by_place(frame, keep=keep)) == pio.to_json(by_place(rows))
+            assert chart_filename("by-place", frame, keep=keep) == \
+                chart_filename("by-place", rows)
+            assert views.latest_cards(frame, keep=keep) == views.latest_cards(rows)
 
 
 def test_file_names_read_the_columns_as_the_charts_clean_them():

@@ -480,6 +480,7 @@ def overview_outputs(rows, pinned=frozenset()):
 
 
 def assert_overview_same_from_fewer_columns(df, filters, pinned=frozenset()):
+    from figures import charts
     for f in filters:
         sel = views.Selection(df, f)
         slim = sel.overview
@@ -488,6 +489,13 @@ def assert_overview_same_from_fewer_columns(df, filters, pinned=frozenset()):
         if sel.empty:
             continue
         assert overview_outputs(slim, pinned) == overview_outputs(sel.rows, pinned), f
+        # the cards and the chart by place read from the frame where the rows lie, uncopied
+        assert views.latest_cards(df, pinned, keep=sel.keep) == \
+            views.latest_cards(sel.rows, pinned), f
+        assert charts.by_place(df, keep=sel.keep).to_json() == \
+            charts.by_place(sel.rows).to_json(), f
+        assert charts.chart_filename("by-place", df, keep=sel.keep) == \
+            charts.chart_filename("by-place", sel.rows), f
 
 
 @pytest.mark.parametrize("f", FILTERS, ids=lambda f: views.describe_filters(f))
