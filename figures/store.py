@@ -1130,14 +1130,12 @@ class Store:
             "SELECT story_id FROM frame_changes WHERE seq > ? ORDER BY story_id", (seq,))]
 
     def data_version(self) -> tuple:
-        """Changes whenever any process commits: a cache key for the dashboard."""
-        # reviews: clear_review deletes a verdict without adding history
-        return (self.frame_log()[1:]
-                + self.conn.execute("SELECT count(*), max(id) FROM figures").fetchone()[:]
-                + self.conn.execute("SELECT count(*), max(id) FROM review_history").fetchone()[:]
-                + self.conn.execute("SELECT count(*) FROM reviews").fetchone()[:]
-                # stories linked after the documents were stored (an upgraded store)
-                + self.conn.execute("SELECT count(*) FROM fingerprints").fetchone()[:])
+        """Changes whenever any process commits a change to the rows of ``figure_rows``: a cache
+        key for the dashboard. The triggers of ``frame_changes`` number every change to a figure,
+        a document or a review (a verdict cleared too), so this reads two rows of indexes, not a
+        count of every figure (0.05-0.2 s at 1,000,000 figures, on every run of a page)."""
+        return self.frame_log() + self.conn.execute(
+            "SELECT (SELECT max(id) FROM figures), (SELECT max(id) FROM documents)").fetchone()[:]
 
 
 class _Transaction:

@@ -750,3 +750,39 @@ def test_migrates_a_version_4_database_keeping_everything_and_maps_on_reextracti
         s.review(raqqa["figure_id"], "corrected", location="Tabqa")
         fixed = next(r for r in s.figures() if r["figure_id"] == raqqa["figure_id"])
         assert (fixed["location"], fixed["lat"], fixed["lon"]) == ("Tabqa", None, None)
+
+
+def test_the_data_version_changes_with_every_commit_to_what_the_dashboard_shows(tmp_path):
+    """The dashboard's cache key: new after an ingest, a review, a verdict taken back, a title
+    changed, a document removed; the same when nothing was committed. The log of changed stories
+    (schema 10) names each story once, whatever the number of its changes."""
+    with Store(tmp_path / "f.db") as s:
+        seen = [s.data_version()]
+
+        def changed():
+            v = s.data_version()
+            assert v not in seen
+            seen.append(v)
+        first = s.add(load_pasted("Floods displaced 3,000 people in the valley, officials said.",
+                                  title="a")).document_id
+        changed()
+        s.add(load_pasted("Shelling killed 12 civilians in the old town, the mayor said.",
+                          title="b"))
+        changed()
+        assert s.data_version() == seen[-1]                       # nothing committed
+        fid = s.figures()[0]["figure_id"]
+        s.review(fid, "rejected")
+        changed()
+        s.review(fid, "rejected", note="same verdict, a note")
+        changed()
+        s.clear_review(fid)
+        changed()
+        with s.conn:
+            s.conn.execute("UPDATE documents SET title = 'renamed' WHERE id = ?", (first,))
+        changed()
+        with s.conn:
+            s.conn.execute("DELETE FROM documents WHERE id = ?", (first,))
+        changed()
+        stories = s.stories_changed_since(0)
+        assert sorted(stories) == sorted(set(stories)) and first in stories
+        assert s.stories_changed_since(s.frame_log()[1]) == []
