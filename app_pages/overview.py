@@ -27,8 +27,8 @@ if sel.empty:
 st.html("<style>[data-testid='stMetricValue']{font-size:1.7rem;white-space:normal}</style>")
 pinned = store.pinned_ids()
 # the cards and the chart by place read the selected rows where they lie (sel.keep), not a copy
-cards = common.cached(store, f"cards {f!r} {sorted(pinned)}",
-                      lambda: views.latest_cards(sel.frame, pinned, keep=sel.keep))
+cards = common.cached(store, views.cards_key(f, pinned),
+                      lambda: views.overview_cards(sel, pinned))
 for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
     card = cards[cat]
     with col.container(border=True, key=f"card_{cat}"):
@@ -73,9 +73,7 @@ view = st.segmented_control("Chart", list(VIEWS), default="By place", key="chart
                             label_visibility="collapsed") or "By place"
 picked = None
 if VIEWS[view] == "place":
-    fig, name = common.cached(store, f"by-place {f!r}", lambda: (
-        charts.by_place(sel.frame, keep=sel.keep),
-        charts.chart_filename("by-place", sel.frame, keep=sel.keep)))
+    fig, name = common.cached(store, views.by_place_key(f), lambda: views.overview_by_place(sel))
     picked = common.chart(fig, name, sel.empty, "chart_place")
 elif VIEWS[view] == "map":
     # the key figures of the table above (civilian figures, as the cards), not reconciled again

@@ -46,6 +46,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -344,11 +345,28 @@ CHANGE_TEXT = ("Heavy shelling of the northern suburbs killed at least 17 civili
                "towards the coast. Bulletin {n}.")
 
 
-def change_store(db: Path, run: int) -> str:
+def change_store(db: Path, run: int, cli: bool = False, folder: Path | None = None) -> str:
     """Commit a change to the store between two cold starts, as an analyst's work does: a review
-    of a figure (odd runs) or a new report (even runs). Returns what was done."""
+    of a figure (odd runs) or a new report (even runs). With ``cli``, through the command line
+    (``review``, ``ingest``), which also brings the dashboard's cache up to date; else through
+    ``Store`` directly. Returns what was done."""
     from figures.formats import load_pasted
     from figures.store import Store
+    if cli:
+        with Store(db) as store:
+            fid = store.conn.execute("SELECT id FROM figures ORDER BY id LIMIT 1 OFFSET ?", (
+                run * 7919 % max(store.conn.execute("SELECT count(*) FROM figures")
+                                 .fetchone()[0], 1),)).fetchone()[0]
+        if run % 2:
+            args = ["review", str(fid), "--accept" if run % 4 == 1 else "--reject"]
+        else:
+            report = (folder or Path(tempfile.gettempdir())) / f"bulletin-{run}-{time.time()}.txt"
+            report.write_text(CHANGE_TEXT.format(day=f"{run} May", n=run), encoding="utf-8")
+            args = ["ingest", str(report)]
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "figures", *args, "--db", str(db)], cwd=ROOT,
+                       check=True, capture_output=True)
+        return f"python -m figures {args[0]} ({time.perf_counter() - t:.1f} s)"
     with Store(db) as store:
         if run % 2:
             fid = store.conn.execute(
@@ -364,7 +382,8 @@ def change_store(db: Path, run: int) -> str:
 
 def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                   cold_runs: int = 3, script: Path | str = "app.py",
-                  fresh_cache: bool = False, change_between: bool = False) -> dict:
+                  fresh_cache: bool = False, change_between: bool = False,
+                  change_cli: bool = False) -> dict:
     """``cold_runs`` times: start a new server and load the Overview in a new browser context
     (empty HTTP cache). After the last cold load: a second page (warm server cache), then the
     filter changes on it. The server is stopped after each round, also on errors. With
@@ -384,7 +403,7 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                 last = i == cold_runs - 1
                 cache = logdir / f"cache-{Path(script).stem}-{i}" if fresh_cache else None
                 if change_between and i:
-                    log(f"changing the store: {change_store(db, i)}")
+                    log(f"changing the store: {change_store(db, i, change_cli, logdir)}")
                 with Server(db, logdir / f"streamlit-{Path(script).stem}-{i}.log",
                             script, cache) as server:
                     up = server.start()
@@ -857,6 +876,9 @@ def main(argv=None) -> int:
     ap.add_argument("--change-between-runs", action="store_true",
                     help="commit a review or a new report to the store (--db: it is changed) "
                     "before each cold start after the first")
+    ap.add_argument("--with-cli", action="store_true",
+                    help="with --change-between-runs: make the changes with the command line "
+                    "(review, ingest), which prepares the dashboard's cache")
     ap.add_argument("--no-browser", action="store_true", help="skip the server and Chromium")
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the trivial app that shows what the stack costs anyway")
@@ -899,7 +921,7 @@ def _measure(a, tmp: Path) -> dict:
     b = base = None
     if not a.no_browser:
         b = browser_bench(db, tmp, actions, a.cold_runs, fresh_cache=a.fresh_cache,
-                          change_between=a.change_between_runs)
+                          change_between=a.change_between_runs, change_cli=a.with_cli)
         if not a.no_baseline:
             log("baseline: a trivial app with five metrics and one small chart…")
             base = baseline_bench(tmp)

@@ -593,6 +593,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The commands that change the store
+_CHANGING = (_cmd_ingest, _cmd_fetch, _cmd_reliefweb, _cmd_reextract, _cmd_review, _cmd_feed,
+             _cmd_watch)
+
+
+def _prepare_dashboard(args) -> None:
+    """After a command that changed the store: the dashboard's cache of it brought up to date, if
+    the dashboard has shown this store (``views.prepare_overview``), so that its next start does
+    not compute what changed. A failure here costs the dashboard time, never the command."""
+    from .store import db_path
+    if not db_path(getattr(args, "db", None)).exists():
+        return
+    try:
+        from . import views
+        with _store(args) as store:
+            views.prepare_overview(store)
+    except Exception as e:  # noqa: BLE001 - the store is committed; only the cache is behind
+        print(f"note: the dashboard's cache was not updated ({type(e).__name__}: {e}); "
+              "its next start reads the changes itself", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     for name in ("date", "since", "until"):
@@ -606,7 +627,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
     from .store import StoreError
     try:
-        return args.run(args)
+        code = args.run(args)
+        if args.run in _CHANGING:
+            _prepare_dashboard(args)
+        return code
     except StoreError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -138,8 +138,11 @@ def _common_type(name: str, arrays) -> pa.DataType:
         types = {pa.float64()}
     if len(types) > 1:
         raise pa.ArrowTypeError(f"{name}: values of types {sorted(map(str, types))}")
-    if name in _NUMERIC and not (types <= {pa.int64(), pa.float64()} and (types or not arrays)):
-        raise pa.ArrowTypeError(f"{name}: {types}")      # as pd.to_numeric would not leave it
+    if name in _NUMERIC:
+        if not types <= {pa.int64(), pa.float64()}:
+            raise pa.ArrowTypeError(f"{name}: {types}")      # as pd.to_numeric would not leave it
+        if not types and arrays:
+            return pa.float64()        # no value at all: fractions, as pd.to_numeric makes them
     return types.pop() if types else pa.null()
 
 
@@ -175,7 +178,7 @@ def _with_state(table: pa.Table, log: tuple[str, int], **extra: bytes) -> pa.Tab
 def _state_of(table: pa.Table, log_id: str) -> int | None:
     """The sequence number of the state ``table`` holds, if made by this code from this log."""
     meta = table.schema.metadata or {}
-    if meta.get(_TAG) != _frame_tag() or not log_id or meta.get(_LOG) != log_id.encode():
+    if meta.get(_TAG) != _frame_tag() or meta.get(_LOG) != log_id.encode():
         return None
     try:
         return int(meta.get(_SEQ, b""))
@@ -215,8 +218,9 @@ def merged(base: pa.Table, stories: list[int], fresh: pa.Table) -> pa.Table:
         chunks = [c for which, start, stop in pieces
                   for c in parts[which].slice(start, stop - start).chunks]
         column = pa.chunked_array(chunks, kind)
-        # a column left without values is typed as reading it afresh types it
-        columns.append(pa.nulls(len(column)) if column.null_count == len(column) else column)
+        if column.null_count == len(column):     # no value left: typed as a fresh read types it
+            column = pa.chunked_array([pa.nulls(len(column), _common_type(name, [pa.nulls(1)]))])
+        columns.append(column)
     # made one array per column: pandas filters pieces slowly (a million rows in 7 pieces: 2.2 s
     # for the first filter against 0.3 s to join them and 0.5 s to filter the whole), and the
     # frame no longer holds the base file's pages
@@ -268,7 +272,10 @@ def _cached_state(path: Path, log_id: str) -> pa.Table | None:
 
 
 def _latest_base(path: Path, log: tuple[str, int]) -> tuple[Path, pa.Table, int] | None:
-    """The newest base file of the same database as ``path`` that an update can start from."""
+    """The newest base file of the same database as ``path`` that an update can start from
+    (none for a store without a log id: its numbers could be another database's)."""
+    if not log[0]:
+        return None
     prefix = path.name.rsplit("-", 1)[0]
     for older in sorted(path.parent.glob(f"{prefix}-*.arrow"), key=_mtime, reverse=True):
         table = _read(older)
@@ -276,6 +283,14 @@ def _latest_base(path: Path, log: tuple[str, int]) -> tuple[Path, pa.Table, int]
         if seq is not None and seq <= log[1]:
             return older, table, seq
     return None
+
+
+def has_cached_frame(store: Store) -> bool:
+    """Whether the cache folder holds a frame of this database that this state's frame can be
+    made from by reading the changed stories only (not everything again)."""
+    path = frame_cache_file(store)
+    return path is not None and path.parent.is_dir() and (
+        _latest_base(path, store.frame_log()) is not None)
 
 
 def _mtime(path: Path) -> float:

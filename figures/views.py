@@ -21,7 +21,8 @@ from . import charts
 from .cache import cache_dir, write_atomically
 # the frame of every figure that the pages filter (built, cached and updated in frames.py)
 from .frames import (_db_tag, _mtime, _state_tag, all_figures_frame, all_figures_table,  # noqa: F401
-                     figures_frame, frame_cache_file, frames_written, load_all_figures)
+                     figures_frame, frame_cache_file, frames_written, has_cached_frame,
+                     load_all_figures)
 from .charts import group_codes, last_per_group, sort_codes
 
 from .schema import CATEGORIES, REVIEW_STATUSES
@@ -147,6 +148,51 @@ class Selection:
             keep = [c for c in self.frame.columns if c not in NOT_ON_OVERVIEW]
             self._overview = self.frame[keep][self.mask]
         return self._overview
+
+
+# The Overview's cards and chart by place, as the page computes and caches them (keys and values):
+# the page and ``prepare_overview`` share these, so what one computes the other finds.
+
+def cards_key(f: Filters, pinned) -> str:
+    return f"cards {f!r} {sorted(pinned)}"
+
+
+def by_place_key(f: Filters) -> str:
+    return f"by-place {f!r}"
+
+
+def overview_cards(sel: Selection, pinned) -> dict:
+    """The cards of a selection, read where its rows lie (``Selection.keep``)."""
+    return latest_cards(sel.frame, pinned, keep=sel.keep)
+
+
+def overview_by_place(sel: Selection) -> tuple:
+    """The chart by place of a selection and its file name."""
+    return (charts.by_place(sel.frame, keep=sel.keep),
+            charts.chart_filename("by-place", sel.frame, keep=sel.keep))
+
+
+def prepare_overview(store: Store) -> bool:
+    """Bring the dashboard's cache up to date with the store after a command changed it: the frame
+    of figures (a patch of the stories changed) and the Overview's first page (no filter: its cards
+    and chart by place), so the next dashboard start finds them instead of computing them (about
+    2 s at 1,000,000 figures). Only for a store the dashboard has shown before (a cached frame of
+    it exists, and this state can be made from it by reading the changed stories): a store nobody
+    opens in the dashboard costs nothing, nor does a cache made by another version. False when
+    nothing was done, or when another commit came in between (the next start computes that state
+    itself)."""
+    if not has_cached_frame(store):
+        return False
+    version = store.data_version()
+    df = load_all_figures(store)
+    if store.data_version() != version:
+        return False
+    f, pinned = Filters(), store.pinned_ids()
+    sel = Selection(df, f)
+    cached_view(store, version, cards_key(f, pinned), lambda: overview_cards(sel, pinned))
+    cached_view(store, version, by_place_key(f), lambda: overview_by_place(sel))
+    frames_written()
+    return True
 
 
 def filter_mask(df: pd.DataFrame, f: Filters) -> pd.Series:

@@ -309,3 +309,35 @@ def test_a_pinned_figure_is_the_key_figure(db):
     table = next(df.value for df in at.dataframe if "Key figure" in df.value.columns)
     raqqa = table[table["Place"] == "Raqqa"].iloc[0]
     assert raqqa["figure_id"] == oldest["figure_id"] and "pinned" in raqqa["Key figure"]
+
+
+def test_a_change_from_the_command_line_leaves_the_overview_ready(db, monkeypatch):
+    """After ``review`` from the command line, the next dashboard start finds the Overview's cards
+    and chart of the new state computed (by the command, since the dashboard had shown this
+    store); a change made otherwise is computed at the next start."""
+    from figures import views
+    from figures.cli import main
+    app()                                             # the samples, shown once: a frame cached
+    views.frames_written()
+    def cards(s):                                     # the Overview's, computed here
+        return real(views.Selection(views.load_all_figures(s), Filters()), s.pinned_ids())
+    real = views.overview_cards
+    with Store(db) as s:
+        fid = cards(s)["displaced"].figure_id
+    assert main(["review", str(fid), "--reject", "--db", str(db)]) == 0
+    computed = []
+    monkeypatch.setattr(views, "overview_cards",
+                        lambda *a, **k: computed.append(1) or real(*a, **k))
+
+    def start():
+        st.cache_resource.clear()                     # a new server: only the disk is left
+        return app()
+    at = start()
+    assert computed == []                             # found, not computed
+    with Store(db) as s:                              # the new state's cards, not the old
+        new = cards(s)["displaced"]
+    assert new.figure_id != fid and new.number in [m.value for m in at.metric]
+    with Store(db) as s:                              # a change not made by a command
+        s.clear_review(fid)
+    start()
+    assert computed == [1]

@@ -220,3 +220,26 @@ def test_a_store_arrow_cannot_type_is_read_the_pandas_way(tmp_path, monkeypatch)
         frames.frames_written()
         assert list((tmp_path / "cache" / "frames").glob("figures-*.arrow"))     # cached too
         pd.testing.assert_frame_equal(frames.load_all_figures(s), frames.all_figures_frame(s))
+
+
+def test_a_command_prepares_the_dashboard_only_from_a_frame_it_can_update(tmp_path, monkeypatch):
+    """``views.prepare_overview`` (run by the commands that change a store) does nothing for a
+    store the dashboard never showed, nor from a frame made by other code (it would read every
+    figure again inside a quick command); from a usable frame it writes this state's patch."""
+    from figures import views
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "frames"
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        assert not views.prepare_overview(s) and not folder.exists()
+        frames.load_all_figures(s)
+        frames.frames_written()
+        ids = sorted(frames.all_figures_frame(s)["figure_id"])
+        s.review(ids[0], "rejected")
+        assert views.prepare_overview(s)
+        assert frames.patch_file(frames.frame_cache_file(s)).is_file()
+        monkeypatch.setattr(frames, "FRAME_FORMAT", frames.FRAME_FORMAT + 100)   # other code
+        s.review(ids[1], "rejected")
+        assert not views.prepare_overview(s)
+        assert not frames.frame_cache_file(s).exists()
