@@ -461,6 +461,16 @@ def _story_of(document_id: str) -> str:
             f"{document_id})")
 
 
+def _story_triggers(table: str, story) -> str:
+    """The triggers that log the story of a row of ``table`` added, removed or changed (a changed
+    row: its story before and after); ``story("NEW")`` is the SQL of a row's story."""
+    return "\n".join(
+        f"CREATE TRIGGER frame_{table}_{what} AFTER {event} ON {table} BEGIN\n"
+        + "".join(f"    {_log_story(story(row))}\n" for row in rows) + "END;"
+        for what, event, rows in (("added", "INSERT", ("NEW",)), ("removed", "DELETE", ("OLD",)),
+                                  ("changed", "UPDATE", ("OLD", "NEW"))))
+
+
 _V10 = f"""
 -- What changed since the dashboard cached its frame of figure_rows (figures/views.py): the
 -- stories whose rows may have changed, each with the sequence number of its latest change, so
@@ -476,36 +486,9 @@ CREATE INDEX frame_changes_by_seq ON frame_changes(seq);
 -- which log this is: a cached frame records it, so that a new database (a file replaced at the
 -- same path, whose numbers start again) is never taken for the one the frame was read from
 INSERT OR REPLACE INTO meta (key, value) VALUES ('frame_log', lower(hex(randomblob(16))));
-CREATE TRIGGER frame_figure_added AFTER INSERT ON figures BEGIN
-    {_log_story(_story_of("NEW.document_id"))}
-END;
-CREATE TRIGGER frame_figure_removed AFTER DELETE ON figures BEGIN
-    {_log_story(_story_of("OLD.document_id"))}
-END;
-CREATE TRIGGER frame_figure_changed AFTER UPDATE ON figures BEGIN
-    {_log_story(_story_of("OLD.document_id"))}
-    {_log_story(_story_of("NEW.document_id"))}
-END;
-CREATE TRIGGER frame_document_added AFTER INSERT ON documents BEGIN
-    {_log_story("COALESCE(NEW.copy_of, NEW.id)")}
-END;
-CREATE TRIGGER frame_document_removed AFTER DELETE ON documents BEGIN
-    {_log_story("COALESCE(OLD.copy_of, OLD.id)")}
-END;
-CREATE TRIGGER frame_document_changed AFTER UPDATE ON documents BEGIN
-    {_log_story("COALESCE(OLD.copy_of, OLD.id)")}
-    {_log_story("COALESCE(NEW.copy_of, NEW.id)")}
-END;
-CREATE TRIGGER frame_review_added AFTER INSERT ON reviews BEGIN
-    {_log_story(_story_of("NEW.document_id"))}
-END;
-CREATE TRIGGER frame_review_removed AFTER DELETE ON reviews BEGIN
-    {_log_story(_story_of("OLD.document_id"))}
-END;
-CREATE TRIGGER frame_review_changed AFTER UPDATE ON reviews BEGIN
-    {_log_story(_story_of("OLD.document_id"))}
-    {_log_story(_story_of("NEW.document_id"))}
-END;
+{_story_triggers("figures", lambda row: _story_of(f"{row}.document_id"))}
+{_story_triggers("documents", lambda row: f"COALESCE({row}.copy_of, {row}.id)")}
+{_story_triggers("reviews", lambda row: _story_of(f"{row}.document_id"))}
 """
 
 #: MIGRATIONS[i] takes a database from user_version i to i + 1.
