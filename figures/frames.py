@@ -262,7 +262,11 @@ def _cached_state(path: Path, log_id: str) -> pa.Table | None:
     if patch is None or _state_of(patch, log_id) is None:
         return None
     meta = patch.schema.metadata
-    base = _read(path.parent / meta.get(_BASE, b"").decode()) if meta.get(_BASE) else None
+    name = meta.get(_BASE, b"").decode(errors="replace")
+    # a base of the same database, in the same folder (never a path read from a file as is)
+    base = (_read(path.parent / name)
+            if name == Path(name).name and name.startswith(path.name.rsplit("-", 1)[0] + "-")
+            else None)
     if base is None or _state_of(base, log_id) is None:
         return None
     try:

@@ -243,3 +243,29 @@ def test_a_command_prepares_the_dashboard_only_from_a_frame_it_can_update(tmp_pa
         s.review(ids[1], "rejected")
         assert not views.prepare_overview(s)
         assert not frames.frame_cache_file(s).exists()
+
+
+def test_a_patch_naming_a_base_elsewhere_is_not_followed(tmp_path, monkeypatch):
+    """A patch file says which base it applies to; a name that leaves the cache folder or names
+    another database's file is not read: the frame is read again instead."""
+    import pandas as pd
+    from pyarrow import feather
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        frames.load_all_figures(s)
+        frames.frames_written()
+        s.review(int(frames.all_figures_frame(s)["figure_id"].iloc[0]), "rejected")
+        expected = frames.load_all_figures(s)
+        patch = frames.patch_file(frames.frame_cache_file(s))
+        table = feather.read_table(patch)
+        (base,) = patch.parent.glob("figures-*.arrow")
+        elsewhere = tmp_path / base.name
+        elsewhere.write_bytes(base.read_bytes())
+        for name in (f"../../{base.name}", "figures-0123456789ab-x.arrow"):
+            meta = dict(table.schema.metadata)
+            meta[b"figures_frame_base"] = name.encode()
+            feather.write_feather(table.replace_schema_metadata(meta), patch)
+            assert frames._cached_state(frames.frame_cache_file(s), s.frame_log()[0]) is None
+            pd.testing.assert_frame_equal(frames.load_all_figures(s), expected)
