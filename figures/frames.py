@@ -205,8 +205,8 @@ def merged(base: pa.Table, stories: list[int], fresh: pa.Table) -> pa.Table:
     ids = base["story_id"]
     kept = pc.indices_nonzero(pc.invert(pc.is_in(
         ids, value_set=pa.array(stories, ids.type if ids.type != pa.null() else pa.int64()))))
-    if fresh.num_rows == 0:          # rows removed only: the order stands
-        return base if len(kept) == base.num_rows else base.take(kept)
+    if fresh.num_rows == 0 and len(kept) == base.num_rows:
+        return base                  # nothing removed, nothing added
     if fresh.column_names != base.column_names:
         raise pa.ArrowInvalid("the fresh rows have other columns than the cached frame")
     pieces = _merge_pieces(base, kept, fresh)

@@ -269,3 +269,23 @@ def test_a_patch_naming_a_base_elsewhere_is_not_followed(tmp_path, monkeypatch):
             feather.write_feather(table.replace_schema_metadata(meta), patch)
             assert frames._cached_state(frames.frame_cache_file(s), s.frame_log()[0]) is None
             pd.testing.assert_frame_equal(frames.load_all_figures(s), expected)
+
+
+def test_a_story_removed_leaves_the_frame_as_a_fresh_read_types_it(tmp_path, monkeypatch):
+    """Rows removed and none added (a story deleted): the frame equals a fresh read, down to the
+    type of a column left without values (no copy left to link to its story)."""
+    import pandas as pd
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    with Store(tmp_path / "f.db") as s:
+        s.add(load_pasted(DOCS[0][0], title="a", published=DOCS[0][1]))
+        head = s.add(load_pasted(STORY, title="Floods", published="2017-09-22")).document_id
+        copy = s.add(load_pasted(STORY + "\n\nShare this story.", title="Floods (wire)",
+                                 published="2017-09-23"))
+        assert copy.copy_of == head
+        assert frames.load_all_figures(s)["copy_of_figure"].notna().any()
+        frames.frames_written()
+        with s.conn:
+            s.conn.execute("DELETE FROM documents WHERE id IN (?, ?)", (head, copy.document_id))
+        frame = frames.load_all_figures(s)
+        pd.testing.assert_frame_equal(frame, frames.all_figures_frame(s))
+        assert frame["copy_of_figure"].isna().all()
