@@ -352,32 +352,28 @@ def change_store(db: Path, run: int, cli: bool = False, folder: Path | None = No
     ``Store`` directly. Returns what was done."""
     from figures.formats import load_pasted
     from figures.store import Store
-    if cli:
-        with Store(db) as store:
-            fid = store.conn.execute("SELECT id FROM figures ORDER BY id LIMIT 1 OFFSET ?", (
-                run * 7919 % max(store.conn.execute("SELECT count(*) FROM figures")
-                                 .fetchone()[0], 1),)).fetchone()[0]
-        if run % 2:
-            args = ["review", str(fid), "--accept" if run % 4 == 1 else "--reject"]
-        else:
-            report = (folder or Path(tempfile.gettempdir())) / f"bulletin-{run}-{time.time()}.txt"
-            report.write_text(CHANGE_TEXT.format(day=f"{run} May", n=run), encoding="utf-8")
-            args = ["ingest", str(report)]
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "figures", *args, "--db", str(db)], cwd=ROOT,
-                       check=True, capture_output=True)
-        return f"python -m figures {args[0]} ({time.perf_counter() - t:.1f} s)"
+    accept = run % 4 == 1
+    report = CHANGE_TEXT.format(day=f"{run} May", n=f"{run}-{time.time()}")
     with Store(db) as store:
-        if run % 2:
-            fid = store.conn.execute(
-                "SELECT id FROM figures ORDER BY id LIMIT 1 OFFSET ?",
-                (run * 7919 % max(store.conn.execute("SELECT count(*) FROM figures")
-                                  .fetchone()[0], 1),)).fetchone()[0]
-            store.review(fid, "accepted" if run % 4 == 1 else "rejected", note="benchmark")
+        total = store.conn.execute("SELECT count(*) FROM figures").fetchone()[0]
+        fid = store.conn.execute("SELECT id FROM figures ORDER BY id LIMIT 1 OFFSET ?",
+                                 (run * 7919 % max(total, 1),)).fetchone()[0]
+        if not cli and run % 2:
+            store.review(fid, "accepted" if accept else "rejected", note="benchmark")
             return f"review of figure {fid}"
-        r = store.add(load_pasted(CHANGE_TEXT.format(day=f"{run} May", n=f"{run}-{time.time()}"),
-                                  title=f"Bulletin {run}", published="2024-05-20"))
-        return f"document {r.document_id} added"
+        if not cli:
+            r = store.add(load_pasted(report, title=f"Bulletin {run}", published="2024-05-20"))
+            return f"document {r.document_id} added"
+    if run % 2:
+        args = ["review", str(fid), "--accept" if accept else "--reject"]
+    else:
+        path = (folder or Path(tempfile.gettempdir())) / f"bulletin-{run}-{time.time()}.txt"
+        path.write_text(report, encoding="utf-8")
+        args = ["ingest", str(path)]
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "figures", *args, "--db", str(db)], cwd=ROOT,
+                   check=True, capture_output=True)
+    return f"python -m figures {args[0]} ({time.perf_counter() - t:.1f} s)"
 
 
 def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
