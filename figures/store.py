@@ -498,18 +498,50 @@ STORY_VERSION = MIGRATIONS.index(_V5) + 1
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _statements(script: str):
+    """The SQL statements of ``script`` one by one (a trigger's body holds semicolons of its own:
+    a statement ends where SQLite says it is complete)."""
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \t\r\n;"):
+                yield statement
+            statement = ""
+
+
+def _too_new(version: int) -> StoreError:
+    return StoreError(
+        f"this database has schema version {version}, newer than this program knows "
+        f"({SCHEMA_VERSION}): update Humanitarian Figures; the file was not changed")
+
+
 def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
-    """Bring the database to schema version ``upto``, one transaction per step. Returns the version."""
+    """Bring the database to schema version ``upto``, one transaction per step. Returns the version.
+    Each step reads the version again under the write lock, so two programs opening a new or an
+    older store at once (the dashboard's first page and its server's watcher, two commands) do
+    not run a step twice: the second finds it done."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"this database has schema version {version}, newer than this program knows "
-            f"({SCHEMA_VERSION}): update Humanitarian Figures; the file was not changed")
+        raise _too_new(version)
+    if conn.in_transaction:
+        conn.commit()
     while version < upto:
-        # executescript commits first; BEGIN makes the step and its version bump one transaction
-        conn.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[version]}\n"
-                           f"PRAGMA user_version = {version + 1};\nCOMMIT;")
-        version += 1
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise _too_new(version)
+            if version < upto:
+                for statement in _statements(MIGRATIONS[version]):
+                    conn.execute(statement)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     return version
 
 
@@ -662,8 +694,11 @@ class Store:
         self.conn.row_factory = sqlite3.Row
         try:
             # read before anything is written: a file that is not ours is left as it is
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0 and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            # one statement, one snapshot: another program may be creating the tables meanwhile
+            version, tables = self.conn.execute(
+                "SELECT (SELECT user_version FROM pragma_user_version),"
+                " (SELECT count(*) FROM sqlite_master)").fetchone()
+            if version == 0 and tables:
                 raise StoreError(
                     f"{self.path} is an SQLite database of another program, not a Humanitarian "
                     f"Figures database. It was not changed: {_ELSEWHERE}.")

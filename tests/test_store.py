@@ -17,7 +17,7 @@ from figures import EXTRACTOR_VERSION, extract
 from figures.export import to_text
 from figures.formats import load_pasted
 from figures.schema import EXPORT_FIELDS, FIELDS, HXL_COLUMNS, Figure
-from figures.store import SCHEMA_VERSION, Filters, Store, StoreError, migrate
+from figures.store import SCHEMA_VERSION, STORY_VERSION, Filters, Store, StoreError, migrate
 
 RAQQA = ("Raqqa battle\n\nBEIRUT, Sept 20 (Reuters) - Up to 25,000 civilians are believed to be "
          "still trapped in Raqqa, the UN said on Wednesday. Air strikes killed 12 fighters near the "
@@ -155,6 +155,35 @@ def test_migrates_a_first_version_database(tmp_path):
         s.review(fig["figure_id"], "accepted")
         assert s.reextract().documents == 1
         assert s.figures()[0]["review_status"] == "accepted"
+
+
+@pytest.mark.parametrize("start_at", [0, 1, STORY_VERSION - 1])
+def test_programs_opening_a_store_at_once_migrate_it_once(tmp_path, start_at):
+    """The dashboard's first page and its server's watcher (or two commands) open a new or an
+    older store at the same moment: each migration step is run once, by whichever takes the
+    write lock first; the other finds it done, and neither fails."""
+    import threading
+    for attempt in range(5):
+        path = tmp_path / f"new-{attempt}.db"
+        if start_at:
+            conn = sqlite3.connect(path)
+            migrate(conn, upto=start_at)
+            conn.close()
+        go, errors, versions = threading.Barrier(3), [], []
+
+        def open_store():
+            go.wait()
+            try:
+                with Store(path) as s:
+                    versions.append(s.conn.execute("PRAGMA user_version").fetchone()[0])
+            except Exception as e:       # noqa: BLE001 - what the test reports
+                errors.append(e)
+        threads = [threading.Thread(target=open_store) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and versions == [SCHEMA_VERSION] * 3
 
 
 def _old_database(path, version: int, docs, added_at: str, extractor_version: str,
