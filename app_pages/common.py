@@ -123,6 +123,21 @@ def _cached(path: str, version: tuple, key: str, _compute):
         return views.cached_view(s, version, key, _compute)
 
 
+def prepare_first_page(path) -> None:
+    """Put the Overview's first page (no filter) for the store's current state into this
+    server's caches, as a visitor's first run would: the frame, the cards and the chart by place.
+    Run by the server in a thread of its own (``scripts/serve.py``, ``figures.standby``) at its
+    start and after each change of the store, so the next visitor finds them. A visitor who comes
+    while they are being computed waits for them (one computation per state, never two)."""
+    with Store(path) as s:
+        _run.store, _run.frame = s, None
+        try:
+            for key, compute in views.first_page(all_figures(s), s.pinned_ids()):
+                cached(s, key, compute)
+        finally:
+            _run.store = _run.frame = None
+
+
 # ---------------------------------------------------------------------------------------------
 # Filters: sidebar widgets, kept in the address bar so a link reproduces the view
 

@@ -9,6 +9,7 @@ import hashlib
 import os
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from functools import cache
 from datetime import date
@@ -172,6 +173,16 @@ def overview_by_place(sel: Selection) -> tuple:
             charts.chart_filename("by-place", sel.frame, keep=sel.keep))
 
 
+def first_page(df: pd.DataFrame, pinned) -> list[tuple[str, Callable[[], object]]]:
+    """The Overview's first page (no filter): its cards and its chart by place, as ``(key,
+    compute)`` pairs under the keys the page caches them by, so that whoever computes them first
+    (the page, a command, the server before anyone asks) computes them for the others."""
+    f = Filters()
+    sel = Selection(df, f)
+    return [(cards_key(f, pinned), lambda: overview_cards(sel, pinned)),
+            (by_place_key(f), lambda: overview_by_place(sel))]
+
+
 def prepare_overview(store: Store) -> bool:
     """Bring the dashboard's cache up to date with the store after a command changed it: the frame
     of figures (a patch of the stories changed) and the Overview's first page (no filter: its cards
@@ -187,10 +198,8 @@ def prepare_overview(store: Store) -> bool:
     df = load_all_figures(store)
     if store.data_version() != version:
         return False
-    f, pinned = Filters(), store.pinned_ids()
-    sel = Selection(df, f)
-    cached_view(store, version, cards_key(f, pinned), lambda: overview_cards(sel, pinned))
-    cached_view(store, version, by_place_key(f), lambda: overview_by_place(sel))
+    for key, compute in first_page(df, store.pinned_ids()):
+        cached_view(store, version, key, compute)
     frames_written()
     return True
 

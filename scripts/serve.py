@@ -1,6 +1,9 @@
 """Start the dashboard as ``./run`` does: ``streamlit run app.py [options]``, with the heavy work
-of a first page (importing pandas, pyarrow and plotly, Plotly's validators) started in a thread at
-once, so it overlaps the browser loading Streamlit's frontend instead of delaying the first page.
+of a first page (importing pandas, pyarrow and plotly, Plotly's validators, then the frame of
+figures and the Overview's cards and chart) started in a thread at once, so it overlaps the
+browser loading Streamlit's frontend instead of delaying the first page. The thread then keeps
+the page ready: after each change of the store it computes it again before anyone asks
+(every ``$FIGURES_WATCH_SECONDS``, 5 by default; 0: only at the start).
 
     python scripts/serve.py [streamlit options, e.g. --server.port 8502]
 """
@@ -26,12 +29,26 @@ def warm() -> None:
         go.Scatter(x=[1], y=[1], mode="markers+text", text=["1"])).to_json()
 
 
+def standby() -> None:
+    """The warm imports, then the first page of the store prepared at once and after each change
+    of it (``figures.standby``): the first visitor of a server started after a change, and the
+    next visitor after a change made while it runs, find the page computed."""
+    sys.path.insert(0, str(ROOT))
+    from app_pages import common
+    from figures import standby as watch
+    # Plotly's validators in a thread of their own, while this one updates the frame of figures
+    # (pandas is fully imported by now: see main())
+    threading.Thread(target=warm, name="warm-plotly", daemon=True).start()
+    from figures.store import db_path
+    watch.keep_ready(db_path(), common.prepare_first_page, watch.watch_seconds())
+
+
 def main() -> int:
     # Streamlit first: its import configures a Plotly theme, and Plotly's validators look pandas
     # up in sys.modules without importing it, so a pandas half-imported by the thread would be
     # found there ("partially initialized module 'pandas'") and the server would not start.
     from streamlit.web import cli
-    threading.Thread(target=warm, name="warm-imports", daemon=True).start()
+    threading.Thread(target=standby, name="figures-standby", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
     return cli.main()
 

@@ -341,3 +341,42 @@ def test_a_change_from_the_command_line_leaves_the_overview_ready(db, monkeypatc
         s.clear_review(fid)
     start()
     assert computed == [1]
+
+
+def test_the_server_prepares_the_overview_after_a_change_made_by_another_program(db, monkeypatch):
+    """The server's watcher (``common.prepare_first_page``, in a thread of its own, outside any
+    page run) computes the Overview's frame, cards and chart of the store's new state into the
+    server's caches: the next visitor's page computes nothing. A visitor who comes while they
+    are being computed waits for them: they are computed once, not twice."""
+    import threading
+    import time
+    from app_pages import common
+    from figures import views
+    app()                                             # the samples, shown once
+    with Store(db) as s:                              # a change made by another program
+        fid = next(f["figure_id"] for f in s.figures() if f["category"] == "displaced")
+        s.review(fid, "rejected", note="another program")
+    real = views.overview_cards
+    computed = []
+
+    def slow(*a, **k):                                # slow enough for a page to come meanwhile
+        computed.append(1)
+        time.sleep(1.0)
+        return real(*a, **k)
+    monkeypatch.setattr(views, "overview_cards", slow)
+    watcher = threading.Thread(target=common.prepare_first_page, args=(db,))
+    watcher.start()
+    time.sleep(0.2)
+    at = app()                                        # comes while the watcher computes
+    watcher.join()
+    assert computed == [1]                            # once, by one of the two
+    with Store(db) as s:
+        s.clear_review(fid)
+    common.prepare_first_page(db)                     # the watcher, before anyone asks
+    assert computed == [1, 1]
+    at = app()
+    assert computed == [1, 1]                         # found, not computed
+    with Store(db) as s:                              # the cards of the store as it is now
+        cards = real(views.Selection(views.all_figures_frame(s), Filters()), s.pinned_ids())
+    assert [m.value for m in at.metric] == [
+        c.number if c else "—" for c in cards.values()]
