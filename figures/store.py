@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -498,6 +499,21 @@ STORY_VERSION = MIGRATIONS.index(_V5) + 1
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the database to write-ahead logging. SQLite answers "locked" at once, without
+    waiting, while another connection is switching a new file too (two programs creating the
+    store together): tried again until ``BUSY_TIMEOUT_S``."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _statements(script: str):
     """The SQL statements of ``script`` one by one (a trigger's body holds semicolons of its own:
     a statement ends where SQLite says it is complete)."""
@@ -702,7 +718,7 @@ class Store:
                 raise StoreError(
                     f"{self.path} is an SQLite database of another program, not a Humanitarian "
                     f"Figures database. It was not changed: {_ELSEWHERE}.")
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(self.conn)
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             if migrate(self.conn) >= STORY_VERSION > version:

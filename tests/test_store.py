@@ -163,7 +163,7 @@ def test_programs_opening_a_store_at_once_migrate_it_once(tmp_path, start_at):
     older store at the same moment: each migration step is run once, by whichever takes the
     write lock first; the other finds it done, and neither fails."""
     import threading
-    for attempt in range(5):
+    for attempt in range(10):
         path = tmp_path / f"new-{attempt}.db"
         if start_at:
             conn = sqlite3.connect(path)
