@@ -7,6 +7,7 @@ escaped with ``html.escape`` inside the few HTML fragments we build ourselves.
 """
 from __future__ import annotations
 
+import gc
 import html
 import re
 import threading
@@ -89,10 +90,15 @@ def store() -> Store:
     return _run.store
 
 
+#: the state of each store whose frame ``_all_figures`` computed last (the one it holds)
+_frame_versions: dict[str, tuple] = {}
+
+
 @st.cache_resource(show_spinner="Loading figures…", max_entries=2)
 def _all_figures(path: str, version: tuple) -> pd.DataFrame:
     # one frame shared by every session, never copied or pickled: pages only read it (filters
     # make new frames). On disk too, so a restarted dashboard loads it in milliseconds.
+    _frame_versions[path] = version
     with Store(path) as s:
         return views.load_all_figures(s)
 
@@ -130,6 +136,14 @@ def prepare_first_page(path) -> None:
     start and after each change of the store, so the next visitor finds them. A visitor who comes
     while they are being computed waits for them (one computation per state, never two)."""
     with Store(path) as s:
+        held = _frame_versions.get(str(s.path))
+        if held is not None and held != s.data_version():
+            # the frame of an earlier state is let go before the new one is made (a session
+            # drawing a page keeps it until its run ends), so that the server does not hold two
+            # frames of a million figures at once (pandas' frames hold reference cycles: freed
+            # by the collector, which would otherwise come after the new one is made)
+            _all_figures.clear()
+            gc.collect()
         _run.store, _run.frame = s, None
         try:
             for key, compute in views.first_page(all_figures(s), s.pinned_ids()):

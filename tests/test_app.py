@@ -347,9 +347,11 @@ def test_the_server_prepares_the_overview_after_a_change_made_by_another_program
     """The server's watcher (``common.prepare_first_page``, in a thread of its own, outside any
     page run) computes the Overview's frame, cards and chart of the store's new state into the
     server's caches: the next visitor's page computes nothing. A visitor who comes while they
-    are being computed waits for them: they are computed once, not twice."""
+    are being computed waits for them: they are computed once, not twice. The frame of the
+    earlier state is let go before the new one is made."""
     import threading
     import time
+    import weakref
     from app_pages import common
     from figures import views
     app()                                             # the samples, shown once
@@ -371,9 +373,11 @@ def test_the_server_prepares_the_overview_after_a_change_made_by_another_program
     watcher.join()
     assert computed == [1]                            # once, by one of the two
     with Store(db) as s:
+        old = weakref.ref(common._all_figures(str(s.path), s.data_version()))
         s.clear_review(fid)
     common.prepare_first_page(db)                     # the watcher, before anyone asks
     assert computed == [1, 1]
+    assert old() is None                  # the earlier state's frame let go, not held beside it
     at = app()
     assert computed == [1, 1]                         # found, not computed
     with Store(db) as s:                              # the cards of the store as it is now
