@@ -379,15 +379,17 @@ def change_store(db: Path, run: int, cli: bool = False, folder: Path | None = No
 def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                   cold_runs: int = 3, script: Path | str = "app.py",
                   fresh_cache: bool = False, change_between: bool = False,
-                  change_cli: bool = False) -> dict:
+                  change_cli: bool = False, change_running: bool = False) -> dict:
     """``cold_runs`` times: start a new server and load the Overview in a new browser context
     (empty HTTP cache). After the last cold load: a second page (warm server cache), then the
     filter changes on it. The server is stopped after each round, also on errors. With
     ``fresh_cache`` each server gets a new, empty FIGURES_CACHE_DIR (no frame or view on disk:
     the first start after a change of the store). With ``change_between``, a review or a new
     report is committed before each start after the first (``change_store``): each start is the
-    first after a change, with the earlier state's frame on disk. The server's memory (now and
-    peak) is read after each cold load and after the filter changes."""
+    first after a change, with the earlier state's frame on disk. With ``change_running``, after
+    the filter changes a report is added while the last server runs, and a new tab loads the
+    Overview once the server's watcher has prepared it (``wait_prepared``). The server's memory
+    (now and peak) is read after each cold load and after the filter changes."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
     out = {"cold_runs": [], "server_start_s": [], "memory": []}
     with sync_playwright() as pw:
@@ -441,6 +443,9 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                     out["memory_after_filters"] = server.memory_mb()
                     log(f"  server memory after the filter changes: "
                         f"{out['memory_after_filters']}")
+                    if change_running:
+                        out["running_change"] = _change_while_running(
+                            db, server, ctx, page, cold_runs, errors)
                     ctx.close()
                 log("server stopped")
         finally:
@@ -449,6 +454,43 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
     # the median run (by wall time) stands for "cold"; every run is kept in cold_runs
     out["cold"] = sorted(out["cold_runs"], key=lambda r: r["wall_s"])[len(out["cold_runs"]) // 2]
     return out
+
+
+def wait_prepared(since: float, timeout: float = 60) -> float | None:
+    """Seconds from ``since`` until the server's watcher has prepared the Overview of a new state:
+    its cards and its chart by place written to the cache folder's views (``views.cached_view``)
+    after ``since``. None when that did not happen within ``timeout`` (no watcher:
+    FIGURES_WATCH_SECONDS=0)."""
+    from figures.cache import cache_dir
+    folder = (cache_dir() or Path("/nonexistent")) / "views"
+    while time.time() - since < timeout:
+        new = [f for f in folder.glob("view-*.pickle") if f.stat().st_mtime >= since]
+        if len(new) >= 2:
+            return max(f.stat().st_mtime for f in new) - since
+        time.sleep(0.1)
+    return None
+
+
+def _change_while_running(db: Path, server, ctx, page, run: int, errors: list) -> dict:
+    """A report added by another program while the server runs, then the Overview in a new tab
+    (a new visitor) once the watcher has prepared it, or after 10 s without a watcher."""
+    since = time.time()
+    what = change_store(db, 2 * (run // 2 + 1))         # an even run: a new report
+    watcher = os.environ.get("FIGURES_WATCH_SECONDS", "").strip() not in ("0", "0.0")
+    ready = wait_prepared(since) if watcher else None
+    if not watcher:
+        time.sleep(max(0.0, since + 10 - time.time()))
+    log(f"while the server runs: {what}; "
+        + (f"the watcher prepared the Overview {ready:.1f} s after the commit" if ready
+           else "no watcher (FIGURES_WATCH_SECONDS=0): loaded 10 s after the commit"))
+    page.close()
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    r = _load(page, server.url + "/")
+    r["prepared_after_s"] = ready
+    r["memory"] = server.memory_mb()
+    log(f"  next visitor's Overview: {r['wall_s']:.2f} s  server {r['memory']}")
+    return r
 
 
 # The floor: the same stack (server, frontend, a Plotly chart) with no data work at all, so the
@@ -766,6 +808,14 @@ def report(info: dict, store: dict, b: dict | None, a: dict | None, comps: list[
             line("  server RSS after the filter changes, MB", m["rss_mb"],
                  f"peak {m['peak_rss_mb']:.0f} MB (target < {TARGET_RSS_MB:g} MB)  "
                  f"{_flag(m['peak_rss_mb'], TARGET_RSS_MB)}")
+        rc = b.get("running_change")
+        if rc:
+            ready = rc.get("prepared_after_s")
+            line("  a report added while the server runs: next visitor's Overview", rc["wall_s"],
+                 f"peak {rc['memory']['peak_rss_mb']:.0f} MB; " + (
+                     f"prepared by the watcher {ready:.1f} s after the commit" if ready
+                     else "no watcher: computed by the page"))
+            milestones(rc)
         if b.get("page_errors"):
             print(f"  page errors: {b['page_errors'][:3]}")
     if base:
@@ -875,6 +925,10 @@ def main(argv=None) -> int:
     ap.add_argument("--with-cli", action="store_true",
                     help="with --change-between-runs: make the changes with the command line "
                     "(review, ingest), which prepares the dashboard's cache")
+    ap.add_argument("--change-while-running", action="store_true",
+                    help="after the filter changes, add a report (--db: it is changed) while the "
+                    "last server runs, and load the Overview in a new tab once its watcher has "
+                    "prepared it (FIGURES_WATCH_SECONDS=0: 10 s later, computed by the page)")
     ap.add_argument("--no-browser", action="store_true", help="skip the server and Chromium")
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the trivial app that shows what the stack costs anyway")
@@ -917,7 +971,8 @@ def _measure(a, tmp: Path) -> dict:
     b = base = None
     if not a.no_browser:
         b = browser_bench(db, tmp, actions, a.cold_runs, fresh_cache=a.fresh_cache,
-                          change_between=a.change_between_runs, change_cli=a.with_cli)
+                          change_between=a.change_between_runs, change_cli=a.with_cli,
+                          change_running=a.change_while_running)
         if not a.no_baseline:
             log("baseline: a trivial app with five metrics and one small chart…")
             base = baseline_bench(tmp)
