@@ -5,6 +5,7 @@ import pytest
 from figures import frames
 from figures.formats import load_pasted
 from figures.store import Store
+from test_dedup import add_story
 from test_views import DOCS
 
 
@@ -289,3 +290,108 @@ def test_a_story_removed_leaves_the_frame_as_a_fresh_read_types_it(tmp_path, mon
         frame = frames.load_all_figures(s)
         pd.testing.assert_frame_equal(frame, frames.all_figures_frame(s))
         assert frame["copy_of_figure"].isna().all()
+
+
+@pytest.fixture
+def driver_for_any_store(monkeypatch):
+    """SQLite's ADBC driver reads every store, however small (it is started for big ones)."""
+    monkeypatch.setattr(frames, "DRIVER_MIN_ROWS", 0)
+
+
+def test_the_driver_builds_the_first_frame_as_sqlite3_reads_it(tmp_path, monkeypatch,
+                                                             driver_for_any_store):
+    """A store's first frame is read by SQLite's ADBC driver in a process of its own and written
+    as the base file there: the same frame, column types and values, as reading every row with
+    sqlite3, with reviews, a correction, parts of a breakdown and copies of a story."""
+    import pandas as pd
+    from test_views import CAMP
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    here = []
+    real = frames.all_figures_table
+    monkeypatch.setattr(frames, "all_figures_table",
+                        lambda *a, **k: here.append(k.get("stories")) or real(*a, **k))
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        s.add(load_pasted(CAMP, title="Camp attack", published="2023-06-18"))
+        add_story(s)                                       # a story carried by four outlets
+        ids = sorted(frames.all_figures_frame(s)["figure_id"])
+        s.review(ids[0], "corrected", value=26000, location="Raqqa city", note="checked")
+        s.review(ids[1], "rejected")
+        frame = frames.load_all_figures(s)
+        assert here == []                                  # not read by this process
+        (base,) = (tmp_path / "cache" / "frames").glob("figures-*.arrow")
+        assert not list(base.parent.glob(".*"))            # no file left half-written
+        pd.testing.assert_frame_equal(frame, frames.all_figures_frame(s))
+        assert frame["copy_of_figure"].notna().any() and frame["part_of"].notna().any()
+        assert frames._read(base).select(frame.columns).cast(
+            real(s).schema).equals(real(s))                # the file holds what sqlite3 reads
+        assert frames._read(base).schema.equals(real(s).schema)
+        # a change is then a patch of the base the driver wrote, read here as before
+        s.review(ids[2], "accepted")
+        pd.testing.assert_frame_equal(frames.load_all_figures(s), frames.all_figures_frame(s))
+        assert here == [[s.figure(ids[2])["story_id"]]]
+
+
+def test_the_driver_writes_nothing_of_a_state_other_than_the_stores(tmp_path, monkeypatch,
+                                                                    driver_for_any_store):
+    """The driver reads through a connection of its own: when a commit came after the store's
+    read began, its rows are not the state the frame is named by, so it writes nothing and this
+    process reads the rows of its own state."""
+    import pandas as pd
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    with Store(tmp_path / "f.db") as s, Store(tmp_path / "f.db") as other:
+        for text, published in DOCS[:3]:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        fid = other.figures()[0]["figure_id"]
+        s.conn.execute("BEGIN")
+        assert s.data_version()                          # this read's state
+        other.review(fid, "rejected")                    # a commit by another program
+        path = frames.frame_cache_file(s)
+        assert frames._built_by_driver(s, path, s.frame_log()) is None
+        assert not path.parent.exists() or not list(path.parent.iterdir())
+        s.conn.execute("COMMIT")
+        frame = frames.load_all_figures(s)               # now: the state after the review
+        pd.testing.assert_frame_equal(frame, frames.all_figures_frame(s))
+        assert frame.loc[frame["figure_id"] == fid, "review_status"].item() == "rejected"
+
+
+def test_a_store_the_driver_cannot_type_is_read_here(tmp_path, monkeypatch, driver_for_any_store):
+    """Text where a number belongs (written by another tool): the driver's child fails and says
+    why, nothing is left behind, and the frame is read here (the pandas way, as before)."""
+    import pandas as pd
+    from figures import sqlite_arrow
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS[:3]:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        s.conn.execute("UPDATE figures SET start = 'twelve' WHERE id = (SELECT max(id) FROM"
+                       " figures)")
+        out = tmp_path / "out.arrow"
+        done = sqlite_arrow.write_frame(s.path, "SELECT * FROM figure_rows ORDER BY"
+                                        " reported_date DESC, figure_id DESC", s.data_version(),
+                                        out, {})
+        assert done.startswith("failed: ") and len(done) > len("failed: ") and not out.exists()
+        pd.testing.assert_frame_equal(frames.load_all_figures(s), frames.all_figures_frame(s))
+
+
+def test_the_columns_of_numbers_are_those_the_store_reads_as_numbers(tmp_path):
+    """``frames.NUMBER_COLUMNS`` (text in one of them sends a store back to sqlite3) names the
+    columns a store's rows fill with numbers, and no other: a column added to ``figure_rows``
+    must be placed."""
+    import pyarrow as pa
+    from test_views import CAMP
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        s.add(load_pasted(CAMP, title="Camp attack", published="2023-06-18"))
+        add_story(s)                                       # a story carried by four outlets
+        fid = s.figures()[0]["figure_id"]
+        s.review(fid, "corrected", value=26000, location="Raqqa city")
+        s.conn.execute("UPDATE figures SET lat = 1.5, lon = 2.5, page = 3 WHERE id = ?", (fid,))
+        table = frames.all_figures_table(s)
+    numbers = {n for n, c in zip(table.column_names, table.columns)
+               if c.type in (pa.int64(), pa.float64())}
+    text = {n for n, c in zip(table.column_names, table.columns) if c.type == pa.large_string()}
+    assert numbers == frames.NUMBER_COLUMNS
+    assert text | numbers == set(table.column_names)
