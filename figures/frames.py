@@ -346,7 +346,9 @@ def load_all_figures(store: Store) -> pd.DataFrame:
     """``all_figures_frame``, from the cache folder when it holds this state of the store (by
     any process: a restarted dashboard starts fast); else from the newest base there, updated
     with the rows of the stories changed since (a patch file is written for this state); else
-    built from SQLite in chunks (``all_figures_table``) and written as a base."""
+    read whole, by SQLite's ADBC driver in a child process for a big store
+    (``_built_by_driver``), else here in chunks (``all_figures_table``), and written as a
+    base."""
     # one read transaction: the file's name and the frame come from the same state of the store
     store.conn.execute("BEGIN")
     try:
@@ -381,8 +383,8 @@ DRIVER_MIN_ROWS = 50_000
 
 def _built_by_driver(store: Store, path: Path, log: tuple[str, int]) -> pa.Table | None:
     """This state's base file written by SQLite's ADBC driver in a process of its own
-    (``sqlite_arrow``: 5 s for 1,000,000 figures where reading them here takes 19 s, and the
-    server never holds them twice), then read memory-mapped. None when the store is small, the
+    (``sqlite_arrow``: 8 s for 1,000,000 figures where reading them here takes 19 s, and this
+    process never holds them twice), then read memory-mapped. None when the store is small, the
     driver is missing or cannot read it, or the store is no longer in this state: the caller
     then reads the rows itself."""
     where, params = Filters(include_combatants=True, statuses=(), copies=True).where()
