@@ -9,6 +9,7 @@ the page ready: after each change of the store it computes it again before anyon
 """
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from pathlib import Path
@@ -29,11 +30,23 @@ def warm() -> None:
         go.Scatter(x=[1], y=[1], mode="markers+text", text=["1"])).to_json()
 
 
+class _NotAPageRun(logging.Filter):
+    """Streamlit warns once that this thread runs outside a page ("missing ScriptRunContext"): it
+    does, on purpose, and only fills the caches; the warning would only puzzle whoever reads the
+    server's log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.getMessage().startswith("Thread 'figures-standby'")
+                    and "ScriptRunContext" in record.getMessage())
+
+
 def standby() -> None:
     """The warm imports, then the first page of the store prepared at once and after each change
     of it (``figures.standby``): the first visitor of a server started after a change, and the
     next visitor after a change made while it runs, find the page computed."""
     sys.path.insert(0, str(ROOT))
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        _NotAPageRun())
     from app_pages import common
     from figures import standby as watch
     # Plotly's validators in a thread of their own, while this one updates the frame of figures
