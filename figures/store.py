@@ -543,8 +543,7 @@ def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
     if conn.in_transaction:
         conn.commit()
     while version < upto:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _Transaction(conn):
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise _too_new(version)
@@ -553,11 +552,6 @@ def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
                     conn.execute(statement)
                 version += 1
                 conn.execute(f"PRAGMA user_version = {version}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
     return version
 
 
