@@ -15,6 +15,7 @@ unless that version is ``expect`` (the state its caller reads and names the file
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -28,12 +29,8 @@ _WRITTEN, _CHANGED = 0, 3
 
 def available() -> bool:
     """Whether the driver is installed (a requirement; an install without it reads the other
-    way)."""
-    try:
-        import adbc_driver_sqlite  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    way). Looked up, not imported: its SQLite is only ever loaded by the child."""
+    return importlib.util.find_spec("adbc_driver_sqlite") is not None
 
 
 def write_frame(db: Path, sql: str, expect: tuple, out: Path, metadata: dict[str, str],

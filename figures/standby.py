@@ -67,13 +67,3 @@ def keep_ready(path: Path, prepare: Callable[[Path], object], every: float = DEF
             return
         stop.wait(every)
 
-
-def start(path: Path, prepare: Callable[[Path], object], every: float | None = None,
-          ) -> tuple[threading.Thread, threading.Event]:
-    """``keep_ready`` in a daemon thread; set the returned event to stop it."""
-    stop = threading.Event()
-    thread = threading.Thread(target=keep_ready, name="figures-standby", daemon=True,
-                              args=(path, prepare, watch_seconds() if every is None else every,
-                                    stop))
-    thread.start()
-    return thread, stop

@@ -18,13 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def warm() -> None:
-    """Import what every page needs and draw nothing: later imports find it all loaded."""
-    sys.path.insert(0, str(ROOT))
+    """Plotly's validators loaded, drawing nothing: the first Figure of a process loads them for
+    every property it sets, so the page's first chart finds them loaded."""
     import plotly.graph_objects as go
-
-    import app_pages.common  # noqa: F401  (pandas, pyarrow, the store, the views)
-    from figures import charts  # noqa: F401
-    # the first Figure of a process loads Plotly's validators for every property it sets
     go.Figure(go.Bar(x=[1], y=[1], error_x=dict(array=[0]), marker=dict(pattern=dict(shape=[""]))),
               layout=dict(template="plotly_white", title=dict(text="warm"))).add_trace(
         go.Scatter(x=[1], y=[1], mode="markers+text", text=["1"])).to_json()
@@ -47,7 +43,7 @@ def standby() -> None:
     sys.path.insert(0, str(ROOT))
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         _NotAPageRun())
-    from app_pages import common
+    from app_pages import common  # pandas, pyarrow, plotly, the store, the views, the charts
     from figures import standby as watch
     # Plotly's validators in a thread of their own, while this one updates the frame of figures
     # (pandas is fully imported by now: see main())

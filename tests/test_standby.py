@@ -46,7 +46,10 @@ def watched(tmp_path):
         if create:
             with Store(path) as s:
                 s.add(load_pasted(REPORT, title="first", published="2025-03-03"))
-        thread, stop = standby.start(path, calls, every=every)
+        stop = threading.Event()                # as scripts/serve.py runs it, in a thread
+        thread = threading.Thread(target=standby.keep_ready, args=(path, calls, every, stop),
+                                  daemon=True)
+        thread.start()
         running.append((thread, stop))
         return path
     yield start
