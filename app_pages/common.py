@@ -15,8 +15,9 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from figures import charts, views
+from figures import charts, frames, views
 from figures.export import to_text
 from figures.schema import CATEGORIES, REVIEW_STATUSES
 from figures.store import Filters, Store, StoreError, db_path
@@ -92,6 +93,8 @@ def store() -> Store:
 
 #: the state of each store whose frame ``_all_figures`` computed last (the one it holds)
 _frame_versions: dict[str, tuple] = {}
+#: the state of each store whose frame ``_all_figures`` has finished computing
+_frames_done: dict[str, tuple] = {}
 
 
 @st.cache_resource(show_spinner="Loading figures…", max_entries=2)
@@ -100,7 +103,17 @@ def _all_figures(path: str, version: tuple) -> pd.DataFrame:
     # make new frames). On disk too, so a restarted dashboard loads it in milliseconds.
     _frame_versions[path] = version
     with Store(path) as s:
-        return views.load_all_figures(s)
+        df = views.load_all_figures(s)
+    _frames_done[path] = version
+    return df
+
+
+@st.cache_resource(show_spinner="Counting figures…", max_entries=1)
+def _narrow(path: str, version: tuple) -> pd.DataFrame | None:
+    # a big store's figures, the columns the filters read, while its whole frame is read
+    with Store(path) as s:
+        got = frames.load_narrow(s)
+    return got[1] if got is not None and got[0] == version else None
 
 
 def all_figures(store: Store) -> pd.DataFrame:
@@ -108,19 +121,46 @@ def all_figures(store: Store) -> pd.DataFrame:
     script run: the sidebar's count, the cards, the charts and the table of a page show the same
     state of the store even when an ingest commits while the page is being drawn."""
     frame = getattr(_run, "frame", None)
-    if frame is not None and frame[0] is store:
+    if frame is not None and frame[0] is store and frame[3] is None:
         return frame[1]
-    version = store.data_version()
+    version = frame[2] if frame is not None and frame[0] is store else store.data_version()
     df = _all_figures(str(store.path), version)
-    _run.frame = (store, df, version)
+    _run.frame = (store, df, version, None)
     return df
+
+
+def filter_frame(store: Store) -> tuple[pd.DataFrame, object]:
+    """(the frame the filters, the sidebar and the Overview's cards and chart by place read, and
+    None), or while a big store's whole frame is being read for the first time (8-10 s at a
+    million figures: ``frames.narrow_wanted``), (its narrow frame, the function that reads the
+    whole rows of some of its figures): ``views.Selection``. One state per script run, as
+    ``all_figures``."""
+    frame = getattr(_run, "frame", None)
+    if frame is not None and frame[0] is store:
+        return frame[1], frame[3]
+    version, path = store.data_version(), str(store.path)
+    if _frames_done.get(path) != version and frames.narrow_wanted(store):
+        narrow = _narrow(path, version)
+        if narrow is not None:
+            def fetch(ids: list[int]) -> pd.DataFrame:
+                return frames.rows_by_id(store, version, ids)
+            _run.frame = (store, narrow, version, fetch)
+            return narrow, fetch
+    return all_figures(store), None
 
 
 def cached(store: Store, key: str, compute):
     """``compute()`` (a pure function of this run's frame) computed once per state of the store
-    and ``key``: in memory for every session, and on disk for the next server start."""
-    all_figures(store)
-    return _cached(str(store.path), _run.frame[2], key, compute)
+    and ``key``: in memory for every session, and on disk for the next server start. When the
+    store changed before a narrow frame's rows were read (``frames.StateChanged``), the page is
+    drawn again, of the new state."""
+    filter_frame(store)
+    try:
+        return _cached(str(store.path), _run.frame[2], key, compute)
+    except frames.StateChanged:
+        if get_script_run_ctx() is None:      # the server's own thread: it tries again later
+            raise
+        st.rerun()
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -146,8 +186,17 @@ def prepare_first_page(path) -> None:
             gc.collect()
         _run.store, _run.frame = s, None
         try:
-            for key, compute in views.first_page(all_figures(s), s.pinned_ids()):
+            df, fetch = filter_frame(s)
+            for key, compute in views.first_page(df, s.pinned_ids(), fetch):
                 cached(s, key, compute)
+            if fetch is not None:
+                # the first page from a narrow frame (a big store read whole for the first
+                # time); then the whole frame, for the other pages and charts, and the narrow
+                # one let go
+                all_figures(s)
+                _narrow.clear()
+        except frames.StateChanged:
+            return               # changed again meanwhile: the next look prepares that state
         finally:
             _run.store = _run.frame = None
 
@@ -209,7 +258,7 @@ def _options(store: Store, df: pd.DataFrame, column: str, key: str) -> list[str]
 
 def sidebar_filters(store: Store) -> None:
     _init_from_url()
-    df = all_figures(store)
+    df, _ = filter_frame(store)
     with st.sidebar:
         st.subheader("Filters")
         st.multiselect("Category", CATEGORIES, key=_KEYS["categories"],
@@ -262,10 +311,15 @@ def filtered(store: Store) -> tuple[pd.DataFrame, Filters]:
     return views.apply_filters(all_figures(store), f), f
 
 
-def selection(store: Store) -> tuple[views.Selection, Filters]:
-    """Like ``filtered``, but the rows are copied out only when a page reads ``.rows``."""
+def selection(store: Store, whole: bool = False) -> tuple[views.Selection, Filters]:
+    """Like ``filtered``, but the rows are copied out only when a page reads ``.rows``; of a
+    narrow frame (``filter_frame``) unless ``whole`` or the quotes are searched (the narrow
+    frame has none)."""
     f = current_filters()
-    return views.Selection(all_figures(store), f), f
+    if whole or f.search.strip():
+        return views.Selection(all_figures(store), f), f
+    df, fetch = filter_frame(store)
+    return views.Selection(df, f, fetch), f
 
 
 def say_empty(f: Filters) -> None:

@@ -13,8 +13,17 @@ def _short(text: str, limit: int) -> str:
 
 store = common.store()
 # counted at once; the rows (the columns the Overview reads) are copied out only if the cards or
-# the chart must be computed
+# the chart must be computed. While a big store is read whole for the first time, of its narrow
+# frame: the cards and the chart by place then read only the rows they show.
 sel, f = common.selection(store)
+
+
+def whole() -> views.Selection:
+    """The selection of every figure's frame (the key figures, the map, the other charts)."""
+    global sel
+    if sel.narrow:
+        sel = common.selection(store, whole=True)[0]
+    return sel
 
 st.title("Humanitarian figures")
 st.caption(f"{len(sel):,} figures · {common.md(views.describe_filters(f))}")
@@ -47,7 +56,7 @@ for col, cat in zip(st.columns(len(CATEGORIES)), CATEGORIES):
 
 def key_figures() -> list:
     return common.cached(store, f"key figures {f!r} {sorted(pinned)}",
-                         lambda: views.key_figures(sel.overview, pinned))
+                         lambda: views.key_figures(whole().overview, pinned))
 
 
 # reconciled only when opened (a second for a million figures), not on every filter change
@@ -77,7 +86,7 @@ if VIEWS[view] == "place":
     picked = common.chart(fig, name, sel.empty, "chart_place")
 elif VIEWS[view] == "map":
     # the key figures of the table above (civilian figures, as the cards), not reconciled again
-    civilians = sel.overview[sel.overview["combatant"] == 0]
+    civilians = whole().overview[whole().overview["combatant"] == 0]
     fig, name = common.cached(store, f"map {f!r}", lambda: (
         maps.figure_map(civilians, key_figures()), charts.chart_filename("map", civilians)))
     picked = common.chart(fig, name, sel.empty, "chart_map",
@@ -88,10 +97,10 @@ elif VIEWS[view] == "map":
                    "place the bundled gazetteer does not know.")
 elif VIEWS[view] == "time":
     fig, name = common.cached(store, f"timeline {f!r}", lambda: (
-        charts.timeline(sel.overview), charts.chart_filename("timeline", sel.overview)))
+        charts.timeline(whole().overview), charts.chart_filename("timeline", whole().overview)))
     picked = common.chart(fig, name, sel.empty, "chart_time")
 else:
-    df = sel.overview
+    df = whole().overview
     places = df["location"].replace("", None).dropna().value_counts().index.tolist()
     if places:
         c1, c2 = st.columns(2)

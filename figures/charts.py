@@ -642,6 +642,12 @@ def _latest_raw(df: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFram
     copied)."""
     if df is None or df.empty or len(df) < _REDUCE_ROWS or "category" not in df:
         return df if keep is None or df is None else df[keep]
+    return df.iloc[latest_raw_positions(df, keep)]
+
+
+def latest_raw_positions(df: pd.DataFrame, keep: np.ndarray | None = None) -> np.ndarray:
+    """The positions in ``df`` of the rows ``_latest_raw`` picks (whatever the frame's size).
+    Reads only the columns location, country, category, reported_date and figure_id."""
     cols = [c for c in ("location", "country", "category", "reported_date", "figure_id")
             if c in df]
     keys = df[cols] if keep is None else df.loc[keep, cols]
@@ -650,7 +656,7 @@ def _latest_raw(df: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFram
                            for c in ("location", "country")),
                          keys["category"].fillna("").astype(str).str.lower())
     picked = last_per_group(groups, [rank, dates, sort_codes(keys["figure_id"])])
-    return df.iloc[picked if keep is None else np.flatnonzero(keep)[picked]]
+    return picked if keep is None else np.flatnonzero(keep)[picked]
 
 def _top_places_raw(raw: pd.DataFrame, top: int) -> tuple[pd.DataFrame, int | None]:
     """The rows of the places by_place can show (every place whose largest latest figure is at

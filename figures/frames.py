@@ -21,6 +21,8 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
+import tempfile
 import threading
 import uuid
 from pathlib import Path
@@ -91,10 +93,11 @@ _NUMERIC = ("value", "value_low", "value_high", "extracted_value")
 
 
 def all_figures_table(store: Store, chunk_rows: int = LOAD_CHUNK_ROWS,
-                      stories: list[int] | None = None) -> pa.Table:
+                      stories: list[int] | None = None, ids: list[int] | None = None
+                      ) -> pa.Table:
     """The rows of ``all_figures_frame`` as an Arrow table, fetched ``chunk_rows`` at a time and
     converted column by column (no DataFrame of Python objects in between); with ``stories``,
-    only the rows of these stories (``story_id``). Raises ``pa.ArrowException`` when a column
+    only the rows of these stories (``story_id``); with ``ids``, of these figures. Raises ``pa.ArrowException`` when a column
     holds values Arrow cannot type alike (text in a number column, say); ``all_figures_frame``
     reads such a store."""
     where, params = Filters(include_combatants=True, statuses=(), copies=True).where()
@@ -104,6 +107,9 @@ def all_figures_table(store: Store, chunk_rows: int = LOAD_CHUNK_ROWS,
                   " (SELECT value FROM json_each(?)) OR copy_of IN"
                   " (SELECT value FROM json_each(?)))")
         params = [*params, json.dumps(stories), json.dumps(stories)]
+    if ids is not None:
+        where += " AND figure_id IN (SELECT value FROM json_each(?))"
+        params = [*params, json.dumps(ids)]
     cur = store.conn.execute(
         f"SELECT * FROM figure_rows WHERE {where} ORDER BY reported_date DESC, figure_id DESC",
         params)
@@ -486,3 +492,75 @@ def frames_written() -> None:
         writers = list(_WRITERS)
     for writer in writers:
         writer.join()
+
+
+# ---------------------------------------------------------------------------------------------
+# A narrow frame, while a big store's frame is read whole
+
+#: The columns of ``all_figures_frame`` that the filters (``views.filter_mask``; a search of the
+#: quotes excepted), the sidebar's choices and the choice of the rows the Overview's first page
+#: reads (``views.Selection.digest``) read: an eighth of the frame's bytes.
+NARROW_COLUMNS = ("figure_id", "document_id", "category", "location", "country", "source",
+                  "review_status", "reported_date", "combatant", "part_of", "copy_of_figure")
+
+
+class StateChanged(Exception):
+    """The store is no longer in the state a narrow frame was read in."""
+
+
+def narrow_wanted(store: Store) -> bool:
+    """Whether the frame of the store's current state can only be made by reading every figure
+    (no frame of the store cached to start from) and the store is big enough for that to take
+    seconds (``_built_by_driver``), so that a narrow frame (``load_narrow``) shows the first
+    page sooner."""
+    if (store.data_version()[2] or 0) < DRIVER_MIN_ROWS or not sqlite_arrow.available():
+        return False
+    return frame_cache_file(store) is None or not has_cached_frame(store)
+
+
+def load_narrow(store: Store) -> tuple[tuple, pd.DataFrame] | None:
+    """(the store's state, the ``NARROW_COLUMNS`` of every figure in that state, in the frame's
+    order and typed as the frame types them), read by SQLite's ADBC driver in a child process
+    (``sqlite_arrow``: about 2 s for a million figures, where the whole frame takes 8-10 s).
+    None when the driver is missing or cannot read the store, or the store changed meanwhile."""
+    if not sqlite_arrow.available():
+        return None
+    version = store.data_version()
+    where, params = Filters(include_combatants=True, statuses=(), copies=True).where()
+    if params:
+        return None
+    fd, name = tempfile.mkstemp(prefix="figures-narrow-", suffix=".arrow")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        done = sqlite_arrow.write_frame(
+            store.path, f"SELECT {', '.join(NARROW_COLUMNS)} FROM figure_rows WHERE {where}"
+                        " ORDER BY reported_date DESC, figure_id DESC", version, tmp, {})
+        if done != "written":
+            logger.info("the driver did not read %s narrow (%s)", store.path, done)
+            return None
+        table = feather.read_table(tmp, memory_map=False)
+    except (OSError, pa.ArrowException):
+        return None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return version, table.to_pandas()
+
+
+def rows_by_id(store: Store, version: tuple, ids: list[int]) -> pd.DataFrame:
+    """The rows of ``all_figures_frame`` of these figure ids, in its order and typed as it
+    types them, read in the state ``version`` (a narrow frame's); raises ``StateChanged`` when
+    the store is in another."""
+    store.conn.execute("BEGIN")
+    try:
+        if store.data_version() != version:
+            raise StateChanged(f"{store.path} changed since its figures were counted")
+        table = all_figures_table(store, ids=ids)
+    finally:
+        if store.conn.in_transaction:
+            store.conn.execute("COMMIT")
+    # a column without a value among these rows is typed as it is among all of them
+    return pa.table([c.cast(pa.float64() if name in NUMBER_COLUMNS else pa.large_string())
+                     if c.type == pa.null() else c for name, c in zip(table.column_names,
+                                                                      table.columns)],
+                    names=table.column_names).to_pandas()

@@ -113,10 +113,16 @@ class Selection:
     """The rows of ``df`` that ``f`` selects, counted at once but copied out of ``df`` only when
     ``rows`` is read. Copying is most of a filter's cost (0.07 s for 95,000 of 100,000 figures,
     26 text columns), and a page whose cards and chart for these filters are already computed
-    needs only the count."""
+    needs only the count.
 
-    def __init__(self, df: pd.DataFrame, f: Filters):
-        self.frame, self.filters = df, f
+    With ``fetch``, ``df`` is a narrow frame (``frames.NARROW_COLUMNS``: the columns the
+    filters and the choice of the Overview's rows read) and ``fetch(ids)`` gives the whole rows
+    of these figure ids, in the frame's order, from the same state of the store: the cards and
+    the chart by place are then computed from the few rows they read (``digest``)."""
+
+    def __init__(self, df: pd.DataFrame, f: Filters,
+                 fetch: Callable[[list[int]], pd.DataFrame] | None = None):
+        self.frame, self.filters, self.fetch = df, f, fetch
         self.mask = filter_mask(df, f)
         #: the mask as an array, for the functions that read the selected rows of ``frame``
         #: without copying them (``latest_cards``, ``charts.by_place``, ``charts.chart_filename``)
@@ -124,6 +130,7 @@ class Selection:
         self.count = int(self.keep.sum())
         self._rows: pd.DataFrame | None = None
         self._overview: pd.DataFrame | None = None
+        self._digest: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return self.count
@@ -133,7 +140,14 @@ class Selection:
         return self.count == 0
 
     @property
+    def narrow(self) -> bool:
+        return self.fetch is not None
+
+    @property
     def rows(self) -> pd.DataFrame:
+        if self.narrow:
+            raise LookupError("a selection of a narrow frame has no whole rows: read them from "
+                              "a selection of every figure's frame")
         if self._rows is None:
             self._rows = self.frame[self.mask]
         return self._rows
@@ -145,10 +159,36 @@ class Selection:
         a third less (0.5 s less for 500,000 of 1,000,000 figures)."""
         if self._rows is not None:
             return self._rows
+        if self.narrow:
+            return self.rows       # raises
         if self._overview is None:
             keep = [c for c in self.frame.columns if c not in NOT_ON_OVERVIEW]
             self._overview = self.frame[keep][self.mask]
         return self._overview
+
+    @property
+    def digest(self) -> pd.DataFrame:
+        """Of a narrow selection, the whole rows the cards and the chart by place read: every
+        selected row when they are few (``DIGEST_ALL_ROWS``), else each card's row, the rows of
+        the cards' places and categories (their key figures) and the newest row of each place,
+        country and category (``charts.latest_raw_positions``), in the frame's order. The
+        cards and the chart of these rows are those of the whole selection."""
+        if self._digest is None:
+            if self.count <= DIGEST_ALL_ROWS:
+                at = np.flatnonzero(self.keep)
+            else:
+                cards, near = card_positions(self.frame, self.keep)
+                bars = charts.latest_raw_positions(
+                    self.frame, self.keep & ~charts.is_part(self.frame).to_numpy(dtype=bool))
+                at = np.union1d(np.union1d(cards, near), bars)
+            self._digest = self.fetch([int(i) for i in self.frame["figure_id"].to_numpy()[at]])
+        return self._digest
+
+
+#: A narrow selection of at most this many figures reads them all (``Selection.digest``): as
+#: many as ``charts.chart_filename`` reads whole, so that the chart's file name is made from
+#: the same rows as from every figure's frame.
+DIGEST_ALL_ROWS = 2_000
 
 
 # The Overview's cards and chart by place, as the page computes and caches them (keys and values):
@@ -163,22 +203,34 @@ def by_place_key(f: Filters) -> str:
 
 
 def overview_cards(sel: Selection, pinned) -> dict:
-    """The cards of a selection, read where its rows lie (``Selection.keep``)."""
+    """The cards of a selection, read where its rows lie (``Selection.keep``), or of a narrow
+    selection from its ``digest``."""
+    if sel.narrow:
+        return latest_cards(sel.digest, pinned)
     return latest_cards(sel.frame, pinned, keep=sel.keep)
 
 
 def overview_by_place(sel: Selection) -> tuple:
     """The chart by place of a selection and its file name."""
+    if sel.narrow:
+        # a file name reads every selected row's category, places and date: of many rows, the
+        # narrow frame has them; of a few, the digest is all of them
+        named = (sel.frame, sel.keep) if sel.count > DIGEST_ALL_ROWS else (sel.digest, None)
+        return (charts.by_place(sel.digest),
+                charts.chart_filename("by-place", named[0], keep=named[1]))
     return (charts.by_place(sel.frame, keep=sel.keep),
             charts.chart_filename("by-place", sel.frame, keep=sel.keep))
 
 
-def first_page(df: pd.DataFrame, pinned) -> list[tuple[str, Callable[[], object]]]:
+def first_page(df: pd.DataFrame, pinned,
+               fetch: Callable[[list[int]], pd.DataFrame] | None = None
+               ) -> list[tuple[str, Callable[[], object]]]:
     """The Overview's first page (no filter): its cards and its chart by place, as ``(key,
     compute)`` pairs under the keys the page caches them by, so that whoever computes them first
-    (the page, a command, the server before anyone asks) computes them for the others."""
+    (the page, a command, the server before anyone asks) computes them for the others. ``fetch``:
+    ``df`` is a narrow frame (see ``Selection``)."""
     f = Filters()
-    sel = Selection(df, f)
+    sel = Selection(df, f, fetch)
     return [(cards_key(f, pinned), lambda: overview_cards(sel, pinned)),
             (by_place_key(f), lambda: overview_by_place(sel))]
 
@@ -520,33 +572,50 @@ def latest_cards(df: pd.DataFrame, pinned: set[int] | frozenset = frozenset(),
     cards: dict[str, Card | None] = {c: None for c in CATEGORIES}
     if df.empty or (keep is not None and not keep.any()):
         return cards
-    rows = latest_card_rows(df, keep)
+    at, near = card_positions(df, keep)
+    rows = df.iloc[at]
     # the key figures of the cards' places only (not of every place under the filter)
-    if len(rows):
-        place = lambda d: d["location"].fillna("").astype(str).where(  # noqa: E731
-            d["location"].fillna("") != "", d["country"].fillna("").astype(str)) \
-            if "country" in d else d["location"].fillna("").astype(str)
-        places = place(rows)
-        wanted = set(rows["category"].astype(str) + "\x1f" + places)
-        # the rows of the cards' categories whose place or country is a card's place first (a
-        # million rows joined into keys cost 0.2 s), then their exact (category, place)
-        places = set(places)
-        near = df[(df["category"].isin(set(rows["category"]))
-                   & (df["location"].isin(places)
-                      | (df["country"].isin(places) if "country" in df else False))).to_numpy(
-            dtype=bool) & (True if keep is None else keep)]
-        mine = near[(near["category"].astype(str) + "\x1f" + place(near)).isin(wanted)]
-        keys = {(k.category, k.location or k.country): k for k in key_figures(mine, pinned)}
-    else:
-        keys = {}
+    keys = {(k.category, k.location or k.country): k
+            for k in key_figures(df.iloc[near], pinned)} if len(near) else {}
     for _, row in rows.iterrows():
         cat = row["category"]
         key = keys.get((cat, row.get("location") or row.get("country") or ""))
-        cards[cat] = Card(cat, number_words(row), row["location"] or "place not stated",
+        # _str: a missing text is None or NaN as its column is typed (Selection.digest)
+        cards[cat] = Card(cat, number_words(row), _str(row["location"]) or "place not stated",
                           source_line(row), int(row["figure_id"]), int(row["document_id"]),
-                          row["document_title"] or row["doc_id"], row["document_url"] or "",
+                          _str(row["document_title"]) or _str(row["doc_id"]),
+                          _str(row["document_url"]),
                           key.label if key is not None and key.sources > 1 else "")
     return cards
+
+
+def card_positions(df: pd.DataFrame, keep: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Where the rows the cards read lie in ``df``: (each card's row, as ``latest_card_rows``;
+    every row of the cards' categories and places, whose key figures the cards show). Reads only
+    the columns category, location, country, reported_date, figure_id, combatant and part_of."""
+    at = latest_card_positions(df, keep)
+    if not len(at):
+        return at, at
+    def place(d):      # a figure's place: its location, else its country
+        loc = d["location"].fillna("")
+        if "country" not in d:
+            return loc.astype(str)
+        return loc.astype(str).where(loc != "", d["country"].fillna("").astype(str))
+    rows = df.iloc[at]
+    places = place(rows)
+    wanted = set(rows["category"].astype(str) + "\x1f" + places)
+    # the rows of the cards' categories whose place or country is a card's place first (a
+    # million rows joined into keys cost 0.2 s), then their exact (category, place)
+    places = set(places)
+    near = np.flatnonzero(
+        (df["category"].isin(set(rows["category"]))
+         & (df["location"].isin(places)
+            | (df["country"].isin(places) if "country" in df else False))).to_numpy(dtype=bool)
+        & (True if keep is None else keep))
+    keys = df[[c for c in ("category", "location", "country") if c in df]].iloc[near]
+    mine = (keys["category"].astype(str) + "\x1f" + place(keys)).isin(wanted).to_numpy(dtype=bool)
+    return at, near[mine]
 
 
 def latest_card_rows(df: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
@@ -556,6 +625,11 @@ def latest_card_rows(df: pd.DataFrame, keep: np.ndarray | None = None) -> pd.Dat
     as ``civilians.sort_values([dated, date, "figure_id"], kind="stable").groupby("category",
     sort=False).tail(1)``, found by sorting the three key columns only. ``keep``: of the rows
     where it is True only."""
+    return df.iloc[latest_card_positions(df, keep)]
+
+
+def latest_card_positions(df: pd.DataFrame, keep: np.ndarray | None = None) -> np.ndarray:
+    """Where the rows of ``latest_card_rows`` lie in ``df``."""
     # a part of a breakdown ("4 children" of "23 people, including 4 children") is no card: its
     # total is the figure
     civilian = ((df["combatant"] == 0) & ~charts.is_part(df)).to_numpy(dtype=bool)
@@ -566,7 +640,7 @@ def latest_card_rows(df: pd.DataFrame, keep: np.ndarray | None = None) -> pd.Dat
     dated = (~dates.str.startswith("--") & (dates != "")).to_numpy(dtype=bool)
     picked = last_per_group(group_codes(keys["category"]),
                             [dated, sort_codes(dates), sort_codes(keys["figure_id"])])
-    return df.iloc[np.flatnonzero(civilian)[picked]]
+    return np.flatnonzero(civilian)[picked]
 
 # ---------------------------------------------------------------------------------------------
 # Filters in the address bar: a link reproduces the view

@@ -384,3 +384,53 @@ def test_the_server_prepares_the_overview_after_a_change_made_by_another_program
         cards = real(views.Selection(views.all_figures_frame(s), Filters()), s.pinned_ids())
     assert [m.value for m in at.metric] == [
         c.number if c else "—" for c in cards.values()]
+
+
+def test_a_big_store_shown_for_the_first_time_draws_its_overview_from_a_narrow_frame(
+        db, tmp_path, monkeypatch):
+    """Nothing cached and a store big enough (here: any) that reading every figure takes
+    seconds: the Overview's count, cards, chart by place and the sidebar come from a narrow frame
+    and the few whole rows they show, the same as from every figure's frame; a filter change
+    too. The map reads the whole frame; once the server has read it (its watcher), pages use it."""
+    from app_pages import common
+    from figures import frames, views
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(frames, "DRIVER_MIN_ROWS", 0)
+    with Store(db) as s:
+        s.seed_sample()
+        whole = views.all_figures_frame(s)
+        pinned = s.pinned_ids()
+    read_whole = []
+    real = views.load_all_figures
+    monkeypatch.setattr(views, "load_all_figures", lambda s: read_whole.append(1) or real(s))
+
+    at = app()
+    assert read_whole == []                      # the first page without the whole frame
+    cards = views.overview_cards(views.Selection(whole, Filters()), pinned)
+    assert [m.value for m in at.metric] == [c.number if c else "—" for c in cards.values()]
+    by_place = json.loads(views.overview_by_place(views.Selection(whole, Filters()))[0].to_json())
+    assert figure_ids_in_charts(at) == {int(c[0]) for t in by_place["data"]
+                                        for c in t.get("customdata") or []} != set()
+    assert f"{len(whole):,} figures stored" in " ".join(c.value for c in at.sidebar.caption)
+    at.sidebar.multiselect[0].set_value(["killed"]).run()    # a filter change: still narrow
+    assert not at.exception and read_whole == []
+    killed = views.overview_cards(views.Selection(whole, Filters(categories=("killed",))),
+                                  pinned)
+    assert [m.value for m in at.metric] == [c.number if c else "—" for c in killed.values()]
+    at.segmented_control(key="chart_view").set_value("Map").run()
+    assert not at.exception and read_whole == [1]    # the map reads every figure's frame
+    # a new server, nothing on disk: its watcher computes the first page from a narrow frame,
+    # then reads every figure; the next visitor finds both
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "another cache"))
+    st.cache_resource.clear()
+    common._frames_done.clear()
+    computed = []
+    monkeypatch.setattr(views, "overview_cards",
+                        lambda *a, real=views.overview_cards, **k: computed.append(a[0].narrow)
+                        or real(*a, **k))
+    common.prepare_first_page(db)
+    assert computed == [True] and read_whole == [1, 1]
+    frames.frames_written()
+    at = app()
+    assert computed == [True] and read_whole == [1, 1]
+    assert [m.value for m in at.metric] == [c.number if c else "—" for c in cards.values()]

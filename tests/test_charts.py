@@ -617,3 +617,40 @@ def test_a_hostile_speaker_is_escaped_everywhere(df):
         text = "\n".join(strings(fig.to_dict()))
         assert "<img" not in text and "<a " not in text
         assert "UN (&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_narrow_selection_draws_the_cards_and_chart_of_the_whole_rows(seed):
+    """A big store's first page is computed from a narrow frame (the columns the filters read)
+    and the few whole rows it picks (``Selection.digest``): the same cards, key figures, chart
+    and file name as from every figure's frame, whatever the filter and however many rows."""
+    from figures import views
+    from figures.frames import NARROW_COLUMNS
+    from figures.store import Filters
+    rng = np.random.default_rng(seed)
+    for n in (300, 2500, 6000):
+        frame = big_frame(n, seed).assign(
+            figure_id=rng.permutation(n) + 1,      # ids are unique in a store
+            part_of=[10 if i % 9 == 4 else None for i in range(n)],
+            review_status=rng.choice(["unreviewed", "accepted", "rejected"], n),
+            copy_of_figure=[5.0 if i % 11 == 3 else None for i in range(n)])
+        narrow = frame[[c for c in NARROW_COLUMNS if c in frame]]
+        asked = []
+
+        def fetch(ids):
+            asked.append(len(ids))
+            return frame[frame["figure_id"].isin(ids)]
+        pinned = set(int(i) for i in frame["figure_id"].sample(5, random_state=seed))
+        for f in (Filters(), Filters(include_combatants=True), Filters(categories=("killed",)),
+                  Filters(places=("Raqqa", "Mosul")), Filters(countries=("SYR",)),
+                  Filters(statuses=(), copies=True), Filters(date_from="2017-09-21")):
+            whole, thin = views.Selection(frame, f), views.Selection(narrow, f, fetch)
+            assert len(thin) == len(whole)
+            assert views.overview_cards(thin, pinned) == views.overview_cards(whole, pinned)
+            (a, a_name), (b, b_name) = views.overview_by_place(thin), \
+                views.overview_by_place(whole)
+            assert pio.to_json(a) == pio.to_json(b) and a_name == b_name
+            with pytest.raises(LookupError):
+                thin.rows
+        # the digest of a big selection is a few rows, not the selection
+        assert n < 6000 or max(asked) < n / 4

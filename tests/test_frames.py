@@ -395,3 +395,55 @@ def test_the_columns_of_numbers_are_those_the_store_reads_as_numbers(tmp_path):
     text = {n for n, c in zip(table.column_names, table.columns) if c.type == pa.large_string()}
     assert numbers == frames.NUMBER_COLUMNS
     assert text | numbers == set(table.column_names)
+
+
+def test_a_narrow_frame_and_the_rows_it_asks_for_are_those_of_the_whole_frame(
+        tmp_path, monkeypatch, driver_for_any_store):
+    """While a big store's first frame is read whole, the page counts and picks its rows from a
+    narrow frame read by the driver, then reads the few whole rows it needs by id: the narrow
+    frame is the whole frame's columns (same order, types and values), the rows those of the
+    whole frame, and a commit in between is said, never read as the earlier state."""
+    import pandas as pd
+    import plotly.io as pio
+    from figures import views
+    from figures.store import Filters
+    from test_views import CAMP
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    with Store(tmp_path / "f.db") as s, Store(tmp_path / "f.db") as other:
+        for text, published in DOCS:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        s.add(load_pasted(CAMP, title="Camp attack", published="2023-06-18"))
+        add_story(s)
+        ids = sorted(frames.all_figures_frame(s)["figure_id"])
+        s.review(ids[0], "corrected", value=26000, location="Raqqa city", note="checked")
+        s.review(ids[1], "rejected")
+        assert frames.narrow_wanted(s)              # nothing cached: the frame is read whole
+        version, narrow = frames.load_narrow(s)
+        whole = frames.all_figures_frame(s)
+        assert version == s.data_version()
+        pd.testing.assert_frame_equal(narrow, whole[list(frames.NARROW_COLUMNS)])
+        some = [int(i) for i in whole["figure_id"].iloc[::2]]
+        rows = frames.rows_by_id(s, version, some[::-1])
+        # the same values; a column without a value among these rows is typed as one with values
+        def values(d):
+            d = d.reset_index(drop=True).astype(object)
+            return d.where(d.notna(), None)
+        pd.testing.assert_frame_equal(values(rows), values(whole[whole["figure_id"].isin(some)]))
+        fetch = lambda ids: frames.rows_by_id(s, version, ids)  # noqa: E731
+        for f in (Filters(), Filters(include_combatants=True), Filters(statuses=(), copies=True)):
+            thin, full = views.Selection(narrow, f, fetch), views.Selection(whole, f)
+            assert len(thin) == len(full) > 0
+            assert views.overview_cards(thin, set()) == views.overview_cards(full, set())
+            (a, a_name), (b, b_name) = views.overview_by_place(thin), \
+                views.overview_by_place(full)
+            assert pio.to_json(a) == pio.to_json(b) and a_name == b_name
+        other.review(ids[2], "accepted")            # another program's commit
+        with pytest.raises(frames.StateChanged):
+            frames.rows_by_id(s, version, some)
+        frames.load_all_figures(s)
+        frames.frames_written()
+        assert not frames.narrow_wanted(s)          # a frame to start from is cached now
+    monkeypatch.setattr(frames, "DRIVER_MIN_ROWS", 10**9)
+    with Store(tmp_path / "g.db") as s:
+        s.add(load_pasted(DOCS[0][0], title="small", published=DOCS[0][1]))
+        assert not frames.narrow_wanted(s)          # a small store's frame is read at once
