@@ -590,7 +590,10 @@ _PARTIAL_DATE_RE = r"^--\d{2}-\d{2}$"
 
 def sort_codes(values: pd.Series) -> np.ndarray:
     """Integers that order the rows as ``sort_values`` orders ``values`` (missing values last),
-    for ``np.lexsort``: the distinct values are sorted, not the rows."""
+    for ``np.lexsort``: the distinct values are sorted, not the rows. Integers (figure ids) are
+    their own codes."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":
+        return values.to_numpy()
     codes, uniques = pd.factorize(values, sort=True)
     return np.where(codes < 0, len(uniques), codes)
 
@@ -1061,15 +1064,15 @@ def chart_filename(kind: str, df: pd.DataFrame | None, place: str | None = None,
             _NAME_REDUCE_ROWS else df[keep]
     if df is not None and len(df) > _NAME_REDUCE_ROWS and set(named) <= set(df.columns):
         # a big frame: the name needs only its categories, places, countries and date span, so
-        # each combination of them once, plus the rows of the first and the last full date
+        # each combination of them once, plus the first and the last full date (their rows'
+        # countries not counted again: the name is the same whatever the rows' order)
         cols = df[named].fillna("")
         rank, order = _date_keys(df)
         full = np.flatnonzero(rank == 2)
-        ends = ([full[np.argmin(order[full])],                      # the first of the earliest
-                 full[len(full) - 1 - np.argmax(order[full][::-1])]]   # the last of the latest
-                if len(full) else [])
+        ends = [full[np.argmin(order[full])], full[np.argmax(order[full])]] if len(full) else []
         df = pd.concat([cols.drop_duplicates(["category", "location", "country"]),
-                        cols.iloc[ends]]).assign(value=1.0)      # _prepare keeps only rows with a value
+                        cols.iloc[ends].assign(country="")]
+                       ).assign(value=1.0)      # _prepare keeps only rows with a value
     d = _name_rows(df)
     if place is not None or category is not None:
         if category:

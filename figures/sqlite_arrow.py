@@ -40,21 +40,53 @@ def write_frame(db: Path, sql: str, expect: tuple, out: Path, metadata: dict[str
     ``frames.all_figures_table`` types them, if the store's ``data_version`` is still
     ``expect``. Returns "written", "changed" (another state: nothing written) or "failed: why"
     (the driver cannot type a column alike, a damaged file, a timeout: nothing written)."""
+    return start_frame(db, sql, expect, out, metadata).result(timeout)
+
+
+class Job:
+    """A child started by ``start_frame``; ``result`` waits for it."""
+
+    def __init__(self, out: Path, proc: subprocess.Popen | None, error: str = ""):
+        self.out, self.proc, self.error = out, proc, error
+
+    def result(self, timeout: float = TIMEOUT_S) -> str:
+        """As ``write_frame`` returns."""
+        if self.proc is None:
+            self.out.unlink(missing_ok=True)
+            return f"failed: {self.error}"
+        try:
+            _, err = self.proc.communicate(timeout=timeout)
+        except subprocess.SubprocessError as e:
+            self.proc.kill()
+            self.proc.communicate()
+            self.out.unlink(missing_ok=True)
+            return f"failed: {e}"
+        if self.proc.returncode == _WRITTEN:
+            return "written"
+        self.out.unlink(missing_ok=True)
+        if self.proc.returncode == _CHANGED:
+            return "changed"
+        return "failed: " + (err.strip().splitlines() or [f"exit {self.proc.returncode}"])[-1]
+
+
+def start_frame(db: Path, sql: str, expect: tuple, out: Path, metadata: dict[str, str]) -> Job:
+    """``write_frame`` started, not waited for: the child reads while the caller goes on."""
     job = json.dumps({"db": str(db), "sql": sql, "expect": list(expect), "out": str(out),
                       "metadata": metadata})
     try:
-        done = subprocess.run([sys.executable, "-m", "figures.sqlite_arrow"], input=job,
-                              capture_output=True, text=True, timeout=timeout,
-                              cwd=Path(__file__).resolve().parent.parent)
-    except (OSError, subprocess.SubprocessError) as e:
-        out.unlink(missing_ok=True)
-        return f"failed: {e}"
-    if done.returncode == _WRITTEN:
-        return "written"
-    out.unlink(missing_ok=True)
-    if done.returncode == _CHANGED:
-        return "changed"
-    return "failed: " + (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        proc = subprocess.Popen([sys.executable, "-m", "figures.sqlite_arrow"],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True,
+                                cwd=Path(__file__).resolve().parent.parent)
+    except OSError as e:
+        return Job(out, None, str(e))
+    try:            # a few hundred bytes: the pipe takes them at once
+        proc.stdin.write(job)
+        proc.stdin.close()
+    except (OSError, ValueError):
+        pass        # the child ended before reading them: ``result`` says how
+    proc.stdin = None                   # closed: ``communicate`` only reads
+    return Job(out, proc)
 
 
 def _child(job: dict) -> int:

@@ -43,12 +43,20 @@ def standby() -> None:
     sys.path.insert(0, str(ROOT))
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         _NotAPageRun())
+    from figures import frames
+    from figures.store import Store, StoreError, db_path
+    if db_path().is_file():
+        # a big store never shown: its narrow frame read by a child process meanwhile
+        try:
+            with Store(db_path()) as s:
+                frames.start_narrow(s)
+        except (StoreError, OSError):
+            pass                          # the page says what is wrong with the file
     from app_pages import common  # pandas, pyarrow, plotly, the store, the views, the charts
     from figures import standby as watch
     # Plotly's validators in a thread of their own, while this one updates the frame of figures
     # (pandas is fully imported by now: see main())
     threading.Thread(target=warm, name="warm-plotly", daemon=True).start()
-    from figures.store import db_path
     watch.keep_ready(db_path(), common.prepare_first_page, watch.watch_seconds())
 
 
