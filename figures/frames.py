@@ -560,6 +560,9 @@ def load_narrow(store: Store) -> tuple[tuple, pd.DataFrame] | None:
     key = (str(store.path), version)
     with _NARROW_LOCK:
         started = _NARROW_READS.pop(key, None)
+        stale = [_NARROW_READS.pop(k) for k in list(_NARROW_READS) if k[0] == key[0]]
+    for job in stale:                    # of an earlier state: waited for and removed
+        _narrow_table(*job)
     if started is None and not start_narrow(store):
         return None
     if started is None:
