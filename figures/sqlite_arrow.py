@@ -10,8 +10,10 @@ connections stay with ``sqlite3``; the child only reads.
 
     write_frame(db, sql, expect, out, metadata) -> "written" | "changed" | "failed: ..."
 
-The child reads the store's ``data_version`` and the rows in one transaction and writes nothing
-unless that version is ``expect`` (the state its caller reads and names the file by).
+The child reads the store's ``data_version`` and the rows in one transaction and says which
+state it read; its file is kept only when that is ``expect`` (the state its caller reads and
+names the file by). It runs this file alone, importing pyarrow and the driver only
+(``arrow_types`` beside it loaded by path), not the package with pandas and the engine.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from pathlib import Path
 #: The longest a child may take (a million figures take 5-10 s)
 TIMEOUT_S = 600
 
-_WRITTEN, _CHANGED = 0, 3
+_WRITTEN = 0
 
 
 def available() -> bool:
@@ -46,64 +48,72 @@ def write_frame(db: Path, sql: str, expect: tuple, out: Path, metadata: dict[str
 class Job:
     """A child started by ``start_frame``; ``result`` waits for it."""
 
-    def __init__(self, out: Path, proc: subprocess.Popen | None, error: str = ""):
-        self.out, self.proc, self.error = out, proc, error
+    def __init__(self, out: Path, proc: subprocess.Popen | None, expect: tuple = (),
+                 error: str = ""):
+        self.out, self.proc, self.expect, self.error = out, proc, expect, error
 
     def result(self, timeout: float = TIMEOUT_S) -> str:
         """As ``write_frame`` returns."""
+        from .store import version_of_row
         if self.proc is None:
             self.out.unlink(missing_ok=True)
             return f"failed: {self.error}"
         try:
-            _, err = self.proc.communicate(timeout=timeout)
+            said, err = self.proc.communicate(timeout=timeout)
         except subprocess.SubprocessError as e:
             self.proc.kill()
             self.proc.communicate()
             self.out.unlink(missing_ok=True)
             return f"failed: {e}"
         if self.proc.returncode == _WRITTEN:
-            return "written"
-        self.out.unlink(missing_ok=True)
-        if self.proc.returncode == _CHANGED:
+            try:        # the state the child read the rows in
+                if list(version_of_row(json.loads(said))) == list(self.expect):
+                    return "written"
+            except (ValueError, TypeError):
+                pass
+            self.out.unlink(missing_ok=True)
             return "changed"
+        self.out.unlink(missing_ok=True)
         return "failed: " + (err.strip().splitlines() or [f"exit {self.proc.returncode}"])[-1]
 
 
 def start_frame(db: Path, sql: str, expect: tuple, out: Path, metadata: dict[str, str]) -> Job:
     """``write_frame`` started, not waited for: the child reads while the caller goes on."""
-    job = json.dumps({"db": str(db), "sql": sql, "expect": list(expect), "out": str(out),
-                      "metadata": metadata})
+    from .store import DATA_VERSION_SQL
+    # one batch: each column's type is read from all its values (the driver types a column by
+    # its first batch and fails on a later one that differs); the largest figure id is at
+    # least the number of rows
+    job = json.dumps({"db": str(db), "sql": sql, "version_sql": DATA_VERSION_SQL,
+                      "rows": (expect[2] or 0) + 1, "out": str(out), "metadata": metadata})
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "figures.sqlite_arrow"],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True,
-                                cwd=Path(__file__).resolve().parent.parent)
+        # this file run alone (-P: its folder not on the path), not as a module of the package:
+        # the child imports pyarrow and the driver only
+        proc = subprocess.Popen([sys.executable, "-P", str(Path(__file__).resolve())],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
     except OSError as e:
-        return Job(out, None, str(e))
+        return Job(out, None, expect, str(e))
     try:            # a few hundred bytes: the pipe takes them at once
         proc.stdin.write(job)
         proc.stdin.close()
     except (OSError, ValueError):
         pass        # the child ended before reading them: ``result`` says how
     proc.stdin = None                   # closed: ``communicate`` only reads
-    return Job(out, proc)
+    return Job(out, proc, expect)
 
 
-def _child(job: dict) -> int:
+def _child(job: dict, typed_as_read) -> int:
+    """Read ``job["sql"]`` and the store's state (``job["version_sql"]``) in one snapshot, write
+    the rows to ``job["out"]`` and the state's row on stdout: the parent keeps the file only if
+    that is the state it expected."""
     import adbc_driver_sqlite.dbapi as adbc
     import pyarrow as pa
     from pyarrow import feather
 
-    from .frames import typed_as_read
-    from .store import DATA_VERSION_SQL, version_of_row
-    # one batch: each column's type is read from all its values (the driver types a column by
-    # its first batch and fails on a later one that differs)
-    rows = (job["expect"][2] or 0) + 1         # the largest figure id: at least every row
     with adbc.connect(job["db"]) as conn, conn.cursor() as cur:
-        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(rows)})
-        cur.execute(DATA_VERSION_SQL)            # begins the transaction: one snapshot
-        if list(version_of_row(cur.fetchone())) != job["expect"]:
-            return _CHANGED
+        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(job["rows"])})
+        cur.execute(job["version_sql"])          # begins the transaction: one snapshot
+        state = list(cur.fetchone())
         cur.execute(job["sql"])
         table = cur.fetch_arrow_table()
     table = typed_as_read(table)
@@ -113,8 +123,15 @@ def _child(job: dict) -> int:
                                            for k, v in job["metadata"].items()})
     feather.write_feather(table, job["out"], compression="uncompressed",
                           chunksize=max(table.num_rows, 1))
+    print(json.dumps(state))
     return _WRITTEN
 
 
 if __name__ == "__main__":
-    sys.exit(_child(json.loads(sys.stdin.read())))
+    # arrow_types, beside this file, loaded alone: importing the package would load pandas and
+    # the extraction engine (0.2 s)
+    spec = importlib.util.spec_from_file_location(
+        "_figures_arrow_types", Path(__file__).resolve().parent / "arrow_types.py")
+    types = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(types)
+    sys.exit(_child(json.loads(sys.stdin.read()), types.typed_as_read))
