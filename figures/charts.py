@@ -651,15 +651,21 @@ def _latest_raw(df: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFram
 def latest_raw_positions(df: pd.DataFrame, keep: np.ndarray | None = None) -> np.ndarray:
     """The positions in ``df`` of the rows ``_latest_raw`` picks (whatever the frame's size).
     Reads only the columns location, country, category, reported_date and figure_id."""
-    cols = [c for c in ("location", "country", "category", "reported_date", "figure_id")
-            if c in df]
-    keys = df[cols] if keep is None else df.loc[keep, cols]
-    rank, dates = _date_keys(keys)
-    groups = group_codes(*(keys[c].fillna("") if c in keys else pd.Series("", index=keys.index)
-                           for c in ("location", "country")),
-                         keys["category"].fillna("").astype(str).str.lower())
-    picked = last_per_group(groups, [rank, dates, sort_codes(keys["figure_id"])])
-    return picked if keep is None else np.flatnonzero(keep)[picked]
+    # the keys of every row, then those of the rows kept (numbers: no text copied)
+    rank, dates = _date_keys(df)
+    groups = group_codes(*(df[c].fillna("") if c in df else pd.Series("", index=df.index)
+                           for c in ("location", "country")), lower_codes(df["category"]))
+    ids = sort_codes(df["figure_id"])
+    at = np.arange(len(df)) if keep is None else np.flatnonzero(keep)
+    return at[last_per_group(groups[at], [rank[at], dates[at], ids[at]])]
+
+
+def lower_codes(column: pd.Series) -> np.ndarray:
+    """One integer per row naming its text in lower case (a missing one as ""), the distinct
+    values lowered, not the rows."""
+    codes, uniques = pd.factorize(column.fillna(""))
+    lowered, _ = pd.factorize(pd.Series(uniques, dtype=object).astype(str).str.lower())
+    return lowered[codes] if len(uniques) else np.zeros(len(column), dtype=np.int64)
 
 def _top_places_raw(raw: pd.DataFrame, top: int) -> tuple[pd.DataFrame, int | None]:
     """The rows of the places by_place can show (every place whose largest latest figure is at

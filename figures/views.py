@@ -635,12 +635,15 @@ def latest_card_positions(df: pd.DataFrame, keep: np.ndarray | None = None) -> n
     civilian = ((df["combatant"] == 0) & ~charts.is_part(df)).to_numpy(dtype=bool)
     if keep is not None:
         civilian = civilian & keep
-    keys = df[["category", "reported_date", "figure_id"]][civilian]
-    dates = keys["reported_date"].fillna("")
-    dated = (~dates.str.startswith("--") & (dates != "")).to_numpy(dtype=bool)
-    picked = last_per_group(group_codes(keys["category"]),
-                            [dated, sort_codes(dates), sort_codes(keys["figure_id"])])
-    return np.flatnonzero(civilian)[picked]
+    at = np.flatnonzero(civilian)
+    # the keys of every row, then those of the civilians kept (numbers: no text copied); the
+    # patterns are matched once per distinct date
+    dates, uniques = pd.factorize(df["reported_date"].fillna(""), sort=True)
+    text = pd.Series(uniques, dtype=object).astype(str)
+    dated = (~text.str.startswith("--") & (text != "")).to_numpy(dtype=bool)[dates]
+    picked = last_per_group(group_codes(df["category"])[at],
+                            [dated[at], dates[at], sort_codes(df["figure_id"])[at]])
+    return at[picked]
 
 # ---------------------------------------------------------------------------------------------
 # Filters in the address bar: a link reproduces the view
