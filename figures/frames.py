@@ -327,8 +327,19 @@ def load_all_figures(store: Store) -> pd.DataFrame:
     return df if df is not None else table.to_pandas()
 
 
-#: A store with fewer figures is read here: starting the driver's process costs more (~0.8 s)
-DRIVER_MIN_ROWS = 50_000
+def _driver_min_rows(default: int = 50_000) -> int:
+    """``$FIGURES_DRIVER_MIN_ROWS`` when it is a whole number (0 and up: the tests show a small
+    store the way a big one is shown), else ``default``."""
+    try:
+        value = int(os.environ.get("FIGURES_DRIVER_MIN_ROWS", ""))
+    except ValueError:
+        return default
+    return value if value >= 0 else default
+
+
+#: A store with fewer figures is read here: starting the driver's process costs more (~0.8 s);
+#: nor is a narrow frame read first for it (``narrow_wanted``)
+DRIVER_MIN_ROWS = _driver_min_rows()
 
 
 def _built_by_driver(store: Store, path: Path, log: tuple[str, int]) -> pa.Table | None:

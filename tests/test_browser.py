@@ -66,3 +66,34 @@ def test_download_the_filtered_csv(server, browser, tmp_path):
     assert sorted(int(r["figure_id"]) for r in rows) == sorted(f["figure_id"] for f in expected)
     assert {r["category"] for r in rows} == {"trapped"}
     page.close()
+
+
+def test_a_big_store_shown_for_the_first_time_by_the_real_server(tmp_path, browser):
+    """The server as ./run starts it, a store shown the way a big one is (``FIGURES_DRIVER_MIN_
+    ROWS=0``: a narrow frame read first, from the server's start) and nothing cached: the
+    Overview shows the cards of every figure, then the watcher reads the whole frame and writes
+    it to the cache; no temporary file is left behind, nothing fails in the log. (That the
+    narrow frame is what the page reads is checked without a browser: test_app.py.)"""
+    from figures import views
+    db, cache, tmp = tmp_path / "figures.db", tmp_path / "cache", tmp_path / "tmp"
+    tmp.mkdir()
+    with Store(db) as s:
+        s.seed_sample()
+        cards = views.overview_cards(views.Selection(views.all_figures_frame(s), Filters()),
+                                     s.pinned_ids())
+    env = {"FIGURES_DRIVER_MIN_ROWS": "0", "FIGURES_CACHE_DIR": str(cache), "TMPDIR": str(tmp)}
+    with StreamlitServer(db, tmp_path / "streamlit.log", env=env) as srv:
+        page = browser.new_page(viewport={"width": 1440, "height": 1200})
+        page.goto(srv.url + "/")
+        page.wait_for_selector(".js-plotly-plot .point", timeout=90_000)
+        wait_idle(page)
+        shown = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+        assert shown == [c.number if c else "—" for c in cards.values()]
+        for _ in range(300):                   # the whole frame, read by the watcher after
+            if list(cache.glob("frames/figures-*.arrow")):
+                break
+            page.wait_for_timeout(100)
+        assert list(cache.glob("frames/figures-*.arrow"))
+        page.close()
+        log = srv.log()
+    assert "Traceback" not in log and not list(tmp.iterdir())
