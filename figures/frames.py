@@ -24,6 +24,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -492,6 +493,7 @@ def start_narrow(store: Store) -> bool:
     where, params = Filters(include_combatants=True, statuses=(), copies=True).where()
     if params:
         return False
+    _remove_abandoned_reads()
     top, parts = version[2] or 0, []
     bounds = [top * k // NARROW_PARTS for k in range(NARROW_PARTS)] + [None]
     for low, high in zip(bounds, bounds[1:]):
@@ -509,6 +511,20 @@ def start_narrow(store: Store) -> bool:
     if earlier is not None:
         _narrow_table(earlier)           # waited for and removed: not left behind
     return True
+
+
+#: A narrow frame's file older than this was left by a server that was killed while reading it
+#: (a read ends within ``sqlite_arrow.TIMEOUT_S``)
+ABANDONED_AFTER_S = 2 * sqlite_arrow.TIMEOUT_S
+
+
+def _remove_abandoned_reads() -> None:
+    """Remove the narrow frames' files that killed servers left in the temporary folder."""
+    too_old = time.time() - ABANDONED_AFTER_S
+    for path in Path(tempfile.gettempdir()).glob("figures-narrow-*.arrow"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < too_old:
+                path.unlink()
 
 
 def load_narrow(store: Store) -> tuple[tuple, pd.DataFrame] | None:

@@ -403,7 +403,9 @@ def test_a_narrow_frame_and_the_rows_it_asks_for_are_those_of_the_whole_frame(
     narrow frame read by the driver, then reads the few whole rows it needs by id: the narrow
     frame is the whole frame's columns (same types and values), the rows those of the
     whole frame, and a commit in between is said, never read as the earlier state."""
+    import os
     import tempfile
+    import time
     from pathlib import Path
 
     import pandas as pd
@@ -448,12 +450,20 @@ def test_a_narrow_frame_and_the_rows_it_asks_for_are_those_of_the_whole_frame(
         # a read started early (by the server) for a state another commit ends: the new state's
         # is read, and the earlier one's child and file do not stay behind
         left = lambda: set(Path(tempfile.gettempdir()).glob("figures-narrow-*"))  # noqa: E731
-        before = left()
+        # (and the file a killed server left, long ago, is removed; a recent one is not touched)
+        abandoned, recent = (Path(tempfile.gettempdir()) / f"figures-narrow-{n}.arrow"
+                             for n in ("killed-test", "recent-test"))
+        abandoned.write_bytes(b"half a frame")
+        recent.write_bytes(b"being read")
+        old = time.time() - frames.ABANDONED_AFTER_S - 60
+        os.utime(abandoned, (old, old))
+        before = left() - {abandoned}
         assert frames.start_narrow(s)
         other.review(ids[3], "accepted")
         again, _ = frames.load_narrow(s)
         assert again == s.data_version() != version
-        assert not frames._NARROW_READS and left() == before
+        assert not frames._NARROW_READS and left() == before and recent.exists()
+        recent.unlink()
         frames.load_all_figures(s)
         frames.frames_written()
         assert not frames.narrow_wanted(s)          # a frame to start from is cached now
