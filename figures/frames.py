@@ -101,9 +101,9 @@ def all_figures_table(store: Store, chunk_rows: int = LOAD_CHUNK_ROWS,
                       ) -> pa.Table:
     """The rows of ``all_figures_frame`` as an Arrow table, fetched ``chunk_rows`` at a time and
     converted column by column (no DataFrame of Python objects in between); with ``stories``,
-    only the rows of these stories (``story_id``); with ``ids``, of these figures. Raises ``pa.ArrowException`` when a column
-    holds values Arrow cannot type alike (text in a number column, say); ``all_figures_frame``
-    reads such a store."""
+    only the rows of these stories (``story_id``); with ``ids``, of these figures. Raises
+    ``pa.ArrowException`` when a column holds values Arrow cannot type alike (text in a number
+    column, say); ``all_figures_frame`` reads such a store."""
     where, params = Filters(include_combatants=True, statuses=(), copies=True).where()
     if stories is not None:
         # by document (indexed), not by the view's story_id (an expression SQLite cannot index)
@@ -495,13 +495,16 @@ def start_narrow(store: Store) -> bool:
         return False
     _remove_abandoned_reads()
     top, parts = version[2] or 0, []
-    bounds = [top * k // NARROW_PARTS for k in range(NARROW_PARTS)] + [None]
+    # by figure id: the first part from the lowest (another tool may have written ids below 1),
+    # the last to the highest
+    bounds = [None] + [top * k // NARROW_PARTS for k in range(1, NARROW_PARTS)] + [None]
     for low, high in zip(bounds, bounds[1:]):
         fd, name = tempfile.mkstemp(prefix="figures-narrow-", suffix=".arrow")
         os.close(fd)
         # in the store's order, not the frame's: sorting costs SQLite 0.6 s of 1.8 s at a
         # million figures, and what is read of it does not depend on the rows' order
-        ids = f"figure_id > {int(low)}" + ("" if high is None else f" AND figure_id <= {int(high)}")
+        ids = " AND ".join(([] if low is None else [f"figure_id > {int(low)}"])
+                           + ([] if high is None else [f"figure_id <= {int(high)}"])) or "1"
         parts.append((sqlite_arrow.start_frame(
             store.path, f"SELECT {', '.join(NARROW_COLUMNS)} FROM figure_rows"
                         f" WHERE {where} AND {ids}", version, Path(name), {}), Path(name)))

@@ -422,8 +422,11 @@ def test_a_narrow_frame_and_the_rows_it_asks_for_are_those_of_the_whole_frame(
         ids = sorted(frames.all_figures_frame(s)["figure_id"])
         s.review(ids[0], "corrected", value=26000, location="Raqqa city", note="checked")
         s.review(ids[1], "rejected")
+        with s.conn:                                # an id below 1, written by another tool
+            s.conn.execute("UPDATE figures SET id = -5 WHERE id = ?", (ids[5],))
         assert frames.narrow_wanted(s)              # nothing cached: the frame is read whole
         version, narrow = frames.load_narrow(s)
+        assert -5 in set(narrow["figure_id"])
         whole = frames.all_figures_frame(s)
         assert version == s.data_version()
         pd.testing.assert_frame_equal(      # in the table's order, not the frame's
