@@ -188,7 +188,7 @@ class Selection:
 #: A narrow selection of at most this many figures reads them all (``Selection.digest``): as
 #: many as ``charts.chart_filename`` reads whole, so that the chart's file name is made from
 #: the same rows as from every figure's frame.
-DIGEST_ALL_ROWS = 2_000
+DIGEST_ALL_ROWS = charts._NAME_REDUCE_ROWS
 
 
 # The Overview's cards and chart by place, as the page computes and caches them (keys and values):
