@@ -59,11 +59,18 @@ def common_type(name: str, arrays) -> pa.DataType:
     return types.pop() if types else pa.null()
 
 
+def alike(name: str, arrays: list) -> tuple[list, pa.DataType]:
+    """Pieces of one column (arrays or chunked arrays), each cast to the type they take
+    together (``common_type``), and that type."""
+    kind = common_type(name, [c for a in arrays
+                              for c in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])])
+    return [a if a.type == kind else a.cast(kind) for a in arrays], kind
+
+
 def concat(name: str, arrays: list[pa.Array]) -> pa.Array:
     """The chunks of one column as one array of their common type (``common_type``). Text is
     ``large_string``, what pandas keeps its text in: the frame and a memory-mapped cache file
     share its buffers (with ``string`` each column was copied into the frame, 400 MB at
     1,000,000 figures)."""
-    kind = common_type(name, arrays)
-    return pa.concat_arrays([a if a.type == kind else a.cast(kind) for a in arrays]) \
-        if arrays else pa.array([], kind)
+    arrays, kind = alike(name, arrays)
+    return pa.concat_arrays(arrays) if arrays else pa.array([], kind)

@@ -21,10 +21,7 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -34,12 +31,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import feather
 
-from . import sqlite_arrow
+from . import narrow, sqlite_arrow
 # how a column of figure_rows is typed in Arrow: also read by the driver's child, which imports
 # nothing of this package
-from .arrow_types import NUMBER_COLUMNS, common_type as _common_type, concat as _concat, \
-    typed_as_read  # noqa: F401
-from .cache import cache_dir, write_atomically
+from .arrow_types import NUMBER_COLUMNS, alike, common_type as _common_type, \
+    concat as _concat, typed_as_read  # noqa: F401
+from .cache import write_atomically
 from .store import SCHEMA_VERSION, Filters, Store
 
 logger = logging.getLogger(__name__)
@@ -65,14 +62,8 @@ FRAME_FORMAT = 5     # bump when all_figures_frame's columns or types change (5:
 
 
 def _db_tag(store: Store) -> str | None:
-    """The database file's identity for cache names: its path and inode (a new file at the same
-    path is another store)."""
-    path = store.path.resolve()
-    try:
-        inode = path.stat().st_ino
-    except OSError:
-        return None
-    return hashlib.sha256(f"{path}|{inode}".encode()).hexdigest()[:12]
+    """The database file's identity for cache names (``narrow.db_tag``)."""
+    return narrow.db_tag(store.path)
 
 
 def _state_tag(*parts) -> str:
@@ -82,12 +73,12 @@ def _state_tag(*parts) -> str:
 def frame_cache_file(store: Store) -> Path | None:
     """Where the frame of the store's current state is cached: named by the database file (its
     path and inode) and its data version, so any commit, by any process, names a new file."""
-    folder, db = cache_dir(), _db_tag(store)
+    folder, db = narrow.frames_folder(), _db_tag(store)
     if folder is None or db is None:
         return None
     state = _state_tag(FRAME_FORMAT, SCHEMA_VERSION, pd.__version__, pa.__version__,
                        store.data_version())
-    return folder / "frames" / f"figures-{db}-{state}.arrow"
+    return folder / f"figures-{db}-{state}.arrow"
 
 
 
@@ -201,9 +192,7 @@ def merged(base: pa.Table, stories: list[int], fresh: pa.Table) -> pa.Table:
     pieces = _merge_pieces(base, kept, fresh)
     columns = []
     for name in base.column_names:
-        parts = [base[name], fresh[name]]
-        kind = _common_type(name, [c for p in parts for c in p.chunks])
-        parts = [p if p.type == kind else p.cast(kind) for p in parts]
+        parts, kind = alike(name, [base[name], fresh[name]])
         chunks = [c for which, start, stop in pieces
                   for c in parts[which].slice(start, stop - start).chunks]
         column = pa.chunked_array(chunks, kind)
@@ -328,19 +317,9 @@ def load_all_figures(store: Store) -> pd.DataFrame:
     return df if df is not None else table.to_pandas()
 
 
-def _driver_min_rows(default: int = 50_000) -> int:
-    """``$FIGURES_DRIVER_MIN_ROWS`` when it is a whole number (0 and up: the tests show a small
-    store the way a big one is shown), else ``default``."""
-    try:
-        value = int(os.environ.get("FIGURES_DRIVER_MIN_ROWS", ""))
-    except ValueError:
-        return default
-    return value if value >= 0 else default
-
-
 #: A store with fewer figures is read here: starting the driver's process costs more (~0.8 s);
 #: nor is a narrow frame read first for it (``narrow_wanted``)
-DRIVER_MIN_ROWS = _driver_min_rows()
+DRIVER_MIN_ROWS = narrow.driver_min_rows()
 
 
 def _built_by_driver(store: Store, path: Path, log: tuple[str, int]) -> pa.Table | None:
@@ -453,11 +432,8 @@ def frames_written() -> None:
 # ---------------------------------------------------------------------------------------------
 # A narrow frame, while a big store's frame is read whole
 
-#: The columns of ``all_figures_frame`` that the filters (``views.filter_mask``; a search of the
-#: quotes excepted), the sidebar's choices and the choice of the rows the Overview's first page
-#: reads (``views.Selection.digest``) read: an eighth of the frame's bytes.
-NARROW_COLUMNS = ("figure_id", "document_id", "category", "location", "country", "source",
-                  "review_status", "reported_date", "combatant", "part_of", "copy_of_figure")
+#: The columns of the narrow frame (``narrow``)
+NARROW_COLUMNS = narrow.NARROW_COLUMNS
 
 
 class StateChanged(Exception):
@@ -474,88 +450,32 @@ def narrow_wanted(store: Store) -> bool:
     return frame_cache_file(store) is None or not has_cached_frame(store)
 
 
-#: Narrow frames being read (``start_narrow``), by store file and state: their parts' (child,
-#: file)
-_NARROW_READS: dict[tuple[str, tuple], list[tuple[sqlite_arrow.Job, Path]]] = {}
-_NARROW_LOCK = threading.Lock()
-#: The narrow frame is read in this many parts at once, by figure id (two cores read a million
-#: figures in 1.0-1.1 s where one takes 1.6-1.7 s)
-NARROW_PARTS = 2
-
-
 def start_narrow(store: Store) -> bool:
-    """Start reading the store's narrow frame in child processes, when one is wanted
-    (``narrow_wanted``), for ``load_narrow`` to take up: the dashboard's server starts them
-    before its own slow imports. True when started."""
-    if not narrow_wanted(store):
-        return False
-    version = store.data_version()
-    where, params = Filters(include_combatants=True, statuses=(), copies=True).where()
-    if params:
-        return False
-    _remove_abandoned_reads()
-    top, parts = version[2] or 0, []
-    # by figure id: the first part from the lowest (another tool may have written ids below 1),
-    # the last to the highest
-    bounds = [None] + [top * k // NARROW_PARTS for k in range(1, NARROW_PARTS)] + [None]
-    for low, high in zip(bounds, bounds[1:]):
-        fd, name = tempfile.mkstemp(prefix="figures-narrow-", suffix=".arrow")
-        os.close(fd)
-        # in the store's order, not the frame's: sorting costs SQLite 0.6 s of 1.8 s at a
-        # million figures, and what is read of it does not depend on the rows' order
-        ids = " AND ".join(([] if low is None else [f"figure_id > {int(low)}"])
-                           + ([] if high is None else [f"figure_id <= {int(high)}"])) or "1"
-        parts.append((sqlite_arrow.start_frame(
-            store.path, f"SELECT {', '.join(NARROW_COLUMNS)} FROM figure_rows"
-                        f" WHERE {where} AND {ids}", version, Path(name), {}), Path(name)))
-    with _NARROW_LOCK:
-        earlier = _NARROW_READS.pop((str(store.path), version), None)
-        _NARROW_READS[(str(store.path), version)] = parts
-    if earlier is not None:
-        _narrow_table(earlier)           # waited for and removed: not left behind
-    return True
-
-
-#: A narrow frame's file older than this was left by a server that was killed while reading it
-#: (a read ends within ``sqlite_arrow.TIMEOUT_S``)
-ABANDONED_AFTER_S = 2 * sqlite_arrow.TIMEOUT_S
-
-
-def _remove_abandoned_reads() -> None:
-    """Remove the narrow frames' files that killed servers left in the temporary folder."""
-    too_old = time.time() - ABANDONED_AFTER_S
-    for path in Path(tempfile.gettempdir()).glob("figures-narrow-*.arrow"):
-        with contextlib.suppress(OSError):
-            if path.stat().st_mtime < too_old:
-                path.unlink()
+    """Start reading the store's narrow frame in child processes (``narrow.start``), when one
+    is wanted (``narrow_wanted``), for ``load_narrow`` to take up. True when it is being read."""
+    return narrow_wanted(store) and narrow.start(store.path, store.data_version())
 
 
 def load_narrow(store: Store) -> tuple[tuple, pd.DataFrame] | None:
     """(the store's state, the ``NARROW_COLUMNS`` of every figure in that state, typed as the
     frame types them, in the order of the store's table, not the frame's), read by SQLite's ADBC
-    driver in child processes (``sqlite_arrow``: about 1.1 s for a million figures on two
-    cores, where the whole frame takes 8-10 s), or taken from the read ``start_narrow``
-    started. None when the driver is missing or cannot read the store, or the store changed
-    meanwhile."""
+    driver in child processes (about 1.1 s for a million figures on two cores, where the whole
+    frame takes 8-10 s), or taken from the read ``start_narrow`` or the server
+    (``narrow.start_early``) started. None when the driver is missing or cannot read the store,
+    or the store changed meanwhile."""
     if not sqlite_arrow.available():
         return None
     version = store.data_version()
-    key = (str(store.path), version)
-    with _NARROW_LOCK:
-        started = _NARROW_READS.pop(key, None)
-        stale = [_NARROW_READS.pop(k) for k in list(_NARROW_READS) if k[0] == key[0]]
+    started, stale = narrow.take(store.path, version)
     for parts in stale:                  # of an earlier state: waited for and removed
-        _narrow_table(parts)
-    if started is None and not start_narrow(store):
-        return None
-    if started is None:
-        with _NARROW_LOCK:
-            started = _NARROW_READS.pop(key, None)
+        narrow.discard(parts)
+    if started is None and narrow.start(store.path, version):
+        started, _ = narrow.take(store.path, version)
     table = _narrow_table(started) if started is not None else None
     return None if table is None else (version, table.to_pandas())
 
 
-def _narrow_table(parts: list[tuple[sqlite_arrow.Job, Path]]) -> pa.Table | None:
+def _narrow_table(parts: list[narrow.Part]) -> pa.Table | None:
     """The parts' tables as one (each column typed as one read of every row types it), once
     every child has written its part in the expected state; every part's file removed."""
     try:
@@ -569,10 +489,8 @@ def _narrow_table(parts: list[tuple[sqlite_arrow.Job, Path]]) -> pa.Table | None
         names = tables[0].column_names
         columns = []
         for name in names:
-            chunks = [c for t in tables for c in t[name].chunks]
-            kind = _common_type(name, chunks)
-            columns.append(pa.chunked_array([c if c.type == kind else c.cast(kind)
-                                             for c in chunks], kind))
+            chunks, kind = alike(name, [c for t in tables for c in t[name].chunks])
+            columns.append(pa.chunked_array(chunks, kind))
         return pa.table(columns, names=names)
     except (OSError, KeyError, pa.ArrowException):
         return None

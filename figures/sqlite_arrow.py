@@ -54,7 +54,7 @@ class Job:
 
     def result(self, timeout: float = TIMEOUT_S) -> str:
         """As ``write_frame`` returns."""
-        from .store import version_of_row
+        from .store_file import version_of_row
         if self.proc is None:
             self.out.unlink(missing_ok=True)
             return f"failed: {self.error}"
@@ -79,7 +79,7 @@ class Job:
 
 def start_frame(db: Path, sql: str, expect: tuple, out: Path, metadata: dict[str, str]) -> Job:
     """``write_frame`` started, not waited for: the child reads while the caller goes on."""
-    from .store import DATA_VERSION_SQL
+    from .store_file import DATA_VERSION_SQL
     # one batch: each column's type is read from all its values (the driver types a column by
     # its first batch and fails on a later one that differs); the largest figure id is at
     # least the number of rows

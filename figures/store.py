@@ -28,9 +28,11 @@ from .extract import EXTRACTOR_VERSION, extract
 from .formats import SUPPORTED, LoadedDocument, load_file
 from .reading import UnreadableDocument
 from .schema import CATEGORIES, CORRECTABLE, FIELDS, REVIEW_STATUSES, Figure
+# where the store lives and which state it is in: also read by the dashboard's server before
+# its heavy imports, and by the driver's child
+from .store_file import (DATA_VERSION_SQL, DEFAULT_DB, PROJECT_DATA, db_path,  # noqa: F401
+                         version_of_row)
 
-PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_DB = PROJECT_DATA / "figures.db"
 BUSY_TIMEOUT_S = 30.0
 
 
@@ -96,14 +98,6 @@ def as_store_error(path: str | os.PathLike, exc: BaseException) -> StoreError | 
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
-
-
-def db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """Where the database lives: the explicit path, else $FIGURES_DB, else data/figures.db."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("FIGURES_DB", "").strip()
-    return Path(env) if env else DEFAULT_DB
 
 
 def _now() -> str:
@@ -1163,18 +1157,6 @@ class Store:
         a document or a review (a verdict cleared too), so this reads two rows of indexes, not a
         count of every figure (0.05-0.2 s at 1,000,000 figures, on every run of a page)."""
         return version_of_row(self.conn.execute(DATA_VERSION_SQL).fetchone())
-
-
-#: ``Store.data_version`` as one query (one snapshot), for any connection to a store's file
-DATA_VERSION_SQL = ("SELECT (SELECT value FROM meta WHERE key = 'frame_log'),"
-                    " (SELECT max(seq) FROM frame_changes), (SELECT max(id) FROM figures),"
-                    " (SELECT max(id) FROM documents)")
-
-
-def version_of_row(row) -> tuple:
-    """``Store.data_version`` from the row of ``DATA_VERSION_SQL``."""
-    log, seq, figure, document = row
-    return (log or "", seq or 0, figure, document)
 
 
 class _Transaction:

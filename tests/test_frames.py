@@ -3,6 +3,7 @@ after a change with only the stories that changed, and always equal to reading i
 import pytest
 
 from figures import frames
+from figures import narrow as narrow_reads
 from figures.formats import load_pasted
 from figures.store import Store
 from test_dedup import add_story
@@ -458,14 +459,14 @@ def test_a_narrow_frame_and_the_rows_it_asks_for_are_those_of_the_whole_frame(
                              for n in ("killed-test", "recent-test"))
         abandoned.write_bytes(b"half a frame")
         recent.write_bytes(b"being read")
-        old = time.time() - frames.ABANDONED_AFTER_S - 60
+        old = time.time() - narrow_reads.ABANDONED_AFTER_S - 60
         os.utime(abandoned, (old, old))
         before = left() - {abandoned}
         assert frames.start_narrow(s)
         other.review(ids[3], "accepted")
         again, _ = frames.load_narrow(s)
         assert again == s.data_version() != version
-        assert not frames._NARROW_READS and left() == before and recent.exists()
+        assert not narrow_reads._READS and left() == before and recent.exists()
         recent.unlink()
         frames.load_all_figures(s)
         frames.frames_written()
@@ -474,3 +475,54 @@ def test_a_narrow_frame_and_the_rows_it_asks_for_are_those_of_the_whole_frame(
     with Store(tmp_path / "g.db") as s:
         s.add(load_pasted(DOCS[0][0], title="small", published=DOCS[0][1]))
         assert not frames.narrow_wanted(s)          # a small store's frame is read at once
+
+
+def test_the_server_starts_reading_a_big_store_before_its_own_imports(tmp_path, monkeypatch):
+    """``narrow.start_early`` (the server's first step, without the store's imports) starts the
+    narrow frame's read of a big store with nothing cached, in the state ``Store`` reads; the
+    first page takes that read up, never a second one. A small store, one with a cached frame,
+    a missing file and a file that is not a store start nothing and raise nothing."""
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+    from figures.store_file import read_version
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FIGURES_DRIVER_MIN_ROWS", "0")
+    monkeypatch.setattr(frames, "DRIVER_MIN_ROWS", 0)
+    files = lambda: set(Path(tempfile.gettempdir()).glob("figures-narrow-*"))  # noqa: E731
+    before = files()
+    db = tmp_path / "f.db"
+    with Store(db) as s:
+        for text, published in DOCS:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        version = s.data_version()
+    assert read_version(db) == version
+    assert narrow_reads.start_early(db)
+    assert list(narrow_reads._READS) == [(str(db), version)]
+    parts = narrow_reads._READS[(str(db), version)]
+    assert narrow_reads.start_early(db)          # asked again: the same read, no second one
+    assert narrow_reads._READS[(str(db), version)] is parts
+    with Store(db) as s:
+        assert frames.start_narrow(s)             # the server's later look: the same read
+        assert narrow_reads._READS[(str(db), version)] is parts
+        got, frame = frames.load_narrow(s)
+        assert got == version and not narrow_reads._READS
+        assert all(not path.exists() for _, path in parts)    # taken up, files removed
+        pd.testing.assert_frame_equal(
+            frame.sort_values("figure_id", ignore_index=True),
+            frames.all_figures_frame(s)[list(frames.NARROW_COLUMNS)]
+            .sort_values("figure_id", ignore_index=True))
+        frames.load_all_figures(s)
+        frames.frames_written()
+    assert not narrow_reads.start_early(db)      # its frame is cached now
+    monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "other-cache"))
+    monkeypatch.setenv("FIGURES_DRIVER_MIN_ROWS", str(version[2] + 1))
+    assert not narrow_reads.start_early(db)      # small
+    monkeypatch.setenv("FIGURES_DRIVER_MIN_ROWS", "0")
+    missing, junk = tmp_path / "none.db", tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    for path in (missing, junk):
+        assert read_version(path) is None and not narrow_reads.start_early(path)
+    assert not missing.exists() and junk.read_bytes() == b"not a database at all" * 100
+    assert not narrow_reads._READS and files() == before
