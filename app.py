@@ -30,8 +30,13 @@ PAGES = [
 page = st.navigation(PAGES)
 store = common.open_store()
 try:
+    # on the Overview, whose chart would otherwise wait for Plotly.js after a long first read
+    notice = common.reading_notice(store) if page is PAGES[0] else None
     common.sidebar_filters(store)
+    if notice is not None:
+        notice.empty()
     page.run()
+    common.state_drawn(store)
 except Exception as e:       # damage found while reading, a full disk while writing
     problem = as_store_error(store.path, e)
     if problem is None:

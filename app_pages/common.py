@@ -14,6 +14,7 @@ import threading
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -95,6 +96,8 @@ def store() -> Store:
 _frame_versions: dict[str, tuple] = {}
 #: the state of each store whose frame ``_all_figures`` has finished computing
 _frames_done: dict[str, tuple] = {}
+#: the state of each store of which this server has drawn a page or prepared the first one
+_drawn: dict[str, tuple] = {}
 
 
 @st.cache_resource(show_spinner="Loading figures…", max_entries=2)
@@ -114,6 +117,37 @@ def _narrow(path: str, version: tuple) -> pd.DataFrame | None:
     with Store(path) as s:
         got = frames.load_narrow(s)
     return got[1] if got is not None and got[0] == version else None
+
+
+def reading_notice(store: Store):
+    """On the first page of a big store's state (seconds at a million figures, after a start
+    or a change of the store), a notice in the main area while its figures are read, drawn as
+    a chart, so that the browser loads its charting code (4.7 MB of Plotly.js: about a second
+    on a small machine) while it waits, not after the page is computed. Returns the notice's
+    slot, to be emptied once the figures are read; None when the store is small or this state
+    has been drawn or prepared (``state_drawn``)."""
+    version, path = store.data_version(), str(store.path)
+    if ((version[2] or 0) < frames.DRIVER_MIN_ROWS or _frames_done.get(path) == version
+            or _drawn.get(path) == version):
+        return None
+    fig = go.Figure(layout=dict(
+        height=80, margin=dict(l=0, r=0, t=0, b=0), template="plotly_white",
+        xaxis=dict(visible=False), yaxis=dict(visible=False),
+        annotations=[dict(text="Reading the figures of this store…", showarrow=False,
+                          xref="paper", yref="paper", x=0, xanchor="left", y=0.5,
+                          font=dict(size=16, color="#555"))]))
+    slot = st.empty()
+    with slot.container(key="figures_reading"):
+        st.plotly_chart(fig, theme=None, config={"staticPlot": True, "displayModeBar": False})
+    return slot
+
+
+def state_drawn(store: Store) -> None:
+    """Note that a page of this run's state of the store has been drawn: its next pages need no
+    ``reading_notice``."""
+    frame = getattr(_run, "frame", None)
+    if frame is not None and frame[0] is store:
+        _drawn[str(store.path)] = frame[2]
 
 
 def all_figures(store: Store) -> pd.DataFrame:
@@ -189,6 +223,7 @@ def prepare_first_page(path) -> None:
             df, fetch = filter_frame(s)
             for key, compute in views.first_page(df, s.pinned_ids(), fetch):
                 cached(s, key, compute)
+            state_drawn(s)
             if fetch is not None:
                 # the first page from a narrow frame (a big store read whole for the first
                 # time); then the whole frame, for the other pages and charts, and the narrow

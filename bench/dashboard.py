@@ -223,8 +223,9 @@ INIT_JS = r"""
     return app ? app.getAttribute('data-test-script-state') : null;
   };
   const metrics = () => [...document.querySelectorAll('[data-testid="stMetric"]')].filter(visible);
+  // a chart of the page (not the notice shown while the figures are read: common.reading_notice)
   const plotDrawn = () => [...document.querySelectorAll('.js-plotly-plot')]
-      .some(p => visible(p) && p.querySelector('.main-svg'));
+      .some(p => visible(p) && p.querySelector('.main-svg') && !p.closest('.st-key-figures_reading'));
   const idle = () => state() === 'notRunning'
       && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
       && !document.querySelector('[data-stale="true"]');

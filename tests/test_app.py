@@ -403,9 +403,19 @@ def test_a_big_store_shown_for_the_first_time_draws_its_overview_from_a_narrow_f
     read_whole = []
     real = views.load_all_figures
     monkeypatch.setattr(views, "load_all_figures", lambda s: read_whole.append(1) or real(s))
+    notices = []                 # whether each run showed "Reading the figures of this store…"
+    monkeypatch.setattr(common, "reading_notice",
+                        lambda s, real=common.reading_notice: notices.append(
+                            (slot := real(s)) is not None) or slot)
+
+    def notice_left(at) -> bool:
+        return any("Reading the figures" in json.dumps(json.loads(el.proto.spec)["layout"])
+                   for el in at.get("plotly_chart"))
 
     at = app()
     assert read_whole == []                      # the first page without the whole frame
+    # the notice while the figures were read (the browser loads Plotly.js meanwhile), then gone
+    assert notices == [True] and not notice_left(at) and chart_traces(at)
     cards = views.overview_cards(views.Selection(whole, Filters()), pinned)
     assert [m.value for m in at.metric] == [c.number if c else "—" for c in cards.values()]
     by_place = json.loads(views.overview_by_place(views.Selection(whole, Filters()))[0].to_json())
@@ -413,7 +423,7 @@ def test_a_big_store_shown_for_the_first_time_draws_its_overview_from_a_narrow_f
                                         for c in t.get("customdata") or []} != set()
     assert f"{len(whole):,} figures stored" in " ".join(c.value for c in at.sidebar.caption)
     at.sidebar.multiselect[0].set_value(["killed"]).run()    # a filter change: still narrow
-    assert not at.exception and read_whole == []
+    assert not at.exception and read_whole == [] and notices == [True, False]
     killed = views.overview_cards(views.Selection(whole, Filters(categories=("killed",))),
                                   pinned)
     assert [m.value for m in at.metric] == [c.number if c else "—" for c in killed.values()]
@@ -424,6 +434,7 @@ def test_a_big_store_shown_for_the_first_time_draws_its_overview_from_a_narrow_f
     monkeypatch.setenv("FIGURES_CACHE_DIR", str(tmp_path / "another cache"))
     st.cache_resource.clear()
     common._frames_done.clear()
+    common._drawn.clear()
     computed = []
     monkeypatch.setattr(views, "overview_cards",
                         lambda *a, real=views.overview_cards, **k: computed.append(a[0].narrow)
@@ -431,6 +442,7 @@ def test_a_big_store_shown_for_the_first_time_draws_its_overview_from_a_narrow_f
     common.prepare_first_page(db)
     assert computed == [True] and read_whole == [1, 1]
     frames.frames_written()
+    notices.clear()
     at = app()
-    assert computed == [True] and read_whole == [1, 1]
+    assert computed == [True] and read_whole == [1, 1] and notices == [False]
     assert [m.value for m in at.metric] == [c.number if c else "—" for c in cards.values()]
