@@ -337,9 +337,12 @@ def _built_by_driver(store: Store, path: Path, log: tuple[str, int]) -> pa.Table
             for k, v in _with_state(pa.table({}), log).schema.metadata.items()}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # at a lower priority: 8-10 s of work that pages drawn meanwhile (from a narrow frame)
+        # and the browser must not wait for
         done = sqlite_arrow.write_frame(
             store.path, f"SELECT * FROM figure_rows WHERE {where}"
-                        " ORDER BY reported_date DESC, figure_id DESC", version, tmp, meta)
+                        " ORDER BY reported_date DESC, figure_id DESC", version, tmp, meta,
+            background=True)
         if done != "written":
             logger.info("the driver did not read %s (%s); reading it here", store.path, done)
             return None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,14 +36,20 @@ def available() -> bool:
     return importlib.util.find_spec("adbc_driver_sqlite") is not None
 
 
+#: The niceness a ``background`` child adds to its own (Unix): under load, the pages being
+#: drawn and the browser go first
+BACKGROUND_NICE = 10
+
+
 def write_frame(db: Path, sql: str, expect: tuple, out: Path, metadata: dict[str, str],
-                timeout: float = TIMEOUT_S) -> str:
+                timeout: float = TIMEOUT_S, background: bool = False) -> str:
     """Run the child: the rows of ``sql`` in the store ``db`` written to ``out`` as an Arrow file
     (one record batch, uncompressed, ``metadata`` in its schema), typed as
     ``frames.all_figures_table`` types them, if the store's ``data_version`` is still
     ``expect``. Returns "written", "changed" (another state: nothing written) or "failed: why"
-    (the driver cannot type a column alike, a damaged file, a timeout: nothing written)."""
-    return start_frame(db, sql, expect, out, metadata).result(timeout)
+    (the driver cannot type a column alike, a damaged file, a timeout: nothing written).
+    ``background``: the child runs at a lower priority (``BACKGROUND_NICE``)."""
+    return start_frame(db, sql, expect, out, metadata, background).result(timeout)
 
 
 class Job:
@@ -77,14 +84,16 @@ class Job:
         return "failed: " + (err.strip().splitlines() or [f"exit {self.proc.returncode}"])[-1]
 
 
-def start_frame(db: Path, sql: str, expect: tuple, out: Path, metadata: dict[str, str]) -> Job:
+def start_frame(db: Path, sql: str, expect: tuple, out: Path, metadata: dict[str, str],
+                background: bool = False) -> Job:
     """``write_frame`` started, not waited for: the child reads while the caller goes on."""
     from .store_file import DATA_VERSION_SQL
     # one batch: each column's type is read from all its values (the driver types a column by
     # its first batch and fails on a later one that differs); the largest figure id is at
     # least the number of rows
     job = json.dumps({"db": str(db), "sql": sql, "version_sql": DATA_VERSION_SQL,
-                      "rows": (expect[2] or 0) + 1, "out": str(out), "metadata": metadata})
+                      "rows": (expect[2] or 0) + 1, "out": str(out), "metadata": metadata,
+                      "nice": BACKGROUND_NICE if background else 0})
     try:
         # this file run alone (-P: its folder not on the path), not as a module of the package:
         # the child imports pyarrow and the driver only
@@ -106,6 +115,8 @@ def _child(job: dict, typed_as_read) -> int:
     """Read ``job["sql"]`` and the store's state (``job["version_sql"]``) in one snapshot, write
     the rows to ``job["out"]`` and the state's row on stdout: the parent keeps the file only if
     that is the state it expected."""
+    if job.get("nice") and hasattr(os, "nice"):
+        os.nice(int(job["nice"]))
     import adbc_driver_sqlite.dbapi as adbc
     import pyarrow as pa
     from pyarrow import feather

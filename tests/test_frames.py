@@ -376,6 +376,44 @@ def test_a_store_the_driver_cannot_type_is_read_here(tmp_path, monkeypatch, driv
         pd.testing.assert_frame_equal(frames.load_all_figures(s), frames.all_figures_frame(s))
 
 
+def test_the_driver_reads_a_whole_frame_at_a_lower_priority(tmp_path):
+    """A ``background`` child (the whole frame, 8-10 s at a million figures) runs at a lower
+    priority than the server, whose pages and browser go first under load; it writes the same
+    file. A narrow frame's children (what the first page waits for) keep the server's."""
+    import os
+    import time
+    from pathlib import Path
+
+    from figures import sqlite_arrow
+    from pyarrow import feather
+    if not Path(f"/proc/{os.getpid()}/stat").exists():
+        pytest.skip("reads priorities from /proc")
+    with Store(tmp_path / "f.db") as s:
+        for text, published in DOCS[:3]:
+            s.add(load_pasted(text, title=text[:30], published=published))
+        version = s.data_version()
+
+    def run(background: bool) -> tuple[set[int], object]:
+        out = tmp_path / f"out-{background}.arrow"
+        job = sqlite_arrow.start_frame(tmp_path / "f.db", "SELECT * FROM figure_rows ORDER BY"
+                                       " figure_id", version, out, {}, background=background)
+        seen, stat = set(), Path(f"/proc/{job.proc.pid}/stat")
+        while job.proc.poll() is None:
+            try:            # the 19th field: the niceness (after the name, in parentheses)
+                seen.add(int(stat.read_text().rsplit(")", 1)[1].split()[16]))
+            except (OSError, IndexError, ValueError):
+                pass
+            time.sleep(0.002)
+        assert job.result() == "written"
+        return seen, feather.read_table(out)
+
+    mine = os.nice(0)
+    low, low_table = run(True)
+    normal, table = run(False)
+    assert min(mine + sqlite_arrow.BACKGROUND_NICE, 19) in low, low
+    assert normal == {mine} and low_table.equals(table)
+
+
 def test_the_columns_of_numbers_are_those_the_store_reads_as_numbers(tmp_path):
     """``frames.NUMBER_COLUMNS`` (text in one of them sends a store back to sqlite3) names the
     columns a store's rows fill with numbers, and no other: a column added to ``figure_rows``
