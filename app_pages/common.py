@@ -226,9 +226,9 @@ def prepare_first_page(path) -> None:
             state_drawn(s)
             if fetch is not None:
                 # the first page from a narrow frame (a big store read whole for the first
-                # time); then the whole frame, for the other pages and charts, and the narrow
-                # one let go
-                all_figures(s)
+                # time); then the whole frame, for the other pages and charts, with the codes
+                # of its keys, which a filter change reads; and the narrow one let go
+                views.remember_keys(all_figures(s))
                 _narrow.clear()
         except frames.StateChanged:
             return               # changed again meanwhile: the next look prepares that state

@@ -31,6 +31,7 @@ import re
 import shutil
 import threading
 import unicodedata
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -588,6 +589,45 @@ _FULL_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 _PARTIAL_DATE_RE = r"^--\d{2}-\d{2}$"
 
 
+#: Frames with at least this many rows remember the codes of their key columns (``remembered``)
+KEYS_MIN_ROWS = 50_000
+#: id of a frame -> (the frame, weakly; its remembered codes: name -> (columns' arrays, codes))
+_KEYS: dict[int, tuple[weakref.ref, dict]] = {}
+#: re-entrant: a frame let go (``_forget``) may be collected while this thread holds it
+_KEYS_LOCK = threading.RLock()
+
+
+def remembered(df: pd.DataFrame, name: str, columns: tuple[str, ...], compute):
+    """``compute()``, a function of the ``columns`` of ``df`` (full-length codes of their text),
+    remembered while a big frame lives (``KEYS_MIN_ROWS``) and these columns hold the same
+    arrays: the dashboard's frames are never changed in place, and each filter change would
+    otherwise factorize a million rows' text again (0.3 s). A frame made from another (a
+    selection, a copy) remembers nothing of it."""
+    if len(df) < KEYS_MIN_ROWS:
+        return compute()
+    arrays = tuple(df[c].array if c in df else None for c in columns)
+    with _KEYS_LOCK:
+        held = _KEYS.get(id(df))
+        memo = held[1] if held is not None and held[0]() is df else None
+        got = memo.get(name) if memo is not None else None
+    if got is not None and all(a is b for a, b in zip(got[0], arrays)):
+        return got[1]
+    value = compute()
+    with _KEYS_LOCK:
+        held = _KEYS.get(id(df))
+        if held is None or held[0]() is not df:
+            held = _KEYS[id(df)] = (weakref.ref(df), {})
+            weakref.finalize(df, _forget, id(df), held[0])
+        held[1][name] = (arrays, value)
+    return value
+
+
+def _forget(key: int, ref: weakref.ref) -> None:
+    with _KEYS_LOCK:
+        if key in _KEYS and _KEYS[key][0] is ref:
+            del _KEYS[key]
+
+
 def sort_codes(values: pd.Series) -> np.ndarray:
     """Integers that order the rows as ``sort_values`` orders ``values`` (missing values last),
     for ``np.lexsort``: the distinct values are sorted, not the rows. Integers (figure ids) are
@@ -624,12 +664,15 @@ def _date_keys(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     The patterns are matched once per distinct date, with the column's own string engine."""
     if "reported_date" not in df:
         return np.zeros(len(df), dtype=np.int64), np.zeros(len(df), dtype=np.int64)
-    codes, uniques = pd.factorize(df["reported_date"], sort=True)
-    text = pd.Series(uniques).astype(str)
-    full = text.str.match(_FULL_DATE_RE).to_numpy(dtype=bool)
-    partial = text.str.match(_PARTIAL_DATE_RE).to_numpy(dtype=bool)
-    rank = np.append(np.where(full, 2, np.where(partial, 1, 0)), 0)   # last: a missing date
-    return rank[codes], np.where(codes < 0, len(uniques), codes)
+
+    def compute():
+        codes, uniques = pd.factorize(df["reported_date"], sort=True)
+        text = pd.Series(uniques).astype(str)
+        full = text.str.match(_FULL_DATE_RE).to_numpy(dtype=bool)
+        partial = text.str.match(_PARTIAL_DATE_RE).to_numpy(dtype=bool)
+        rank = np.append(np.where(full, 2, np.where(partial, 1, 0)), 0)  # last: a missing date
+        return rank[codes], np.where(codes < 0, len(uniques), codes)
+    return remembered(df, "date keys", ("reported_date",), compute)
 
 
 def _date_rank(df: pd.DataFrame) -> pd.Series:
@@ -653,11 +696,18 @@ def latest_raw_positions(df: pd.DataFrame, keep: np.ndarray | None = None) -> np
     Reads only the columns location, country, category, reported_date and figure_id."""
     # the keys of every row, then those of the rows kept (numbers: no text copied)
     rank, dates = _date_keys(df)
-    groups = group_codes(*(df[c].fillna("") if c in df else pd.Series("", index=df.index)
-                           for c in ("location", "country")), lower_codes(df["category"]))
+    groups = place_groups(df)
     ids = sort_codes(df["figure_id"])
     at = np.arange(len(df)) if keep is None else np.flatnonzero(keep)
     return at[last_per_group(groups[at], [rank[at], dates[at], ids[at]])]
+
+
+def place_groups(df: pd.DataFrame) -> np.ndarray:
+    """One integer per row naming its location, country and category (in lower case), for
+    ``latest_raw_positions`` (remembered: ``remembered``)."""
+    return remembered(df, "place groups", ("location", "country", "category"), lambda: group_codes(
+        *(df[c].fillna("") if c in df else pd.Series("", index=df.index)
+          for c in ("location", "country")), lower_codes(df["category"])))
 
 
 def lower_codes(column: pd.Series) -> np.ndarray:

@@ -24,7 +24,7 @@ from .cache import cache_dir, write_atomically
 from .frames import (_db_tag, _mtime, _state_tag, all_figures_frame, all_figures_table,  # noqa: F401
                      figures_frame, frame_cache_file, frames_written, has_cached_frame,
                      load_all_figures)
-from .charts import group_codes, last_per_group, sort_codes
+from .charts import group_codes, last_per_group, remembered, sort_codes
 
 from .schema import CATEGORIES, REVIEW_STATUSES
 from .store import Filters, Store
@@ -638,12 +638,31 @@ def latest_card_positions(df: pd.DataFrame, keep: np.ndarray | None = None) -> n
     at = np.flatnonzero(civilian)
     # the keys of every row, then those of the civilians kept (numbers: no text copied); the
     # patterns are matched once per distinct date
-    dates, uniques = pd.factorize(df["reported_date"].fillna(""), sort=True)
-    text = pd.Series(uniques, dtype=object).astype(str)
-    dated = (~text.str.startswith("--") & (text != "")).to_numpy(dtype=bool)[dates]
-    picked = last_per_group(group_codes(df["category"])[at],
+    dated, dates = _card_dates(df)
+    picked = last_per_group(_categories(df)[at],
                             [dated[at], dates[at], sort_codes(df["figure_id"])[at]])
     return at[picked]
+
+
+def _card_dates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(whether each row's report date is a full one, its order), as the cards sort them
+    (remembered: ``charts.remembered``)."""
+    def compute():
+        dates, uniques = pd.factorize(df["reported_date"].fillna(""), sort=True)
+        text = pd.Series(uniques, dtype=object).astype(str)
+        return (~text.str.startswith("--") & (text != "")).to_numpy(dtype=bool)[dates], dates
+    return remembered(df, "card dates", ("reported_date",), compute)
+
+
+def _categories(df: pd.DataFrame) -> np.ndarray:
+    return remembered(df, "categories", ("category",), lambda: group_codes(df["category"]))
+
+
+def remember_keys(df: pd.DataFrame) -> None:
+    """Code the key columns of a big frame the dashboard keeps (``charts.remembered``) before a
+    filter change needs them: its server does so after reading the frame in the background."""
+    if len(df) >= charts.KEYS_MIN_ROWS and {"reported_date", "category", "location"} <= set(df):
+        _card_dates(df), _categories(df), charts.place_groups(df), charts._date_keys(df)
 
 # ---------------------------------------------------------------------------------------------
 # Filters in the address bar: a link reproduces the view

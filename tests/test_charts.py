@@ -655,3 +655,65 @@ def test_a_narrow_selection_draws_the_cards_and_chart_of_the_whole_rows(seed):
                 thin.rows
         # the digest of a big selection is a few rows, not the selection
         assert n < 6000 or max(asked) < n / 4
+
+
+def test_a_big_frame_remembers_the_codes_of_its_keys_and_draws_the_same(monkeypatch):
+    """A frame the dashboard keeps (text in Arrow, as the store's frames are read) remembers the
+    codes of its dates, places and categories between filter changes (``charts.remembered``):
+    the same cards, charts and file names as computing them afresh, for the whole frame and a
+    narrow one; a column replaced in place is coded again, and a frame let go is forgotten."""
+    import gc
+
+    from figures import charts, views
+    from figures.frames import NARROW_COLUMNS
+    from figures.store import Filters
+    rng = np.random.default_rng(7)
+    n = 8000        # a narrow selection of more than DIGEST_ALL_ROWS: its positions are chosen
+    frame = big_frame(n, 7).assign(
+        figure_id=rng.permutation(n) + 1,
+        part_of=[10 if i % 9 == 4 else None for i in range(n)],
+        review_status=rng.choice(["unreviewed", "accepted", "rejected"], n),
+        copy_of_figure=[5.0 if i % 11 == 3 else None for i in range(n)])
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    frame = frame.astype({c: text for c in frame.columns if frame[c].dtype == object})
+    narrow = frame[[c for c in NARROW_COLUMNS if c in frame]].sample(frac=1, random_state=3)
+    fetch = lambda ids: frame[frame["figure_id"].isin(ids)]  # noqa: E731
+    filters = (Filters(), Filters(categories=("killed",)), Filters(places=("Raqqa", "Mosul")),
+               Filters(include_combatants=True), Filters(date_from="2017-09-21"))
+
+    def drawn() -> list:
+        out = []
+        for f in filters:
+            for sel in (views.Selection(frame, f), views.Selection(narrow, f, fetch)):
+                chart, name = views.overview_by_place(sel)
+                out.append((views.overview_cards(sel, set()), pio.to_json(chart), name))
+        return out
+
+    monkeypatch.setattr(charts, "KEYS_MIN_ROWS", 10**9)
+    afresh = drawn()
+    monkeypatch.setattr(charts, "KEYS_MIN_ROWS", 1)
+    assert drawn() == afresh
+
+    def held(df) -> dict:
+        return {name: id(entry) for name, entry in charts._KEYS[id(df)][1].items()}
+    first = {"whole": held(frame), "narrow": held(narrow)}
+    assert {"date keys", "place groups", "card dates", "categories"} <= set(first["narrow"])
+    assert drawn() == afresh        # remembered: the same codes, not coded again
+    assert {"whole": held(frame), "narrow": held(narrow)} == first
+    # the newest reports made the oldest: other cards, another date span
+    frame["reported_date"] = frame["reported_date"].replace("2018-01-02", "2016-01-02")
+    monkeypatch.setattr(charts, "KEYS_MIN_ROWS", 10**9)
+    changed = drawn()
+    monkeypatch.setattr(charts, "KEYS_MIN_ROWS", 1)
+    assert changed != afresh and drawn() == changed
+    # coded ahead (the server, once it has read a frame in the background), then only read
+    copy = frame.copy()
+    frame = copy
+    views.remember_keys(frame)
+    ahead = held(frame)
+    assert {"date keys", "place groups", "card dates", "categories"} <= set(ahead)
+    assert drawn() == changed and {k: v for k, v in held(frame).items() if k in ahead} == ahead
+    key = id(narrow)
+    del narrow
+    gc.collect()
+    assert key not in charts._KEYS                # let go: forgotten
