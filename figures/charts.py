@@ -1106,6 +1106,26 @@ def _name_rows(df: pd.DataFrame | None) -> pd.DataFrame:
     return d[np.array([v is not None for v in d["value"]], dtype=bool)]
 
 
+_NAMED = ("category", "location", "country", "reported_date")
+
+
+def _name_digest(df: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """What a file name reads of the many rows of ``df`` at positions ``at``: its categories,
+    places, countries and date span, so each combination of them once (its first row), plus the
+    first and the last full date (their rows' countries not counted again: the name is the same
+    whatever the rows' order). Found from codes of the whole frame (``remembered``), not from
+    copies of the rows' text."""
+    groups = remembered(df, "name groups", _NAMED[:3], lambda: group_codes(
+        *(df[c].fillna("") for c in _NAMED[:3])))
+    rank, order = _date_keys(df)
+    first = at[~pd.Series(groups[at]).duplicated().to_numpy()]
+    full = at[rank[at] == 2]
+    ends = [full[np.argmin(order[full])], full[np.argmax(order[full])]] if len(full) else []
+    cols = df[list(_NAMED)]
+    return pd.concat([cols.iloc[first].fillna(""), cols.iloc[ends].fillna("").assign(country="")]
+                     ).assign(value=1.0)      # _prepare keeps only rows with a value
+
+
 def chart_filename(kind: str, df: pd.DataFrame | None, place: str | None = None,
                    category: str | None = None, keep: np.ndarray | None = None) -> str:
     """A safe file name (no extension) saying what the chart shows, from the data (the rows of
@@ -1114,21 +1134,12 @@ def chart_filename(kind: str, df: pd.DataFrame | None, place: str | None = None,
     e.g. "trapped-displaced-by-place-syria-2017-06-to-2017-09",
     "trapped-raqqa-by-source-syria-2017-09".
     """
-    named = ["category", "location", "country", "reported_date"]
-    if df is not None and keep is not None:
-        df = df.loc[keep, named] if set(named) <= set(df.columns) and int(keep.sum()) > \
-            _NAME_REDUCE_ROWS else df[keep]
-    if df is not None and len(df) > _NAME_REDUCE_ROWS and set(named) <= set(df.columns):
-        # a big frame: the name needs only its categories, places, countries and date span, so
-        # each combination of them once, plus the first and the last full date (their rows'
-        # countries not counted again: the name is the same whatever the rows' order)
-        cols = df[named].fillna("")
-        rank, order = _date_keys(df)
-        full = np.flatnonzero(rank == 2)
-        ends = [full[np.argmin(order[full])], full[np.argmax(order[full])]] if len(full) else []
-        df = pd.concat([cols.drop_duplicates(["category", "location", "country"]),
-                        cols.iloc[ends].assign(country="")]
-                       ).assign(value=1.0)      # _prepare keeps only rows with a value
+    if df is not None:
+        at = np.arange(len(df)) if keep is None else np.flatnonzero(keep)
+        if len(at) > _NAME_REDUCE_ROWS and set(_NAMED) <= set(df.columns):
+            df = _name_digest(df, at)
+        elif keep is not None:
+            df = df[keep]
     d = _name_rows(df)
     if place is not None or category is not None:
         if category:
