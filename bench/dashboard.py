@@ -432,9 +432,12 @@ def browser_bench(db: Path, logdir: Path, actions: list[tuple[str, str | None]],
                     for label, option in actions:
                         try:
                             r = _filter_change(page, label, option)
-                        except PlaywrightTimeout:
+                        except PlaywrightTimeout as e:
+                            shot = logdir / f"filter-timeout-{len(out['filters'])}.png"
+                            page.screenshot(path=str(shot), full_page=True)
                             log(f"  filter {label} {option}: no rerun within "
-                                f"{FILTER_WAIT_MS // 1000} s; the filter measurements stop here")
+                                f"{FILTER_WAIT_MS // 1000} s ({str(e).splitlines()[0]}; the page:"
+                                f" {shot}); the filter measurements stop here")
                             break
                         except UnexpectedSelection as e:
                             log(f"  {e}; the filter measurements stop here")
