@@ -39,7 +39,8 @@ def read_version(path: Path) -> tuple | None:
     if not path.is_file():
         return None
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        # a short wait: a store being committed to is read by the page instead
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
     except sqlite3.Error:
         return None
     try:

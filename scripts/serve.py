@@ -40,7 +40,6 @@ def standby() -> None:
     """The warm imports, then the first page of the store prepared at once and after each change
     of it (``figures.standby``): the first visitor of a server started after a change, and the
     next visitor after a change made while it runs, find the page computed."""
-    sys.path.insert(0, str(ROOT))
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         _NotAPageRun())
     from figures import frames
@@ -65,7 +64,6 @@ def start_narrow() -> None:
     """A big store never shown: its narrow frame read by child processes from the start, on a
     core that is idle while Streamlit starts (``figures.narrow``; 0.2 s of imports, not the
     0.6 s of pandas, pyarrow and the store)."""
-    sys.path.insert(0, str(ROOT))
     try:
         from figures import narrow
         from figures.store_file import db_path
@@ -76,6 +74,7 @@ def start_narrow() -> None:
 
 
 def main() -> int:
+    sys.path.insert(0, str(ROOT))
     start_narrow()
     # Streamlit first: its import configures a Plotly theme, and Plotly's validators look pandas
     # up in sys.modules without importing it, so a pandas half-imported by the thread would be
