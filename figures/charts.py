@@ -640,10 +640,19 @@ def sort_codes(values: pd.Series) -> np.ndarray:
 
 def group_codes(*columns: pd.Series) -> np.ndarray:
     """One integer per row naming its combination of ``columns`` (-1 where one is missing)."""
-    codes = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    pairs = []
     for col in columns:
         c, uniques = pd.factorize(col)
-        codes = np.where((codes < 0) | (c < 0), -1, codes * max(len(uniques), 1) + c)
+        pairs.append((c, len(uniques)))
+    return _combined(len(columns[0]) if columns else 0, pairs)
+
+
+def _combined(rows: int, pairs: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One integer per row naming its combination of codes (each ``(codes, how many codes)``;
+    -1 where one is below 0)."""
+    codes = np.zeros(rows, dtype=np.int64)
+    for c, n in pairs:
+        codes = np.where((codes < 0) | (c < 0), -1, codes * max(n, 1) + c)
     return codes
 
 
@@ -662,17 +671,31 @@ def _date_keys(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(rank, order) of each row's ``reported_date``: rank 2 for a full date, 1 for a partial one
     ("--06-14"), 0 for none, as _prepare ranks them; order as ``sort_codes`` (missing last).
     The patterns are matched once per distinct date, with the column's own string engine."""
+    return date_keys(df)[:2]
+
+
+def date_keys(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The keys the charts and the cards sort each row's ``reported_date`` by, from one sorted
+    coding of the column (remembered: ``remembered``): (rank and order as ``_date_keys`` says;
+    whether it is dated as the cards say, neither empty nor partial; its order as the cards
+    sort the date as written, a missing one as an empty one, first)."""
     if "reported_date" not in df:
-        return np.zeros(len(df), dtype=np.int64), np.zeros(len(df), dtype=np.int64)
+        zeros = np.zeros(len(df), dtype=np.int64)
+        return zeros, zeros, zeros.astype(bool), zeros
 
     def compute():
         codes, uniques = pd.factorize(df["reported_date"], sort=True)
-        text = pd.Series(uniques).astype(str)
+        text = pd.Series(uniques, dtype=object).astype(str)
         full = text.str.match(_FULL_DATE_RE).to_numpy(dtype=bool)
         partial = text.str.match(_PARTIAL_DATE_RE).to_numpy(dtype=bool)
         rank = np.append(np.where(full, 2, np.where(partial, 1, 0)), 0)  # last: a missing date
-        return rank[codes], np.where(codes < 0, len(uniques), codes)
-    return remembered(df, "date keys", ("reported_date",), compute)
+        dated = np.append((~text.str.startswith("--") & (text != "")).to_numpy(dtype=bool),
+                          False)
+        # a missing date sorts as an empty one: with it, or before every date ("" is least)
+        empty = np.flatnonzero((text == "").to_numpy(dtype=bool))
+        return (rank[codes], np.where(codes < 0, len(uniques), codes), dated[codes],
+                np.where(codes < 0, empty[0] if len(empty) else -1, codes))
+    return remembered(df, "dates", ("reported_date",), compute)
 
 
 def _date_rank(df: pd.DataFrame) -> pd.Series:
@@ -696,26 +719,31 @@ def latest_raw_positions(df: pd.DataFrame, keep: np.ndarray | None = None) -> np
     Reads only the columns location, country, category, reported_date and figure_id."""
     # the keys of every row, then those of the rows kept (numbers: no text copied)
     rank, dates = _date_keys(df)
-    groups = place_groups(df)
+    groups = key_groups(df)[0]
     ids = sort_codes(df["figure_id"])
     at = np.arange(len(df)) if keep is None else np.flatnonzero(keep)
     return at[last_per_group(groups[at], [rank[at], dates[at], ids[at]])]
 
 
-def place_groups(df: pd.DataFrame) -> np.ndarray:
-    """One integer per row naming its location, country and category (in lower case), for
-    ``latest_raw_positions`` (remembered: ``remembered``)."""
-    return remembered(df, "place groups", ("location", "country", "category"), lambda: group_codes(
-        *(df[c].fillna("") if c in df else pd.Series("", index=df.index)
-          for c in ("location", "country")), lower_codes(df["category"])))
+def key_groups(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(one integer per row naming its location, country and category in lower case, for
+    ``latest_raw_positions``; one naming its category, location and country as written, for
+    ``chart_filename``), from one coding of each column (remembered:
+    ``remembered``). A missing text counts as an empty one; a missing column as empty."""
+    def compute():
+        def coded(column: str) -> tuple[np.ndarray, pd.Index]:
+            if column not in df:
+                return np.zeros(len(df), dtype=np.int64), pd.Index([""])
+            return pd.factorize(df[column].fillna(""))
+        (loc, locs), (cty, ctys), (cat, cats) = (coded(c) for c in ("location", "country",
+                                                                      "category"))
+        # the distinct categories lowered, not the rows
+        lowered, lower = pd.factorize(pd.Series(cats, dtype=object).astype(str).str.lower())
+        places = [(loc, len(locs)), (cty, len(ctys))]
+        return (_combined(len(df), [*places, (lowered[cat], len(lower))]),
+                _combined(len(df), [(cat, len(cats)), *places]))
+    return remembered(df, "key groups", ("location", "country", "category"), compute)
 
-
-def lower_codes(column: pd.Series) -> np.ndarray:
-    """One integer per row naming its text in lower case (a missing one as ""), the distinct
-    values lowered, not the rows."""
-    codes, uniques = pd.factorize(column.fillna(""))
-    lowered, _ = pd.factorize(pd.Series(uniques, dtype=object).astype(str).str.lower())
-    return lowered[codes] if len(uniques) else np.zeros(len(column), dtype=np.int64)
 
 def _top_places_raw(raw: pd.DataFrame, top: int) -> tuple[pd.DataFrame, int | None]:
     """The rows of the places by_place can show (every place whose largest latest figure is at
@@ -1115,8 +1143,7 @@ def _name_digest(df: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     first and the last full date (their rows' countries not counted again: the name is the same
     whatever the rows' order). Found from codes of the whole frame (``remembered``), not from
     copies of the rows' text."""
-    groups = remembered(df, "name groups", _NAMED[:3], lambda: group_codes(
-        *(df[c].fillna("") for c in _NAMED[:3])))
+    groups = key_groups(df)[1]
     rank, order = _date_keys(df)
     first = at[~pd.Series(groups[at]).duplicated().to_numpy()]
     full = at[rank[at] == 2]

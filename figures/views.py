@@ -645,13 +645,9 @@ def latest_card_positions(df: pd.DataFrame, keep: np.ndarray | None = None) -> n
 
 
 def _card_dates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(whether each row's report date is a full one, its order), as the cards sort them
-    (remembered: ``charts.remembered``)."""
-    def compute():
-        dates, uniques = pd.factorize(df["reported_date"].fillna(""), sort=True)
-        text = pd.Series(uniques, dtype=object).astype(str)
-        return (~text.str.startswith("--") & (text != "")).to_numpy(dtype=bool)[dates], dates
-    return remembered(df, "card dates", ("reported_date",), compute)
+    """(whether each row's report date is dated, its order), as the cards sort them
+    (``charts.date_keys``)."""
+    return charts.date_keys(df)[2:]
 
 
 def _categories(df: pd.DataFrame) -> np.ndarray:
@@ -662,7 +658,7 @@ def remember_keys(df: pd.DataFrame) -> None:
     """Code the key columns of a big frame the dashboard keeps (``charts.remembered``) before a
     filter change needs them: its server does so after reading the frame in the background."""
     if len(df) >= charts.KEYS_MIN_ROWS and {"reported_date", "category", "location"} <= set(df):
-        _card_dates(df), _categories(df), charts.place_groups(df), charts._date_keys(df)
+        _categories(df), charts.date_keys(df), charts.key_groups(df)
 
 # ---------------------------------------------------------------------------------------------
 # Filters in the address bar: a link reproduces the view
