@@ -31,7 +31,6 @@ import re
 import shutil
 import threading
 import unicodedata
-import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -42,6 +41,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .remember import remembered
 from .schema import CATEGORIES
 
 # ---------------------------------------------------------------------------------------------
@@ -587,45 +587,6 @@ _REDUCE_ROWS = 500
 _NAME_REDUCE_ROWS = 2_000
 _FULL_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 _PARTIAL_DATE_RE = r"^--\d{2}-\d{2}$"
-
-
-#: Frames with at least this many rows remember the codes of their key columns (``remembered``)
-KEYS_MIN_ROWS = 50_000
-#: id of a frame -> (the frame, weakly; its remembered codes: name -> (columns' arrays, codes))
-_KEYS: dict[int, tuple[weakref.ref, dict]] = {}
-#: re-entrant: a frame let go (``_forget``) may be collected while this thread holds it
-_KEYS_LOCK = threading.RLock()
-
-
-def remembered(df: pd.DataFrame, name: str, columns: tuple[str, ...], compute):
-    """``compute()``, a function of the ``columns`` of ``df`` (full-length codes of their text),
-    remembered while a big frame lives (``KEYS_MIN_ROWS``) and these columns hold the same
-    arrays: the dashboard's frames are never changed in place, and each filter change would
-    otherwise factorize a million rows' text again (0.3 s). A frame made from another (a
-    selection, a copy) remembers nothing of it."""
-    if len(df) < KEYS_MIN_ROWS:
-        return compute()
-    arrays = tuple(df[c].array if c in df else None for c in columns)
-    with _KEYS_LOCK:
-        held = _KEYS.get(id(df))
-        memo = held[1] if held is not None and held[0]() is df else None
-        got = memo.get(name) if memo is not None else None
-    if got is not None and all(a is b for a, b in zip(got[0], arrays)):
-        return got[1]
-    value = compute()
-    with _KEYS_LOCK:
-        held = _KEYS.get(id(df))
-        if held is None or held[0]() is not df:
-            held = _KEYS[id(df)] = (weakref.ref(df), {})
-            weakref.finalize(df, _forget, id(df), held[0])
-        held[1][name] = (arrays, value)
-    return value
-
-
-def _forget(key: int, ref: weakref.ref) -> None:
-    with _KEYS_LOCK:
-        if key in _KEYS and _KEYS[key][0] is ref:
-            del _KEYS[key]
 
 
 def sort_codes(values: pd.Series) -> np.ndarray:

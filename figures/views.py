@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import charts
+from . import charts, remember
 from .cache import cache_dir, write_atomically
 # the frame of every figure that the pages filter (built, cached and updated in frames.py)
 from .frames import (_db_tag, _mtime, _state_tag, all_figures_frame, all_figures_table,  # noqa: F401
                      figures_frame, frame_cache_file, frames_written, has_cached_frame,
                      load_all_figures)
-from .charts import group_codes, last_per_group, remembered, sort_codes
+from .charts import group_codes, last_per_group, sort_codes
 
 from .schema import CATEGORIES, REVIEW_STATUSES
 from .store import Filters, Store
@@ -651,13 +651,14 @@ def _card_dates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _categories(df: pd.DataFrame) -> np.ndarray:
-    return remembered(df, "categories", ("category",), lambda: group_codes(df["category"]))
+    return remember.remembered(df, "categories", ("category",),
+                               lambda: group_codes(df["category"]))
 
 
 def remember_keys(df: pd.DataFrame) -> None:
-    """Code the key columns of a big frame the dashboard keeps (``charts.remembered``) before a
+    """Code the key columns of a big frame the dashboard keeps (``remember.remembered``) before a
     filter change needs them: its server does so after reading the frame in the background."""
-    if len(df) >= charts.KEYS_MIN_ROWS and {"reported_date", "category", "location"} <= set(df):
+    if len(df) >= remember.KEYS_MIN_ROWS and {"reported_date", "category", "location"} <= set(df):
         _categories(df), charts.date_keys(df), charts.key_groups(df)
 
 # ---------------------------------------------------------------------------------------------

@@ -659,12 +659,12 @@ def test_a_narrow_selection_draws_the_cards_and_chart_of_the_whole_rows(seed):
 
 def test_a_big_frame_remembers_the_codes_of_its_keys_and_draws_the_same(monkeypatch):
     """A frame the dashboard keeps (text in Arrow, as the store's frames are read) remembers the
-    codes of its dates, places and categories between filter changes (``charts.remembered``):
+    codes of its dates, places and categories between filter changes (``remember.remembered``):
     the same cards, charts and file names as computing them afresh, for the whole frame and a
     narrow one; a column replaced in place is coded again, and a frame let go is forgotten."""
     import gc
 
-    from figures import charts, views
+    from figures import remember, views
     from figures.frames import NARROW_COLUMNS
     from figures.store import Filters
     rng = np.random.default_rng(7)
@@ -689,22 +689,22 @@ def test_a_big_frame_remembers_the_codes_of_its_keys_and_draws_the_same(monkeypa
                 out.append((views.overview_cards(sel, set()), pio.to_json(chart), name))
         return out
 
-    monkeypatch.setattr(charts, "KEYS_MIN_ROWS", 10**9)
+    monkeypatch.setattr(remember, "KEYS_MIN_ROWS", 10**9)
     afresh = drawn()
-    monkeypatch.setattr(charts, "KEYS_MIN_ROWS", 1)
+    monkeypatch.setattr(remember, "KEYS_MIN_ROWS", 1)
     assert drawn() == afresh
 
     def held(df) -> dict:
-        return {name: id(entry) for name, entry in charts._KEYS[id(df)][1].items()}
+        return {name: id(entry) for name, entry in remember._KEYS[id(df)][1].items()}
     first = {"whole": held(frame), "narrow": held(narrow)}
     assert {"dates", "key groups", "categories"} <= set(first["narrow"])
     assert drawn() == afresh        # remembered: the same codes, not coded again
     assert {"whole": held(frame), "narrow": held(narrow)} == first
     # the newest reports made the oldest: other cards, another date span
     frame["reported_date"] = frame["reported_date"].replace("2018-01-02", "2016-01-02")
-    monkeypatch.setattr(charts, "KEYS_MIN_ROWS", 10**9)
+    monkeypatch.setattr(remember, "KEYS_MIN_ROWS", 10**9)
     changed = drawn()
-    monkeypatch.setattr(charts, "KEYS_MIN_ROWS", 1)
+    monkeypatch.setattr(remember, "KEYS_MIN_ROWS", 1)
     assert changed != afresh and drawn() == changed
     # coded ahead (the server, once it has read a frame in the background), then only read
     copy = frame.copy()
@@ -716,4 +716,4 @@ def test_a_big_frame_remembers_the_codes_of_its_keys_and_draws_the_same(monkeypa
     key = id(narrow)
     del narrow
     gc.collect()
-    assert key not in charts._KEYS                # let go: forgotten
+    assert key not in remember._KEYS                # let go: forgotten
