@@ -30,7 +30,7 @@ from .schema import Figure
 from .sources import (NO_CREDIT, ArticleSources, Attribution, Credit, credit_for,
                       find_attributions)
 
-EXTRACTOR_VERSION = "0.6.0"
+EXTRACTOR_VERSION = "0.7.0"
 
 # The backstop against a pathological document: every pattern is bounded (tests/test_regex_safety.py
 # checks it), and the engine also gives up on a document that takes longer than this, with an error

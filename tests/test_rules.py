@@ -19,7 +19,6 @@ CASES = [(path.name, c) for path in sorted(CASES_DIR.glob("sentences_*.toml"))
 
 # Known failures: the start of the case text -> why the engine gets it wrong today.
 XFAIL: dict[str, str] = {
-    "The landslide in Southern Leyte province left": "killed 9: country: want 'PHL', got ''; missing 11: country: want 'PHL', got ''",
     "The Observatory said the strikes hit two mark": "killed 6: country: want 'SYR', got 'PSE'",
     "Government forces pushed deeper into Idlib on": "displaced 2000: location: want 'Idlib', got ''",
     "About 5,000 people have fled by boat from Pal": "displaced 5000: country: want 'MOZ', got 'ESP'",
