@@ -1641,7 +1641,20 @@ def _inherited_credit(text: str, art: Article, si: int, credited: dict[int, Cred
     50 were hurt."), or credits a statement about the same event ("The strikes hit the south,
     according to the Observatory. Six civilians were killed in the strikes."), or states
     something in the same paragraph and this sentence opens with its figure (``figure_first``).
+    Never where this sentence names another body that counts ("MSF teams treated 152 wounded"):
+    the figure may be that body's.
     """
+    credit = _credit_before(text, art, si, credited, cues, resolved, figure_first)
+    sent = art.sentences[si]
+    if credit.source and _names_other_body(text[sent.start:sent.end], credit):
+        return NO_CREDIT
+    return credit
+
+
+def _credit_before(text: str, art: Article, si: int, credited: dict[int, Credit],
+                   cues: list[list[Attribution]], resolved: list[list[Credit]],
+                   figure_first: bool) -> Credit:
+    """``_inherited_credit`` before the check for another body."""
     if si == 0 or cues[si]:
         return NO_CREDIT
     sent, prev = art.sentences[si], art.sentences[si - 1]
@@ -1686,6 +1699,29 @@ def _events(sentence: str) -> set[str]:
 @cache
 def _event_words() -> frozenset[str]:
     return frozenset(load("attribution")["events"])
+
+
+# The heads of the bodies (lexicon/attribution.toml) that fight or carry news: naming them says
+# who acted or who wrote, not who counted
+_NOT_COUNTING_HEADS = frozenset({"militants", "rebels", "paramilitary", "forces", "mercenaries",
+                                 "movement", "party", "news agency", "broadcaster"})
+
+
+@cache
+def _counting_bodies() -> re.Pattern:
+    """The known bodies that count victims (agencies, charities, monitors, disaster
+    authorities), as written, whole words."""
+    names = [name for name, heads in load("attribution")["bodies"].items()
+             if not _NOT_COUNTING_HEADS & set(heads)]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in
+                                                  sorted(names, key=len, reverse=True))
+                      + r")(?![\w-])")
+
+
+def _names_other_body(sentence: str, credit: Credit) -> bool:
+    """Does the sentence name a body that counts victims, other than the one ``credit`` names?"""
+    mine = f"{credit.body} {credit.role} {credit.person}".lower()
+    return any(m.group().lower() not in mine for m in _counting_bodies().finditer(sentence))
 
 
 def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
