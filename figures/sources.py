@@ -173,11 +173,11 @@ _PASSIVE = re.compile(r"\b(?:is|are|was|were|been|be|being)\s+(?:\w+ly\s+)?$", r
 _CLAUSE_MARKS = "[,;:“”\"(—–]"
 _CLAUSE_WORDS = ("that", "and", "but", "while", "as", "after", "because", "when", "which", "who",
                  "where", "if", "though", "although", "since", "so")
-_CLAUSE = re.compile(rf"{_CLAUSE_MARKS}|\b(?:{'|'.join(_CLAUSE_WORDS)})\b", re.I)
-# the same pattern for the text read backwards (each word spelt backwards): the last boundary
-# before a verb is then the first match, found without reading the whole clause
-_CLAUSE_REVERSED = re.compile(rf"{_CLAUSE_MARKS}|\b(?:{'|'.join(w[::-1] for w in _CLAUSE_WORDS)})\b",
-                              re.I)
+# the boundaries for the text read backwards (each word spelt backwards): the last boundary
+# before a verb is then the first match, found without reading the whole clause. The words in
+# lower case or capitalised, never in capitals: "WHO said" is the World Health Organization.
+_CLAUSE_REVERSED = re.compile(rf"{_CLAUSE_MARKS}|\b(?:" + "|".join(
+    v[::-1] for w in _CLAUSE_WORDS for v in (w, w.capitalize())) + r")\b")
 _SUBJECT_WINDOW = 600    # a source is at most a dozen words: its clause boundary is never further back
 
 
@@ -474,7 +474,8 @@ def _noun_phrase_forward(phrase: str) -> str:
                 and kept[-2].lower() in _data_noun_words():
             kept.append(tok)     # "figures compiled by ACLED"
             continue
-        if low in _FORWARD_STOP and not (kept and kept[-1].lower() in _LINKS and bare[:1].isupper()):
+        if low in _FORWARD_STOP and not (kept and kept[-1].lower() in _LINKS and bare[:1].isupper()) \
+                and not _is_acronym(bare.rstrip(".,;:")):       # "WHO" is a body, "who" no name
             # "of" and "for" inside a name ("Committee for ...") go on; "from" after a name ends it
             if not (low in ("for", "of") and kept and i + 1 < len(tokens)
                     and tokens[i + 1][:1].isupper()):
