@@ -474,8 +474,10 @@ def _noun_phrase_forward(phrase: str) -> str:
                 and kept[-2].lower() in _data_noun_words():
             kept.append(tok)     # "figures compiled by ACLED"
             continue
-        if low in _FORWARD_STOP and not (kept and kept[-1].lower() in _LINKS and bare[:1].isupper()) \
-                and not _is_acronym(bare.rstrip(".,;:")):       # "WHO" is a body, "who" no name
+        # "WHO" is a body, "who" no name
+        if low in _FORWARD_STOP and not (kept and kept[-1].lower() in _LINKS
+                                         and bare[:1].isupper()) \
+                and not _is_acronym(bare.rstrip(".,;:")):
             # "of" and "for" inside a name ("Committee for ...") go on; "from" after a name ends it
             if not (low in ("for", "of") and kept and i + 1 < len(tokens)
                     and tokens[i + 1][:1].isupper()):
