@@ -150,6 +150,12 @@ def _alt(phrases) -> str:
                     for p in sorted(set(phrases), key=len, reverse=True))
 
 
+# The words between an aside's cue ("including", "of whom") and a place of the aside: at most
+# five, and none that ends the aside with a comma and a verb ("including 31 children, were")
+_ASIDE_WORDS = (r"(?:(?![\w\-.'’]{1,40},\s+(?:were|was|are|is|have|has|had|died|fled)\s)"
+                r"[\w\-.,'’]+\s+){0,5}")
+
+
 @cache
 def _role_patterns() -> dict[str, re.Pattern]:
     """The patterns that read the words around a name: what the name is part of (see
@@ -184,9 +190,10 @@ def _role_patterns() -> dict[str, re.Pattern]:
                                     rf"(?:in|from)\s+$"),
         # "refugees from Syria"
         "origin_before": re.compile(rf"\b(?i:{_alt(data['origins'])})\s+(?:the\s+)?$"),
-        # "such as Coron", "two of which were in the town of Logne"
-        "example_before": re.compile(rf"\b(?i:{_alt(data['examples'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
-        "part_before": re.compile(rf"\b(?i:{_alt(data['parts'])})\s+(?:[\w\-.,'’]+\s+){{0,5}}$"),
+        # "such as Coron", "two of which were in the town of Logne"; not past the end of the
+        # aside ("96 people, including 31 children, were killed in Kherson")
+        "example_before": re.compile(rf"\b(?i:{_alt(data['examples'])})\s+{_ASIDE_WORDS}$"),
+        "part_before": re.compile(rf"\b(?i:{_alt(data['parts'])})\s+{_ASIDE_WORDS}$"),
         # "the town of Shirqat, south of Mosul": a landmark that places another place ("the south
         # of Bangui" is a part of Bangui)
         "landmark_before": re.compile(rf"(?<![Tt]he )\b(?i:{_alt(data['directions'])})\s+of\s+(?:the\s+)?$"),
