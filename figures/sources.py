@@ -60,6 +60,14 @@ class Credit:
 NO_CREDIT = Credit()
 
 
+def _role_fits(role: str, head: str, heads: frozenset, qualifiers: list[str]) -> bool:
+    """Do the words of a reference ("the agency", "the disaster agency") fit a role credited
+    before ("state emergency agency")?"""
+    words = role.lower().split()
+    return bool(words) and (words[-1] == head or words[-1] in heads) \
+        and all(q in words for q in qualifiers)
+
+
 def _personal_role(role: str) -> bool:
     """Does the role describe a person rather than an office ("nurse", "eyewitness")?"""
     return role.split()[-1].lower() in _patterns()["personal_roles"]
@@ -1132,6 +1140,16 @@ class ArticleSources:
         if head in p["descriptors"]["person"]:
             found = next((c for c in reversed(self.credits) if c.person), None)
             return found or (Credit(role=descriptor) if qualifiers else NO_CREDIT)
+        for c in reversed(self.credits):
+            # "the state emergency agency said ... The agency said": an office credited since
+            # the last named body, as written in lower case, whose head the words name
+            office = c.body or c.role
+            if c.person or not office or office[:1].isupper():
+                if c.body:
+                    break
+                continue
+            if _role_fits(office, head, heads, qualifiers):
+                return Credit(body=c.body, role=c.role)
         for cand in [c.body for c in reversed(self.credits) if c.body] + \
                 list(reversed(self.names.before(pos))):
             key = (cand, descriptor)
