@@ -533,7 +533,7 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     if verb is not None:
         subject = [d for d in left if d.end <= verb.start() and d.category
                    and _word_gap(text, d.end, verb.start()) <= _TALLY_REACH
-                   and not _TALLY_BREAK.search(text, d.end, verb.start())]
+                   and not _tally_break(text, d.end, verb.start())]
         if subject:
             return subject[-1]
     # lives a disaster took: "claimed about 3,000 lives", "cost the lives of"
@@ -666,6 +666,27 @@ _TALLY_REACH = 15    # words between a tally's noun and its verb ("toll from the
 # what a tally's subject never holds: a speaker's verb, a clause of its own
 _TALLY_BREAK = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed|who|that|which|"
                           r"received|receiving|returned|reached)\b", re.I)
+
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,3}$")
+
+
+def _tally_break(text: str, start: int, end: int) -> bool:
+    """Does text[start:end], between a tally's noun and its verb, break the subject? A clause
+    that says what the event did does not: "the toll from the earthquakes that struck Herat
+    province on Saturday has risen to 2,200"."""
+    for m in _TALLY_BREAK.finditer(text, start, end):
+        if m.group().lower() in ("that", "which"):
+            before = _WORD_BEFORE.search(text, max(start, m.start() - 30), m.start())
+            if before is not None and before.group(1).lower().rstrip("s") in _event_stems():
+                continue
+        return True
+    return False
+
+
+@cache
+def _event_stems() -> frozenset[str]:
+    return frozenset(w.rstrip("s") for w in _event_words())
+
 
 _SPEECH_AFTER_MODAL = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed)\b")
 
