@@ -1680,8 +1680,11 @@ def _credit_before(text: str, art: Article, si: int, credited: dict[int, Credit]
         return NO_CREDIT
     sent, prev = art.sentences[si], art.sentences[si - 1]
     same_paragraph = prev.paragraph == sent.paragraph
+    # (not the items of a list: each a fact of its own, "- 40,000 displaced" under "- 58 killed,
+    # according to the ministry")
     wire_style = (prev.paragraph == sent.paragraph - 1 and prev.paragraph_sentences == 1
-                  and sent.paragraph_sentences == 1)
+                  and sent.paragraph_sentences == 1 and not _BULLET.match(text, sent.start)
+                  and not _BULLET.match(text, prev.start))
     if not (same_paragraph or wire_style) or _HEDGE.search(text, sent.start, sent.end):
         return NO_CREDIT
     if si - 1 in credited:
@@ -1707,6 +1710,7 @@ def _opens_with_number(text: str, sent: Sentence) -> bool:
     return bool(found) and found[0].start == lead
 
 
+_BULLET = re.compile(r"[ \t]{0,8}(?:[-–—•*▪·●◦]|\d{1,2}[.)])[ \t]")
 _HEDGE = re.compile(r"\b(?:reportedly|allegedly|purportedly|unconfirmed|it is (?:believed|thought|"
                     r"feared)|(?:are|is|were|was) (?:believed|thought|feared|said) to)\b", re.I)
 
