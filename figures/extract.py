@@ -554,8 +554,10 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
         gap = _word_gap(text, d.end, n.start)
         if gap <= WINDOW_WORDS // 2:
             candidates.append((gap + 0.5, d))
+    # "eight dead and 40 more with injuries": "more" stands for the noun, it is no word between
+    more = _MORE_AFTER.match(text, np_end, hi) if np_end == n.end else None
     for d in right:
-        gap = _word_gap(text, np_end, d.start)
+        gap = _word_gap(text, more.end() if more else np_end, d.start)
         if gap <= WINDOW_WORDS and not (_THE_BEFORE.search(text, max(lo, d.start - 24), d.start)
                                         and d.term.lower() in _PEOPLE_WORDS):
             candidates.append((gap, d))     # ("relatives of the dead" are not the dead)
@@ -584,6 +586,7 @@ def _forced_out(text: str, n: NumberPhrase, np_end: int, lo: int, hi: int) -> _D
 
 
 _WHERE = re.compile(r"(?:in|at|with|inside)\b", re.I)
+_MORE_AFTER = re.compile(r"[ \t]{1,5}(?:more|others?)\b", re.I)
 
 
 def _predicate_at(text: str, pos: int, hi: int) -> _Decision | None:
