@@ -1688,10 +1688,14 @@ def _credit_before(text: str, art: Article, si: int, credited: dict[int, Credit]
     wire_style = (prev.paragraph == sent.paragraph - 1 and prev.paragraph_sentences == 1
                   and sent.paragraph_sentences == 1 and not _BULLET.match(text, sent.start)
                   and not _BULLET.match(text, prev.start))
-    if not (same_paragraph or wire_style) or _HEDGE.search(text, sent.start, sent.end):
+    if not (same_paragraph or wire_style) or _HEDGE.search(text, sent.start, sent.end) \
+            or _ANOTHER_EVENT.match(text, sent.start, sent.end):
         return NO_CREDIT
     if si - 1 in credited:
-        return credited[si - 1]
+        # not a figure of another event ("An attack on a bus killed 12, the ministry said.
+        # Fighting in Menaka has forced 2,000 people to flee.")
+        here, there = _events(text[sent.start:sent.end]), _events(text[prev.start:prev.end])
+        return credited[si - 1] if not (here and there) or here & there else NO_CREDIT
     statement = next(((a, c) for a, c in zip(cues[si - 1], resolved[si - 1]) if c.source), None)
     if statement is None:
         return NO_CREDIT
@@ -1713,6 +1717,12 @@ def _opens_with_number(text: str, sent: Sentence) -> bool:
     return bool(found) and found[0].start == lead
 
 
+# a sentence that opens on another event: "In a separate attack", "Separately", "Elsewhere"
+_ANOTHER_EVENT = re.compile(r"[\s\"“‘'(]{0,5}(?:(?:in|during)\s{1,3}(?:a|an|another)\s{1,3}"
+                            r"(?:separate|unrelated|different|second|further)?\s{0,3}"
+                            r"(?:attack|incident|strike|raid|development|case|clash)"
+                            r"|in\s{1,3}another\b|separately|elsewhere|in\s{1,3}other\s{1,3}news)\b",
+                            re.I)
 _BULLET = re.compile(r"[ \t]{0,8}(?:[-–—•*▪·●◦]|\d{1,2}[.)])[ \t]")
 _HEDGE = re.compile(r"\b(?:reportedly|allegedly|purportedly|unconfirmed|it is (?:believed|thought|"
                     r"feared)|(?:are|is|were|was) (?:believed|thought|feared|said) to)\b", re.I)
