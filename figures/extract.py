@@ -1721,7 +1721,8 @@ def _opens_with_number(text: str, sent: Sentence) -> bool:
 _ANOTHER_EVENT = re.compile(r"[\s\"“‘'(]{0,5}(?:(?:in|during)\s{1,3}(?:a|an|another)\s{1,3}"
                             r"(?:separate|unrelated|different|second|further)?\s{0,3}"
                             r"(?:attack|incident|strike|raid|development|case|clash)"
-                            r"|in\s{1,3}another\b|separately|elsewhere|in\s{1,3}other\s{1,3}news)\b",
+                            r"|in\s{1,3}another\b|separately|elsewhere"
+                            r"|in\s{1,3}other\s{1,3}news)\b",
                             re.I)
 _BULLET = re.compile(r"[ \t]{0,8}(?:[-–—•*▪·●◦]|\d{1,2}[.)])[ \t]")
 _HEDGE = re.compile(r"\b(?:reportedly|allegedly|purportedly|unconfirmed|it is (?:believed|thought|"
