@@ -181,11 +181,14 @@ _PASSIVE = re.compile(r"\b(?:is|are|was|were|been|be|being)\s+(?:\w+ly\s+)?$", r
 _CLAUSE_MARKS = "[,;:“”\"(—–]"
 _CLAUSE_WORDS = ("that", "and", "but", "while", "as", "after", "because", "when", "which", "who",
                  "where", "if", "though", "although", "since", "so")
-# the boundaries for the text read backwards (each word spelt backwards): the last boundary
-# before a verb is then the first match, found without reading the whole clause. The words in
-# lower case or capitalised, never in capitals: "WHO said" is the World Health Organization.
-_CLAUSE_REVERSED = re.compile(rf"{_CLAUSE_MARKS}|\b(?:" + "|".join(
-    v[::-1] for w in _CLAUSE_WORDS for v in (w, w.capitalize())) + r")\b")
+# the words in lower case or capitalised, never in capitals: "WHO said" is the World Health
+# Organization
+_CLAUSE_FORMS = [v for w in _CLAUSE_WORDS for v in (w, w.capitalize())]
+_CLAUSE = re.compile(rf"{_CLAUSE_MARKS}|\b(?:{'|'.join(_CLAUSE_FORMS)})\b")
+# the same pattern for the text read backwards (each word spelt backwards): the last boundary
+# before a verb is then the first match, found without reading the whole clause
+_CLAUSE_REVERSED = re.compile(
+    rf"{_CLAUSE_MARKS}|\b(?:{'|'.join(w[::-1] for w in _CLAUSE_FORMS)})\b")
 _SUBJECT_WINDOW = 600    # a source is at most a dozen words: its clause boundary is never further back
 
 

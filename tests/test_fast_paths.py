@@ -107,7 +107,7 @@ def _plain_last_boundary(sentence: str, end: int):
 
 
 CLAUSE_PIECES = PIECES + ["that", "And", "so", "also", "although", "though", "who", "whom", "as",
-                          "“", "”", ":", "—", "x" * 200, "word " * 40]
+                          "WHO", "AS", "Who", "“", "”", ":", "—", "x" * 200, "word " * 40]
 
 
 @SETTINGS
