@@ -1940,6 +1940,23 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             previous = total = None
             continue
         if decision.start >= np_end and _of_a_share(text, n, np_end, decision, left_bound):
+            whole_of = _number_share(text, n)
+            share = counts[i - 1] if i > 0 and whole_of is not None \
+                and counts[i - 1].start == whole_of.start else None
+            if share is not None and (previous is None or previous[1] <= share.start) \
+                    and not _hypothetical_or_denied(text, share, decision, lo):
+                # "Eleven of the 16 crew members are still missing": the share is the figure,
+                # of the whole's people
+                g = grp or _label_group(text, left_bound, n, hi)
+                e = bisect.bisect_right(ends, share.start)
+                who, unit = (g.who, g.unit) if g else ("people", "people")
+                combatant = g.combatant if g else False
+                span = (share.start, max(np_end, decision.end))
+                yield (share, who, unit, combatant, decision, span,
+                       (ends[e - 1] if e else None, n.start), None)
+                # its parts follow it ("Five of the six were killed, four of them women")
+                previous, total = (decision, np_end), (decision, span[0], who, unit, combatant)
+                continue
             previous = total = None
             continue
         if grp is None and of_pronoun:
@@ -1973,10 +1990,40 @@ def _of_a_share(text: str, n: NumberPhrase, np_end: int, d: _Decision, lo: int) 
     town's 30,000 residents have fled")? Not when the words of harm follow the noun at once or
     in a relative clause ("half of the 40 people injured were children", "some of the 12 who
     died")."""
-    if not _not_count_patterns()["share_of"].search(text, max(lo, n.start - 40), n.start):
+    if not (_not_count_patterns()["share_of"].search(text, max(lo, n.start - 40), n.start)
+            or _number_share(text, n) is not None):
         return False
     gap = text[np_end:d.start]
-    return bool(gap.strip()) and not _RELATIVE.match(gap)
+    if not gap.strip():
+        # "the 40 people injured were children": a participle, then the share's own verb; "four
+        # of the 30 passengers died": the words of harm are the share's verb
+        return not _PREDICATE_AFTER.match(text, d.end)
+    return not _RELATIVE.match(gap)
+
+
+# a verb after a participle, in its clause ("injured in the blast were", "trapped underground
+# have been", "injured later died")
+_PREDICATE_AFTER = re.compile(r"[^,;.:]{0,80}?\b(?:were|was|are|is|have|has|had|will|would|"
+                              r"remain|remained|remains|include|included|includes|later)\b", re.I)
+_OF_THE_BEFORE = re.compile(r"[ \t]{1,3}of[ \t]{1,3}(?:the|its|their|those|these)[ \t]{1,3}$",
+                            re.I)
+
+
+def _number_share(text: str, n: NumberPhrase) -> NumberPhrase | None:
+    """The smaller number before this one whose whole it is ("11 of the 16 crew members are
+    still missing", "two of the five hostages"), or None."""
+    # (read past the number's clause, which starts after the number before it)
+    of = _OF_THE_BEFORE.search(text, max(0, n.start - 24), n.start)
+    if of is None:
+        return None
+    head = text[max(0, of.start() - 40):of.start()]
+    found = find_numbers(head)
+    if not found or found[-1].end != len(head) or found[-1].value >= n.value:
+        return None
+    share = found[-1]
+    shift = of.start() - len(head)
+    return replace(share, start=share.start + shift, end=share.end + shift,
+                   core_start=share.core_start + shift)
 
 
 def _part(text: str, n: NumberPhrase, grp, np_end: int, hi: int, total: tuple, neighbours):
