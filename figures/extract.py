@@ -1995,12 +1995,15 @@ def _of_a_share(text: str, n: NumberPhrase, np_end: int, d: _Decision, lo: int) 
         return False
     gap = text[np_end:d.start]
     if not gap.strip():
-        # "the 40 people injured were children": a participle, then the share's own verb; "four
-        # of the 30 passengers died": the words of harm are the share's verb
-        return not _PREDICATE_AFTER.match(text, d.end)
+        # "four of the 30 passengers died": a verb that is no participle is the share's; "the 40
+        # people injured (in the blast) were children": a participle, then the share's own verb
+        return d.term.lower().split()[0] in _FINITE_ONLY \
+            and not _PREDICATE_AFTER.match(text, d.end)
     return not _RELATIVE.match(gap)
 
 
+# words of harm that are a verb of their own, never a participle after a noun
+_FINITE_ONLY = frozenset({"died", "fled", "perished", "drowned", "succumbed", "disappeared"})
 # a verb after a participle, in its clause ("injured in the blast were", "trapped underground
 # have been", "injured later died")
 _PREDICATE_AFTER = re.compile(r"[^,;.:]{0,80}?\b(?:were|was|are|is|have|has|had|will|would|"
