@@ -96,6 +96,7 @@ ALTERNATES_FROM = 15_000
 # alternate spelling or opens a sentence: "Human", "Most" and "Police" are towns somewhere.
 UNCUED_MIN_POPULATION = 50_000
 
+_THE_BEFORE = re.compile(r"\bthe[ \t]+$")
 _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u1e00-\u1eff'‘’ʿ\- .]+$")
 
 
@@ -123,6 +124,14 @@ def _lexicon_words() -> set[str]:
     return {w for w in words if w.isalpha()}
 
 
+def _armed_groups() -> set[str]:
+    """The armed groups of lexicon/attribution.toml's bodies ("Wagner", "Boko Haram"), folded and
+    in lower case: a group's name is no place, though a town somewhere may bear it."""
+    armed = {"militants", "rebels", "paramilitary", "forces", "mercenaries"}
+    names = [n for n, heads in load("attribution")["bodies"].items() if armed & set(heads)]
+    return {fold(n) for n in names} | {n.lower() for n in names}
+
+
 @cache
 def _lexicon():
     data = load("places")
@@ -134,7 +143,7 @@ def _lexicon():
         "directions": set(data["directions"]),
         "org_words": set(data["org_words"]),
         "not_places": {fold(x) for x in not_places} | {x.lower() for x in not_places}
-        | _lexicon_words(),
+        | _lexicon_words() | _armed_groups(),
         "aliases": {k.lower(): v for k, v in data["aliases"].items()},
         "countries": data["countries"],
         "demonyms": data["demonyms"],
@@ -803,6 +812,8 @@ def find_places(text: str, start: int, end: int,
             main = any(x.main for x in entries) or piece.lower() in lex["aliases"]
             if opens_sentence and n_tokens == 1 and not (main and big) or not (main or big):
                 continue
+            if not big and _THE_BEFORE.search(text, max(start, s - 6), s):
+                continue   # "the Defence of the Homeland": a small town's name as a word
             if s == m.start() and _part_of_longer_name(text, start, s):
                 continue   # "Tourism Minister Martin Perez": the end of a person's name
         add(s, e, piece, top.level, entries, False)
