@@ -174,7 +174,9 @@ _FUNCTION = re.compile(
     r"including|among|more|still|all|so|this|last|reportedly|remain|remained|according|this|"
     r"there|here|had|will|would|could|may|might|need|needed|now|due|because|following|amid|"
     r"over|under|between|out|up|about|around|alone|altogether|each|people|others|died|"
-    r"believed|thought|estimated|said|reported)\b)")
+    r"believed|thought|estimated|said|reported|"
+    # a time after the number: "rose to 45 overnight"
+    r"overnight|yesterday|today|tonight|already|earlier|later|again|also)\b)")
 _MODIFIER = re.compile(
     r"^\s*(?:(?:more|other|additional|innocent|local|young|elderly|foreign|unarmed|internally|"
     r"newly|displaced|wounded|injured|dead|missing|trapped|stranded|besieged|homeless|"
@@ -678,7 +680,32 @@ _TALLY_VERB = re.compile(r"\b(?:(?:has|have|had)\s+)?(?:now\s+)?(?:rose|risen|cl
                          r"grown|grew|reached|hit|soared|surged|stands|stood|gone\s+up|went\s+up|"
                          r"passing|passed|passes|exceeded|exceeding|exceeds|topped|topping|tops|"
                          r"surpassed|surpassing|"
-                         r"is\s+now|was|is)(?:\s+(?:to|at))?\s{1,5}$", re.I)
+                         r"is\s+now|was|is|raised|revised(?:\s+(?:up|down)(?:wards?)?)?)"
+                         # "rose from 20 to 45": the tally before is no figure, the one after is
+                         r"(?:\s+from\s+\d[\d,.]{0,12}(?:\s+(?:million|thousand))?)?"
+                         r"(?:\s+(?:to|at))?\s{1,5}$", re.I)
+# a change from one number to another: "rose from 20 to 45" is no range, its figure is the 45
+_CHANGE_FROM = re.compile(r"\b(?:rose|risen|rising|increased|climbed|jumped|grew|grown|soared|surged|"
+                          r"doubled|tripled|fell|fallen|dropped|declined|went\s+up|gone\s+up|"
+                          r"revised(?:\s+(?:up|down)(?:wards?)?)?)(?:\s+[\w,]+){0,2}?\s+from\s+$",
+                          re.I)
+_RANGE_TO = re.compile(r"\s(?:to|-|–)\s?", re.I)
+
+
+def _changed_to(text: str, n: NumberPhrase, lo: int) -> NumberPhrase:
+    """The number a change ends at, where the number phrase read as a range is one ("the toll
+    rose from 20 to 45": 45); else the phrase itself."""
+    if n.qualifier != "range" or not _CHANGE_FROM.search(text, max(lo, n.start - 60), n.start):
+        return n
+    to = _RANGE_TO.search(text, n.start, n.end)
+    if to is None:
+        return n
+    found = find_numbers(text[to.end():n.end])
+    if not found:
+        return n
+    y = found[-1]
+    shift = to.end()
+    return replace(y, start=y.start + shift, end=y.end + shift, core_start=y.core_start + shift)
 # a tally past a number is more than it: "has surpassed 2 million", "topping 500"
 _BEYOND = re.compile(r"\b(?:passing|passed|passes|exceeded|exceeding|exceeds|topped|topping|tops|"
                      r"surpassed|surpassing|surpasses)\s{1,5}$", re.I)
@@ -1801,7 +1828,7 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
     numbers = [NumberPhrase(n.start + lo, n.end + lo, n.text, n.value, n.value_low, n.value_high,
                             n.qualifier, n.core_start + lo, n.is_vague, n.is_word, n.bare_digits)
                for n in numbers]
-    numbers = [_line_end_scale(text, n, hi) for n in numbers]
+    numbers = [_changed_to(text, _line_end_scale(text, n, hi), lo) for n in numbers]
     if _lexicon()["one_person"].search(text, lo, hi):
         numbers = sorted(numbers + _single_victims(text, lo, hi, numbers), key=lambda n: n.start)
     counts = [n for n in numbers if _is_count(text, n, lo, hi)]
