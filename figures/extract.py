@@ -685,8 +685,8 @@ _TALLY_VERB = re.compile(r"\b(?:(?:has|have|had)\s+)?(?:now\s+)?(?:rose|risen|cl
                          r"(?:\s+from\s+\d[\d,.]{0,12}(?:\s+(?:million|thousand))?)?"
                          r"(?:\s+(?:to|at))?\s{1,5}$", re.I)
 # a change from one number to another: "rose from 20 to 45" is no range, its figure is the 45
-_CHANGE_FROM = re.compile(r"\b(?:rose|risen|rising|increased|climbed|jumped|grew|grown|soared|surged|"
-                          r"doubled|tripled|fell|fallen|dropped|declined|went\s+up|gone\s+up|"
+_CHANGE_FROM = re.compile(r"\b(?:rose|risen|rising|increased|climbed|jumped|grew|grown|soared|"
+                          r"surged|doubled|tripled|fell|fallen|dropped|declined|went\s+up|gone\s+up|"
                           r"revised(?:\s+(?:up|down)(?:wards?)?)?)(?:\s+[\w,]+){0,2}?\s+from\s+$",
                           re.I)
 _RANGE_TO = re.compile(r"\s(?:to|-|–)\s?", re.I)
