@@ -153,6 +153,7 @@ _MORE_ORG_WORDS = {"archive", "project", "trust", "initiative", "campaign", "mon
                    "hospital", "clinic", "laboratory", "lab", "centre", "center", "force", "navy",
                    "coast", "guard", "ngo", "ngos", "association", "foundation", "institute",
                    "agency", "agencies", "department", "authority", "commission", "committee",
+                   "directorate", "secretariat",
                    "matrix", "tracking", "system", "unit", "cluster", "mechanism", "platform",
                    "database", "portal", "team", "taskforce", "task", "survey", "desk"}
 
@@ -564,7 +565,8 @@ _ROLE_OF_BODY = re.compile(r"^(?P<role>(?:[a-z][\w'’\-]*\s+){0,3}?(?P<head>[a-
 _NOT_A_ROLE_OF = frozenset({"police", "ministry", "government", "army", "military", "council",
                             "department", "office", "agency", "authority", "authorities",
                             "commission", "committee", "court", "media", "forces", "service",
-                            "services", "coalition", "administration", "delegation", "mission"})
+                            "services", "coalition", "administration", "delegation", "mission",
+                            "directorate", "bureau", "secretariat"})
 _ACRONYM = re.compile(r"^(?:[A-Z][A-Za-z]?\.){2,6}$|^[A-Z][A-Z&\-]{1,9}s?$|^[A-Z][a-z]?[A-Z][A-Z]{1,8}$")
 _PARTICLES = frozenset("al el bin ibn abu abd abdel de da dos das van von der den le la di du del "
                        "ben bint ould mac mc st. y".split())
@@ -799,7 +801,9 @@ def _name_run_end(tokens: list[str]) -> int:
 
 _OFFICE_OF = re.compile(r"^(?P<office>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2})\s+(?:of|for)\s+"
                         r"(?:(?:the\s+)?[A-Z][\w.'\-]*(?:\s+(?:of|for|the|and|[A-Z][\w.'\-]*)){0,6}|"
-                        r"(?<=ministry of )[a-z][\w\-]*(?:\s+(?:and\s+)?[a-z][\w\-]*){0,3})$")
+                        r"(?:(?<=ministry of )|(?<=department of )|(?<=directorate of )"
+                        r"|(?<=bureau of )|(?<=secretariat of ))"
+                        r"[a-z][\w\-]*(?:\s+(?:and\s+)?[a-z][\w\-]*){0,3})$")
 
 
 def _unpossessed(word: str) -> str:
@@ -837,7 +841,8 @@ def _office(role: str) -> bool:
         "authority", "authorities", "commission", "committee", "administration", "presidency",
         "mayor", "office", "department", "prefecture", "municipality", "parliament", "cabinet",
         "media", "television", "tv", "radio", "agency", "services", "service", "forces", "court",
-        "judiciary", "coalition", "militia", "delegation", "mission", "team"}
+        "judiciary", "coalition", "militia", "delegation", "mission", "team", "directorate",
+        "bureau", "secretariat", "centre", "center", "board", "taskforce", "cell"}
 
 
 def _titles_only(tokens) -> bool:
