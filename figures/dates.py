@@ -43,6 +43,11 @@ _DATE_WORDS = frozenset([*MONTHS, *_WEEKDAYS, "yesterday"])
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
+# a figure of long ago, told beside a date of today: an anniversary
+_LONG_AGO = re.compile(r"\b(?:\w+[ \t-]+(?:years?|decades?)[ \t]+(?:after|since|ago)"
+                       r"|anniversary[ \t]+of)\b", re.I)
+
+
 def figure_date(text: str, lo: int, hi: int, pos: int, article_date: str,
                 words: set[str] | None = None) -> tuple[str, str]:
     """The date text[lo:hi] (the part of a sentence a figure belongs to) gives for the figure
@@ -52,6 +57,8 @@ def figure_date(text: str, lo: int, hi: int, pos: int, article_date: str,
     at once)."""
     if words is not None and words.isdisjoint(_DATE_WORDS) and not _YEAR.search(text, lo, hi):
         return "", ""
+    if _LONG_AGO.search(text, max(lo, pos - 120), pos):
+        return "", ""      # "Ten years after the typhoon killed 6,300, survivors met on Sunday"
     best = None
     for m in _pattern().finditer(text, lo, hi):
         prep = (m["prep"] or "").lower()
