@@ -256,6 +256,18 @@ class _Decision:
     end: int
 
 
+# a number of people per time ("10 children a day", "30 people per week", "are killed every
+# day", "Every day, 10 children"): a rate, no count of a place's victims ("killed in a day" is)
+_RATE_AFTER = re.compile(r"[ \t]+(?:[A-Za-z\-]+[ \t]+){0,3}?"
+                         r"(?<!\bin )(?<!within )(?<!over )(?<!for )(?<!during )(?<!of )"
+                         r"(?:a|per)[ \t]+(?:day|week|month|hour)\b"
+                         r"|[ \t]+(?:[\w\-]+[ \t]+){0,6}?(?:every|each|per)[ \t]+"
+                         r"(?:single[ \t]+)?(?:day|week|month|hour)\b", re.I)
+_RATE_BEFORE = re.compile(r"\b(?:every|each)[ \t]+(?:single[ \t]+)?(?:day|week|month|hour),?"
+                          r"[ \t]+(?:(?:at[ \t]+least|about|some|around|nearly|more[ \t]+than)"
+                          r"[ \t]+)?$", re.I)
+
+
 def _is_count(text: str, n: NumberPhrase, lo: int, hi: int) -> bool:
     """False for dates, times, percentages, money, measures, codes and numbers inside words."""
     before = text[max(lo, n.start - 25):n.start]
@@ -273,6 +285,9 @@ def _is_count(text: str, n: NumberPhrase, lo: int, hi: int) -> bool:
         return False    # "one of the most ..."
     if n.value == 0 or (not n.is_vague and n.value != int(n.value)):
         return False    # a count of people is whole: "a 7.2 quake", "a 6.5 magnitude"
+    if _RATE_AFTER.match(text, n.end, min(hi, n.end + 80)) \
+            or _RATE_BEFORE.search(text, max(lo, n.start - 30), n.start):
+        return False    # a rate, not a count: "10 children a day", "are killed every day"
     nc = _not_count_patterns()
     if nc["before"].search(before) or nc["after"].match(after):
         return False    # "a magnitude 7 quake", "children under 5", "a country of 20 million"
