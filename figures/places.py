@@ -160,8 +160,10 @@ def _alt(phrases) -> str:
 
 
 # The words between an aside's cue ("including", "of whom") and a place of the aside: at most
-# five, and none that ends the aside with a comma and a verb ("including 31 children, were")
-_ASIDE_WORDS = (r"(?:(?![\w\-.'’]{1,40},\s+(?:were|was|are|is|have|has|had|died|fled)\s)"
+# five, and none that ends the aside with a comma and a verb or a preposition ("including 31
+# children, were", "including a paramedic, in Jenin")
+_ASIDE_WORDS = (r"(?:(?![\w\-.'’]{1,40},\s+(?:were|was|are|is|have|has|had|died|fled|in|at|near|"
+                r"inside|across)\s)"
                 r"[\w\-.,'’]+\s+){0,5}")
 
 
