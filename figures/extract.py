@@ -1955,9 +1955,13 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
             decision = previous[0] if previous is not None and previous[1] <= n.start else None
         else:
             decision = _decide(text, n, np_end, inner, left_bound, right_bound, found)
-        if decision is None and previous is not None and re.fullmatch(
-                r"\s*(?:,\s*)?(?:and|as well as|plus|or|,)\s*", text[previous[1]:n.start]):
-            decision = previous[0]     # "26 fighters were killed, as well as nine soldiers"
+        if decision is None and previous is not None and (re.fullmatch(
+                r"\s*(?:,\s*)?(?:and|as well as|plus|or|,)\s*", text[previous[1]:n.start])
+                or _PLACE_AND.fullmatch(text, previous[1], n.start)
+                and _ELIDED.match(text, np_end, hi)):
+            # "26 fighters were killed, as well as nine soldiers", "killed 14 people in Nairobi
+            # and 6 in Mombasa"
+            decision = previous[0]
         if decision is None and i + 1 < len(counts) and not is_part[i + 1] and re.fullmatch(
                 r"\s*(?:,\s*)?(?:and|or|as well as|,)\s*", text[np_end:counts[i + 1].start]):
             # "Seven women and 12 militants were killed": the next number's predicate is shared
@@ -2097,6 +2101,12 @@ _COMMA_AND = re.compile(r",\s{0,3}(?:and|while|but)\s{1,3}$", re.I)
 _BRACKET_OPEN = re.compile(r"\s{0,3}\(\s{0,3}(?:(?:including|among\s+them|of\s+whom)\s{1,3})?")
 _PART_AFTER_TOTAL = re.compile(r"\s{0,5}[,(—–-]\s{0,5}")
 # between two parts of a list: "4 police officers and 2 attackers", "12 in Aleppo and 8 in Idlib"
+# between two figures of one verb, the first with its place: "killed 14 people in Nairobi and 6 in
+# Mombasa" (the second with no verb of its own: a place or the clause's end after it)
+_PLACE_AND = re.compile(r"\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}"
+                        r"(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3}"
+                        r"\s{0,5}(?:,\s{0,5})?(?:and|as well as|plus)\s{1,5}")
+_ELIDED = re.compile(r"\s{1,3}(?:in|at|near)\s{1,3}[A-Z]|\s{0,3}(?:[,.;)]|$)")
 _LIST_JOIN = re.compile(r"(?:\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}"
                         r"(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3})?"
                         r"\s{0,5}(?:,\s{0,5})?(?:and|as well as|plus|,)\s{1,5}")

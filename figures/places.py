@@ -791,6 +791,10 @@ def find_places(text: str, start: int, end: int,
             entries = tuple(e for e in entries if e.level != COUNTRY) or entries
             # "Plateau State" is Nigeria's state, not Benin's department of that name
             entries = tuple(e for e in entries if e.kind == kind.rstrip("s")) or entries
+            if kind.rstrip("s") in ("village", "hamlet"):
+                # "the village of Tillia" is no city known by that spelling (Tilburg)
+                entries = tuple(e for e in entries
+                                if e.main or e.population < UNCUED_MIN_POPULATION)
             if pat is suffix_pat:
                 shown = f"{text[ns:name_end]} {m['kind']}" if level < TOWN else text[ns:name_end]
                 if kind in ("city", "town", "village", "area"):
