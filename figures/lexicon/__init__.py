@@ -22,6 +22,15 @@ def load(name: str) -> dict:
         return tomllib.load(f)
 
 
+@cache
+def bodies_of_kind(kind: str) -> frozenset[str]:
+    """The known bodies of attribution.toml whose heads mark them as ``kind``: "armed" (armed
+    groups) or "outlet" (news outlets), by ``<kind>_heads``; names as written."""
+    data = load("attribution")
+    heads = set(data[f"{kind}_heads"])
+    return frozenset(name for name, own in data["bodies"].items() if heads & set(own))
+
+
 # Pre-filters compare the words of a sentence with the first word of each listed phrase: a phrase
 # can only match where its first run of letters stands as a word of its own.
 LETTERS = re.compile(r"[^\W\d_]+")
