@@ -416,21 +416,28 @@ def provenance_panel(store: Store, figure_id: int) -> None:
 # Downloads
 
 
+def download_button(where, label: str, make, file_name: str, mime: str, key: str,
+                    disabled: bool, icon: str = ":material/download:") -> None:
+    """A button whose file ``make()`` writes when clicked. The click runs nothing else: a rerun
+    started by the click would clear the server's outgoing queue, and with it, now and then, the
+    file's address before it reached the browser (Streamlit 1.67), so the click did nothing."""
+    where.download_button(label, make, file_name, mime, key=key, icon=icon, disabled=disabled,
+                          on_click="ignore")
+
+
 def table_downloads(df: pd.DataFrame, f: Filters, key: str) -> None:
     """CSV and HXL of exactly these rows, made when clicked."""
     stem = views.download_name(f)
     rows = lambda: views.records(df)  # noqa: E731
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Download CSV", lambda: to_text(rows(), "csv"), f"{stem}.csv",
-                       "text/csv", key=f"{key}_csv", icon=":material/download:",
-                       disabled=df.empty)
-    c2.download_button("Download HXL CSV", lambda: to_text(rows(), "hxl"), f"{stem}-hxl.csv",
-                       "text/csv", key=f"{key}_hxl", icon=":material/download:",
-                       disabled=df.empty)
-    c3.download_button("Download Excel", lambda: views.xlsx_bytes(rows(), f, store().pinned_ids()),
-                       f"{stem}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", icon=":material/download:", disabled=df.empty)
+    download_button(c1, "Download CSV", lambda: to_text(rows(), "csv"), f"{stem}.csv",
+                    "text/csv", f"{key}_csv", df.empty)
+    download_button(c2, "Download HXL CSV", lambda: to_text(rows(), "hxl"), f"{stem}-hxl.csv",
+                    "text/csv", f"{key}_hxl", df.empty)
+    download_button(c3, "Download Excel",
+                    lambda: views.xlsx_bytes(rows(), f, store().pinned_ids()), f"{stem}.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    f"{key}_xlsx", df.empty)
 
 
 def chart(fig, name: str, empty: bool, key: str, config: dict | None = None):
@@ -439,9 +446,8 @@ def chart(fig, name: str, empty: bool, key: str, config: dict | None = None):
     the Plotly config when not ``charts.chart_config(name)`` (the map's adds its base maps)."""
     event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", theme=None,
                             config=config or charts.chart_config(name))
-    st.download_button("PNG for a briefing", lambda: charts.to_png(fig), f"{name}.png",
-                       "image/png", key=f"{key}_png", icon=":material/image:",
-                       disabled=empty)
+    download_button(st, "PNG for a briefing", lambda: charts.to_png(fig), f"{name}.png",
+                    "image/png", f"{key}_png", empty, icon=":material/image:")
     return selected_figure(event)
 
 

@@ -55,10 +55,16 @@ def test_overview_click_a_bar_see_the_quote(server, browser):
 def test_download_the_filtered_csv(server, browser, tmp_path):
     url, db = server
     page = browser.new_page(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
     page.goto(url + "/figures?category=trapped")
     page.wait_for_selector("[data-testid='stDataFrame']", timeout=90_000)
     wait_idle(page)
+    before = len(sent)
     path = download(page, "Download CSV", tmp_path)
+    # the click asks for the file and nothing else: a rerun started by it could drop the file's
+    # address on its way to the browser (then the click did nothing)
+    assert "rerun_script" not in back_messages(sent[before:])
     assert path.name == "figures-trapped.csv"
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     with Store(db) as s:
@@ -66,6 +72,13 @@ def test_download_the_filtered_csv(server, browser, tmp_path):
     assert sorted(int(r["figure_id"]) for r in rows) == sorted(f["figure_id"] for f in expected)
     assert {r["category"] for r in rows} == {"trapped"}
     page.close()
+
+
+def back_messages(frames) -> list[str]:
+    """The kinds of the messages the page sent to Streamlit's server."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    return [BackMsg.FromString(f if isinstance(f, bytes) else f.encode()).WhichOneof("type")
+            for f in frames]
 
 
 def test_a_big_store_shown_for_the_first_time_by_the_real_server(tmp_path, browser):
