@@ -31,7 +31,7 @@ from .schema import Figure
 from .sources import (NO_CREDIT, ArticleSources, Attribution, Credit, credit_for,
                       find_attributions)
 
-EXTRACTOR_VERSION = "0.7.0"
+EXTRACTOR_VERSION = "0.8.0"
 
 # The backstop against a pathological document: every pattern is bounded (tests/test_regex_safety.py
 # checks it), and the engine also gives up on a document that takes longer than this, with an error
@@ -125,6 +125,11 @@ def _lexicon():
         "movement": re.compile(rf"(?:{_alternation(trig['displaced'].get('movement', []))})",
                                re.I),
         "not_movers": frozenset(w.lower() for w in trig["displaced"].get("not_movers", [])),
+        "care": re.compile(rf"\b(?:{_alternation(trig['injured'].get('care', []))})\s+$", re.I),
+        # what follows the cared-for: "for gunshot wounds", "with severe burns"
+        "care_for": re.compile(rf"\s*(?:for|with)\s+(?:[\w'’\-]+\s+){{0,3}}?"
+                               rf"(?:{_alternation(trig['injured'].get('care_for', []))})\b",
+                               re.I),
         "forced_way": frozenset(w.lower() for w in trig["displaced"].get("forced_way", [])),
         "forcing": re.compile(rf"\b(?:{_alternation(trig['displaced'].get('forcing', []))})"
                               rf"\s+(?:(?:the|some|another|a\s+further)\s+)?$", re.I),
@@ -580,6 +585,10 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
         m = _TOOK.search(text, max(lo, n.start - 30), n.start)
         return _Decision("killed", m.group().strip(), m.start(), m.end())
     # the word that governs the number: "killing 12", "the evacuation of 2,000"
+    if lex["care"].search(text, max(lo, n.start - 24), n.start):
+        hurt = lex["care_for"].match(text, np_end, hi)
+        if hurt is not None:    # "treated 90 people for gunshot wounds": care for the hurt
+            return _Decision("injured", hurt.group().strip(), hurt.start(), hurt.end())
     if gov is not None:
         return gov
     if _SUBJECT_GOES_ON.match(text, np_end, hi):
