@@ -124,6 +124,7 @@ def _patterns():
         | {w.lower().rstrip(".") for t in data["titles"] if "-" in t for w in t.split("-")},
         "role_heads": {r.lower() for r in data["role_heads"]},
         "personal_roles": {r.lower() for r in data["personal_roles"]},
+        "body_roles": frozenset(r.lower() for r in data["body_roles"]),
         "data_nouns": re.compile(
             rf"^(?:(?:{_alt(data['data_modifiers'])})\s+){{0,3}}(?:{_alt(data['data_nouns'])})"
             rf"(?:\s+(?:from|by|of|(?:{_alt(data['data_participles'])})\s+by))\s+(?P<author>.+)$",
@@ -153,7 +154,8 @@ _MORE_ORG_WORDS = {"archive", "project", "trust", "initiative", "campaign", "mon
                    "hospital", "clinic", "laboratory", "lab", "centre", "center", "force", "navy",
                    "coast", "guard", "ngo", "ngos", "association", "foundation", "institute",
                    "agency", "agencies", "department", "authority", "commission", "committee",
-                   "directorate", "secretariat",
+                   "directorate", "secretariat", "defence", "defense", "protection", "rescue",
+                   "relief", "emergency", "response",
                    "matrix", "tracking", "system", "unit", "cluster", "mechanism", "platform",
                    "database", "portal", "team", "taskforce", "task", "survey", "desk"}
 
@@ -277,8 +279,8 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
 
 
 _DIGIT = re.compile(r"\d")
-_PERSON_NAME = re.compile(r"[A-Z][\w.'’\-]+(?:\s+(?:(?:al|el|bin|ibn|abu|de|da|van|von)\s+)?"
-                          r"[A-Z][\w.'’\-]+){1,4}")
+_PERSON_NAME = re.compile(r"[A-Z][\w.'’\-]+(?:\s+(?:(?:al|el|bin|ibn|abu|de|da|van|von)\s+|"
+                          r"(?:al|el|ad|ar|as|ash|at|az|an)-)?[A-Z][\w.'’\-]+){1,4}")
 _NAME_START = re.compile(r"^[\"“‘']?(?:the\s+)?[A-Z]")
 
 
@@ -459,6 +461,9 @@ _BRACKETED_ACRONYM = re.compile(r"\([A-Z][A-Za-z.&\-]{1,12}\)[,.;:]?")
 _ABBREVIATED = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{0,3}\.")    # "U.N.", "Gen."
 _WORD = re.compile(r"\w")
 _DETERMINER = re.compile(r"^(?:the|a|an|this|that|these|those)\s+", re.I)
+_GENERIC_POSSESSOR = re.compile(r"^(?:country|nation|territory|enclave|region|province|state|city|"
+                                r"island|kingdom|republic|strip|district|county|town|area)['’]s\s+",
+                                re.I)
 
 
 def _noun_phrase_forward(phrase: str) -> str:
@@ -536,7 +541,8 @@ def _common_noun_first(t: str) -> str:
         if low in p["role_heads"] and low not in p["org_words"]:
             return low + t[len(words[0]):]
     return t
-_TRAILING_PLACE = re.compile(r"\s+in\s+(?:the\s+)?[A-Z][\w\-']*(?:\s+[A-Z][\w\-']*){0,3}$")
+_TRAILING_PLACE = re.compile(r"\s+in\s+(?:the\s+)?[A-Z][\w\-']*"
+                             r"(?:\s+(?:[A-Z]|(?:al|el|ad|ar|as|ash|an|at|az)-|de\s|la\s)[\w\-']*){0,3}$")
 _FOR_COUNTRY = re.compile(r"\s+(?:for|in)\s+(?:the\s+)?(?P<place>[A-Z][\w\-']*(?:\s+[A-Z][\w\-']*){0,3})$")
 _BASED = re.compile(r"^(?:(?:the|a|an)\s+)?(?:[A-Z][\w.]*|[a-z]+)-based\s+")
 _MONITOR = re.compile(r"\s+(?:war\s+)?monitor(?:ing\s+group)?$")
@@ -570,7 +576,8 @@ _NOT_A_ROLE_OF = frozenset({"police", "ministry", "government", "army", "militar
 _ACRONYM = re.compile(r"^(?:[A-Z][A-Za-z]?\.){2,6}$|^[A-Z][A-Z&\-]{1,9}s?$|^[A-Z][a-z]?[A-Z][A-Z]{1,8}$")
 _PARTICLES = frozenset("al el bin ibn abu abd abdel de da dos das van von der den le la di du del "
                        "ben bint ould mac mc st. y".split())
-_CAPITALISED = re.compile(r"^[A-Z\u00c0-\u00de][\w'’.\-]*$")
+# "Ahmed", and the last name "el-Sayed" ("al-", "el-" and the like before a capital)
+_CAPITALISED = re.compile(r"^(?:[A-Z\u00c0-\u00de]|(?:al|el|ad|ar|as|ash|at|az|an)-[A-Z])[\w'’.\-]*$")
 
 
 def _is_acronym(tok: str) -> bool:
@@ -592,7 +599,9 @@ def _fold_name(text: str) -> str:
 
 
 def _strip_det(text: str) -> str:
-    return _DETERMINER.sub("", text)
+    """Without the determiner, nor a possessor that names no one: "the country's health
+    ministry" -> "health ministry", "the enclave's civil defence" -> "civil defence"."""
+    return _GENERIC_POSSESSOR.sub("", _DETERMINER.sub("", text))
 
 
 @lru_cache(maxsize=16384)
@@ -708,7 +717,8 @@ def _read_part(part: str) -> Parsed:
 
 _ADJECTIVE_COMPOUND = re.compile(r"-(?:backed|led|based|run|held|linked|allied|aligned|"
                                  r"controlled|affiliated|born|owned)$", re.I)
-_PERSON_OF_BODY = re.compile(r"^(?P<person>(?:[A-Z][\w.'\-]*\s+){1,6}?[A-Z][\w'\-]+)\s+"
+_PERSON_OF_BODY = re.compile(r"^(?P<person>(?:[a-z][\w\-]*\s+){0,2}(?:[A-Z][\w.'\-]*\s+){1,6}?"
+                             r"(?:(?:al|el|ad|ar|as|ash|at|az|an)-)?[A-Z][\w'\-]+)\s+"
                              r"(?:of|from|at|with)\s+(?P<body>(?:the\s+)?\S.*)$")
 
 
@@ -773,11 +783,16 @@ def _no_person(tokens: list[str]) -> Parsed:
     # "Sudanese government", "Maidan Wardak provincial council", "Health Ministry officials"
     if len(tail) > 3 or any(w[:1].isupper() for w in tail) or not _is_role(tail):
         return _NOTHING
-    if _office(" ".join(tail)) or all(w in p["demonyms"] or w.lower() in p["directions"] for w in name):
-        return Parsed(body=t)
+    if _office(" ".join(tail)) or all(w in p["demonyms"] or w.lower() in p["directions"] for w in name) \
+            or tail[-1].lower() in _NAMED_BY_PLACE:
+        return Parsed(body=t)                    # "Al-Shifa hospital", "Kharkiv regional council"
     if _titles_only(name) or not _is_body_name(name):
         return Parsed(role=t)                    # "Human rights groups", "Houthi officials"
     return Parsed(body=_unpossessed(" ".join(name)), role=" ".join(tail))
+
+
+# bodies a name in front makes one of a kind: "Al-Shifa hospital" speaks, "the hospital" is a role
+_NAMED_BY_PLACE = frozenset({"hospital", "clinic", "morgue", "hospitals"})
 
 
 def _name_run_end(tokens: list[str]) -> int:
@@ -885,6 +900,8 @@ def _trailing_person(tokens: list[str]) -> tuple[str, list[str]]:
         return "", tokens
     if len(name) == 1 and name[0].lower() in p["not_sources"]:
         return "", tokens
+    if len(name) == 1 and j > 0 and run[j - 1].rstrip(".").lower() in p["org_words"]:
+        return "", tokens     # "Emergency Response Rooms": a word of the name after its body's
     return " ".join(name), tokens[:i + j]
 
 
@@ -1079,6 +1096,9 @@ class ArticleSources:
             credit = Credit(full, credit.role, credit.person)
         if credit.person:
             credit = self._person(credit, pos)
+            if not credit.body and credit.role.lower() in p["body_roles"]:
+                body = self._last_body(pos, credited_only=True)
+                credit = Credit(body, credit.role, credit.person) if body else credit
         return credit
 
     def record(self, credit: Credit) -> None:
@@ -1124,15 +1144,22 @@ class ArticleSources:
         if pronoun in ("he", "she"):
             return next((c for c in reversed(self.credits) if c.person), NO_CREDIT)
         if pronoun == "it":
-            # the body named last: credited before, or only named ("MSF opened a clinic. It
-            # said ...")
-            named = next((run for run in reversed(self.names.before(pos))
-                          if _is_body_name(run.split()) and len(run.split()) <= 10), "")
-            credited = next((c.body for c in reversed(self.credits) if c.body), "")
-            if named and (not credited or self.text.rfind(named, 0, pos) > self.text.rfind(credited, 0, pos)):
-                return Credit(body=named)
-            return Credit(body=credited) if credited else NO_CREDIT
+            body = self._last_body(pos)
+            return Credit(body=body) if body else NO_CREDIT
         return next((c for c in reversed(self.credits)), NO_CREDIT)
+
+    def _last_body(self, pos: int, credited_only: bool = False) -> str:
+        """The body named last before ``pos``: credited before, or only named ("MSF opened a
+        clinic. It said ..."); with ``credited_only``, the body of the last credit when none was
+        named after it, else ""."""
+        if credited_only and self.credits and not self.credits[-1].body:
+            return ""         # "Police said ...": an office credited since the last body
+        named = next((run for run in reversed(self.names.before(pos))
+                      if _is_body_name(run.split()) and len(run.split()) <= 10), "")
+        credited = next((c.body for c in reversed(self.credits) if c.body), "")
+        if named and (not credited or self.text.rfind(named, 0, pos) > self.text.rfind(credited, 0, pos)):
+            return "" if credited_only else named
+        return credited
 
     def _descriptor(self, descriptor: str, role: str, pos: int) -> Credit:
         """ "the agency", "the UN refugee agency", "the spokesman": the last body (or person) the

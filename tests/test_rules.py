@@ -61,6 +61,10 @@ def _matches(want: dict, fig, figures=()) -> list[str]:
             if not ok:
                 bad.append(f"part_of_value: want {value!r}, got {got!r}")
             continue
+        if key == "exact_source":       # the source as a briefing would show it, word for word
+            if fig.source != value:
+                bad.append(f"exact_source: want {value!r}, got {fig.source!r}")
+            continue
         got = getattr(fig, key)
         if key in ("value", "value_low", "value_high"):
             ok = (got is None) if value == "" else (got is not None and float(got) == float(value))
