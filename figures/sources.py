@@ -279,8 +279,10 @@ def _subject_before(sentence: str, verb_start: int) -> tuple[int, str] | None:
 
 
 _DIGIT = re.compile(r"\d")
+# the article joined to a capitalised name: "el-Sayed", "al-Balah", "ash-Sham"
+_JOINED_ARTICLE = r"(?:al|el|ad|ar|as|ash|at|az|an)-"
 _PERSON_NAME = re.compile(r"[A-Z][\w.'’\-]+(?:\s+(?:(?:al|el|bin|ibn|abu|de|da|van|von)\s+|"
-                          r"(?:al|el|ad|ar|as|ash|at|az|an)-)?[A-Z][\w.'’\-]+){1,4}")
+                          rf"{_JOINED_ARTICLE})?[A-Z][\w.'’\-]+){{1,4}}")
 _NAME_START = re.compile(r"^[\"“‘']?(?:the\s+)?[A-Z]")
 
 
@@ -461,9 +463,9 @@ _BRACKETED_ACRONYM = re.compile(r"\([A-Z][A-Za-z.&\-]{1,12}\)[,.;:]?")
 _ABBREVIATED = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{0,3}\.")    # "U.N.", "Gen."
 _WORD = re.compile(r"\w")
 _DETERMINER = re.compile(r"^(?:the|a|an|this|that|these|those)\s+", re.I)
-_GENERIC_POSSESSOR = re.compile(r"^(?:country|nation|territory|enclave|region|province|state|city|"
-                                r"island|kingdom|republic|strip|district|county|town|area)['’]s\s+",
-                                re.I)
+_GENERIC_POSSESSOR = re.compile(r"^(?:country|nation|territory|enclave|region|province|state|"
+                                r"city|island|kingdom|republic|strip|district|county|town|area)"
+                                r"['’]s\s+", re.I)
 
 
 def _noun_phrase_forward(phrase: str) -> str:
@@ -542,7 +544,7 @@ def _common_noun_first(t: str) -> str:
             return low + t[len(words[0]):]
     return t
 _TRAILING_PLACE = re.compile(r"\s+in\s+(?:the\s+)?[A-Z][\w\-']*"
-                             r"(?:\s+(?:[A-Z]|(?:al|el|ad|ar|as|ash|an|at|az)-|de\s|la\s)[\w\-']*){0,3}$")
+                             rf"(?:\s+(?:[A-Z]|{_JOINED_ARTICLE}|de\s|la\s)[\w\-']*){{0,3}}$")
 _FOR_COUNTRY = re.compile(r"\s+(?:for|in)\s+(?:the\s+)?(?P<place>[A-Z][\w\-']*(?:\s+[A-Z][\w\-']*){0,3})$")
 _BASED = re.compile(r"^(?:(?:the|a|an)\s+)?(?:[A-Z][\w.]*|[a-z]+)-based\s+")
 _MONITOR = re.compile(r"\s+(?:war\s+)?monitor(?:ing\s+group)?$")
@@ -577,7 +579,7 @@ _ACRONYM = re.compile(r"^(?:[A-Z][A-Za-z]?\.){2,6}$|^[A-Z][A-Z&\-]{1,9}s?$|^[A-Z
 _PARTICLES = frozenset("al el bin ibn abu abd abdel de da dos das van von der den le la di du del "
                        "ben bint ould mac mc st. y".split())
 # "Ahmed", and the last name "el-Sayed" ("al-", "el-" and the like before a capital)
-_CAPITALISED = re.compile(r"^(?:[A-Z\u00c0-\u00de]|(?:al|el|ad|ar|as|ash|at|az|an)-[A-Z])[\w'’.\-]*$")
+_CAPITALISED = re.compile(rf"^(?:[A-Z\u00c0-\u00de]|{_JOINED_ARTICLE}[A-Z])[\w'’.\-]*$")
 
 
 def _is_acronym(tok: str) -> bool:
@@ -718,7 +720,7 @@ def _read_part(part: str) -> Parsed:
 _ADJECTIVE_COMPOUND = re.compile(r"-(?:backed|led|based|run|held|linked|allied|aligned|"
                                  r"controlled|affiliated|born|owned)$", re.I)
 _PERSON_OF_BODY = re.compile(r"^(?P<person>(?:[a-z][\w\-]*\s+){0,2}(?:[A-Z][\w.'\-]*\s+){1,6}?"
-                             r"(?:(?:al|el|ad|ar|as|ash|at|az|an)-)?[A-Z][\w'\-]+)\s+"
+                             rf"(?:{_JOINED_ARTICLE})?[A-Z][\w'\-]+)\s+"
                              r"(?:of|from|at|with)\s+(?P<body>(?:the\s+)?\S.*)$")
 
 
@@ -783,8 +785,8 @@ def _no_person(tokens: list[str]) -> Parsed:
     # "Sudanese government", "Maidan Wardak provincial council", "Health Ministry officials"
     if len(tail) > 3 or any(w[:1].isupper() for w in tail) or not _is_role(tail):
         return _NOTHING
-    if _office(" ".join(tail)) or all(w in p["demonyms"] or w.lower() in p["directions"] for w in name) \
-            or tail[-1].lower() in _NAMED_BY_PLACE:
+    if _office(" ".join(tail)) or tail[-1].lower() in _NAMED_BY_PLACE \
+            or all(w in p["demonyms"] or w.lower() in p["directions"] for w in name):
         return Parsed(body=t)                    # "Al-Shifa hospital", "Kharkiv regional council"
     if _titles_only(name) or not _is_body_name(name):
         return Parsed(role=t)                    # "Human rights groups", "Houthi officials"
@@ -1157,7 +1159,8 @@ class ArticleSources:
         named = next((run for run in reversed(self.names.before(pos))
                       if _is_body_name(run.split()) and len(run.split()) <= 10), "")
         credited = next((c.body for c in reversed(self.credits) if c.body), "")
-        if named and (not credited or self.text.rfind(named, 0, pos) > self.text.rfind(credited, 0, pos)):
+        if named and (not credited or
+                      self.text.rfind(named, 0, pos) > self.text.rfind(credited, 0, pos)):
             return "" if credited_only else named
         return credited
 
