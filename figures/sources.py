@@ -155,7 +155,7 @@ _MORE_ORG_WORDS = {"archive", "project", "trust", "initiative", "campaign", "mon
                    "coast", "guard", "ngo", "ngos", "association", "foundation", "institute",
                    "agency", "agencies", "department", "authority", "commission", "committee",
                    "directorate", "secretariat", "defence", "defense", "protection", "rescue",
-                   "relief", "emergency", "response",
+                   "relief", "emergency", "response", "delegation", "representation",
                    "matrix", "tracking", "system", "unit", "cluster", "mechanism", "platform",
                    "database", "portal", "team", "taskforce", "task", "survey", "desk"}
 
@@ -315,8 +315,10 @@ _APPOSITION_AFTER = re.compile(
     r",\s*(?P<what>(?:a|an|the)\s+[a-z][\w'’\-]*(?:\s+(?:[a-z][\w'’\-]*|[A-Z][\w.'’\-]*)){0,8}|"
     r"[A-Z][\w.'’\-]+(?:\s+(?:(?:al|el|bin|de|van|von)\s+)?[A-Z][\w.'’\-]+){1,3})\s*,")
 _APPOSITION_END = re.compile(
-    r",\s*(?P<what>(?:a|an|the)\s+[a-z][\w'’\-]*(?:\s+(?:[a-z][\w'’\-]*|[A-Z][\w.'’\-]*)){0,8})"
-    r"\s*(?:[.;]|$)")
+    r",\s*(?P<what>(?:a|an|the)\s+[a-z][\w'’\-]*(?:\s+(?:[a-z][\w'’\-]*|[A-Z][\w.'’\-]*)){0,8}|"
+    # '..., said Dr X, who heads the MSF clinic in Tawila.'
+    r"who\s+(?:heads|leads|runs|directs|manages|chairs)\s+(?:the|a|an)\s+[\w'’\-]+"
+    r"(?:\s+[\w.'’\-]+){0,8})\s*(?:[.;]|$)")
 _RELATIVE_AFTER = re.compile(r"\s*,\s*(?:who|whose)\s")     # '..., said Dr X, who runs the clinic'
 _PART_BEFORE = re.compile(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them)\s*,?\s*$",
                           re.I)
@@ -545,6 +547,10 @@ def _common_noun_first(t: str) -> str:
     return t
 _TRAILING_PLACE = re.compile(r"\s+in\s+(?:the\s+)?[A-Z][\w\-']*"
                              rf"(?:\s+(?:[A-Z]|{_JOINED_ARTICLE}|de\s|la\s)[\w\-']*){{0,3}}$")
+# a body named by where it works: "the United Nations Mission in South Sudan", "the ICRC
+# Delegation in Juba" (capitalised: lower case, "the UN office in Kabul" is an office somewhere)
+_NAMED_IN = re.compile(r"\b(?:Mission|Office|Delegation|Commission|Representation|Operation|"
+                       r"Force|Command|Embassy|Consulate)$")
 _FOR_COUNTRY = re.compile(r"\s+(?:for|in)\s+(?:the\s+)?(?P<place>[A-Z][\w\-']*(?:\s+[A-Z][\w\-']*){0,3})$")
 _BASED = re.compile(r"^(?:(?:the|a|an)\s+)?(?:[A-Z][\w.]*|[a-z]+)-based\s+")
 _MONITOR = re.compile(r"\s+(?:war\s+)?monitor(?:ing\s+group)?$")
@@ -617,10 +623,14 @@ def parse_credit(phrase: str) -> Parsed:
     t = _common_noun_first(t)               # "Doctors at the hospital", "Witnesses in Gaza"
     t = _LEADING_WORDS.sub("", t)
     t = _TRAILING_TIME.sub("", t).strip(" ,")
-    t = _TRAILING_PLACE.sub("", t)          # "officials in Gaza": the place is the figure's
+    # "officials in Gaza": the place is the figure's; "humanitarian coordinator for Pakistan"
+    # (but "the UN Mission in South Sudan" is a name)
+    m = _TRAILING_PLACE.search(t)
+    if m and not _NAMED_IN.search(t, 0, m.start()):
+        t = t[:m.start()]
     m = _FOR_COUNTRY.search(t)
-    if m and country_of_name(m["place"]):
-        t = t[:m.start()]                   # "humanitarian coordinator for Pakistan"
+    if m and country_of_name(m["place"]) and not _NAMED_IN.search(t, 0, m.start()):
+        t = t[:m.start()]
     t = _BASED.sub("", t)                   # "the Britain-based Syrian Observatory"
     if re.search(r"[A-Z]\w+\s+\w", t):
         t = _MONITOR.sub("", t)             # "... for Human Rights war monitor"
@@ -778,6 +788,10 @@ def _no_person(tokens: list[str]) -> Parsed:
             return Parsed(body=t)
         if _titles_only(name):
             return Parsed(role=t)
+        if name[-1].lower().rstrip(".") in p["title_words"]:
+            body, role = _body_and_role(name)
+            if body:
+                return Parsed(body=body, role=role)     # "UN Resident Coordinator"
         if len(name) <= 4 and not any(w in p["demonyms"] or _ADJECTIVE_COMPOUND.search(w)
                                       for w in name):
             return Parsed(person=t)
@@ -807,7 +821,8 @@ def _name_run_end(tokens: list[str]) -> int:
             continue
         j = i
         while i > 0 and j < len(tokens) and j - i < 3 and \
-                (tokens[j].lower() in _LINKS or tokens[j].lower() == "the"):
+                (tokens[j].lower() in _LINKS or tokens[j].lower() == "the"
+                 or tokens[j] == "in" and _NAMED_IN.search(tokens[i - 1])):
             j += 1
         if j > i and j < len(tokens) and tokens[j][:1].isupper():
             i = j
