@@ -554,6 +554,9 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     if d is None and gov is not None and gov.category and _GOVERNED_CLOSE.fullmatch(text, gov.end, n.start) and (
             (inner is not None and inner.category != gov.category)
             or (inner is None and own is not None and own.category != gov.category)):
+        hurt = inner or own
+        if gov.category == "displaced" and hurt.category in _HARM:
+            return hurt     # "evacuated 19 injured people": a move of the hurt is care
         return gov
     if inner is not None and not (d is not None and d.category in _HARM and d.category != inner.category):
         return inner     # ("two of the injured succumbed": the predicate over the noun's word)
