@@ -628,6 +628,12 @@ _CAPITALISED_BEFORE = re.compile(r"([A-Z][\w\-]*)[ \t]$")
 
 _AND_OR = re.compile(r"\b(?:and|or)\b")
 # "(Soum, Sahel)", "(Swat district, Khyber Pakhtunkhwa)": names in brackets, with commas between
+# "the Zamzam camp near El Fasher", "Kalma, outside Nyala": the second place only says where the
+# first lies (up to two words of the first's kind between: "displacement camp", "village")
+_NEAR = re.compile(r"(?:[ \t]+(?:camp|site|settlement|village|town|neighbourhood|neighborhood|"
+                   r"displacement|IDP|refugee|transit)){0,2}[ \t]*,?[ \t]*(?:near|outside|"
+                   r"close[ \t]+to|just[ \t]+outside|on[ \t]+the[ \t]+outskirts[ \t]+of)[ \t]+"
+                   r"(?:the[ \t]+(?:town|city)[ \t]+of[ \t]+)?")
 _BRACKET_NAME = r"[A-Z][\w'’\-]*(?:[ \t]+[A-Za-z][\w'’\-]*){0,3}"
 _BRACKET = re.compile(rf"[ \t]*\([ \t]*{_BRACKET_NAME}(?:[ \t]*,[ \t]*{_BRACKET_NAME}){{0,3}}[ \t]*\)")
 
@@ -880,6 +886,13 @@ def find_places(text: str, start: int, end: int,
             prev.candidates = tuple(e for e in prev.candidates if e.iso3 == p.iso3)
             prev.iso3 = p.iso3
             prev.guessed = prev.guessed or not prev.candidates
+    # "the Zamzam camp near El Fasher": a landmark, whose country is the first place's when the
+    # gazetteer does not know it
+    for prev, p in zip(ordered, ordered[1:]):
+        if not (p.role or prev.role) and _NEAR.fullmatch(text, prev.end, p.start):
+            p.aside = p.aside or "landmark"
+            if not prev.candidates and prev.iso3 is None and p.iso3:
+                prev.iso3 = p.iso3
     # "near Djibo (Soum, Sahel)", "Aleppo (Syria)": the places in brackets right after a place
     # are where it lies, no less specific than it, not places of their own. They say its country.
     for i, p in enumerate(ordered[:-1]):
