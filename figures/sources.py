@@ -796,6 +796,12 @@ def _no_person(tokens: list[str]) -> Parsed:
                                       for w in name):
             return Parsed(person=t)
         return Parsed(body=t)
+    # "the Emergency Lawyers group", "Hala Systems monitoring network": a name and what it is
+    if len(tail) <= 2 and tail[-1].lower() in _KINDS_OF_BODY and tail[0].islower() \
+            and (len(name) > 1 or _is_body_name(name)) and not _titles_only(name) \
+            and not all(w in p["demonyms"] or w.lower() in p["directions"]
+                        or w.endswith(_PEOPLES_ENDINGS) for w in name):
+        return Parsed(body=_unpossessed(" ".join(name)))     # (not "the Syrian Kurdish group")
     # "Sudanese government", "Maidan Wardak provincial council", "Health Ministry officials"
     if len(tail) > 3 or any(w[:1].isupper() for w in tail) or not _is_role(tail):
         return _NOTHING
@@ -807,6 +813,11 @@ def _no_person(tokens: list[str]) -> Parsed:
     return Parsed(body=_unpossessed(" ".join(name)), role=" ".join(tail))
 
 
+# how the adjectives of peoples end ("Kurdish", "Syrian", "Sudanese", "Baluchi")
+_PEOPLES_ENDINGS = ("ish", "ian", "ese", "ic", "an", "i")
+# what a body is, after its name: "the Emergency Lawyers group"
+_KINDS_OF_BODY = frozenset({"group", "network", "organisation", "organization", "charity", "ngo",
+                            "coalition", "alliance", "watchdog", "monitor", "collective"})
 # bodies a name in front makes one of a kind: "Al-Shifa hospital" speaks, "the hospital" is a role
 _NAMED_BY_PLACE = frozenset({"hospital", "clinic", "morgue", "hospitals"})
 
