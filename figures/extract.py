@@ -1098,8 +1098,15 @@ def _context(text: str, art: Article, default_date: str | None, clock: _Clock,
     if place is not None:
         _resolve_country(place, country_rank)
     country = (place.iso3 if place and place.iso3 else (country_rank[0] if country_rank else ""))
-    for _, p in mentions:
-        _resolve_country(p, [country] + country_rank if country else country_rank)
+    # a sentence that names one country places its other places there first ("In neighbouring
+    # Zimbabwe, 31 died in Chimanimani district", in a story about Mozambique)
+    named: dict[int, set[str]] = {}
+    for i, p in mentions:
+        if p.level == gz.COUNTRY and p.iso3 and not (p.role or p.destination or p.adjectival):
+            named.setdefault(i, set()).add(p.iso3)
+    for i, p in mentions:
+        own = list(named.get(i, ())) if len(named.get(i, ())) == 1 else []
+        _resolve_country(p, own + ([country] + country_rank if country else country_rank))
     # a level guessed from a cue ("in Bududa") is the one the article states elsewhere ("Bududa
     # district")
     for _, p in mentions:

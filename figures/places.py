@@ -404,6 +404,13 @@ def country_of_name(name: str) -> str | None:
     return es[0].iso3 if es and es[0].level == COUNTRY else None
 
 
+def is_region_or_town(name: str) -> bool:
+    """Is ``name`` a region, a province or a main town the gazetteer knows ("Shan State",
+    "Kharkiv")? Not a country, and not a small town's name (many are people's names too)."""
+    return any(e.level > COUNTRY and (e.main or e.level < TOWN)
+               for e in gazetteer().get(fold(name), ()))
+
+
 def display_name(text: str) -> str:
     """How a place is shown: the text's spelling, unless the alias table prefers another; a name
     written in capitals ("BEIRUT", in a dateline or a headline) as a name ("Beirut")."""
@@ -513,7 +520,7 @@ _KIND_LEVEL = {"province": REGION, "governorate": REGION, "region": REGION, "sta
                "sub-district": DISTRICT, "subdistrict": DISTRICT, "countryside": DISTRICT,
                "valley": DISTRICT, "peninsula": DISTRICT, "island": DISTRICT, "islands": DISTRICT,
                "strip": REGION, "parish": DISTRICT, "zone": DISTRICT, "woreda": DISTRICT,
-               "territory": DISTRICT}
+               "territory": DISTRICT, "township": DISTRICT}
 
 
 def _strip_possessive(text: str, start: int, end: int) -> int:
@@ -798,7 +805,14 @@ def find_places(text: str, start: int, end: int,
                     or not entries and ns == start + sentence_start
                     and " " not in name):
                 continue   # "United States", "China regions", "Medical camps" (a sentence's capital)
+            if pat is suffix_pat and not any(e.kind == kind for e in entries) \
+                    and fold(text[ns:m.end()]) in gaz:
+                continue   # "Essa Township": a name the gazetteer knows whole (not a town "Essa")
             entries = tuple(e for e in entries if e.level != COUNTRY) or entries
+            if level < TOWN and not any(e.kind == kind for e in entries):
+                # "Essa Township": an area named as no main town, but as a small town abroad
+                entries = tuple(e for e in entries
+                                if e.main or e.population >= UNCUED_MIN_POPULATION)
             # "Plateau State" is Nigeria's state, not Benin's department of that name
             entries = tuple(e for e in entries if e.kind == kind.rstrip("s")) or entries
             if kind.rstrip("s") in ("village", "hamlet"):
@@ -881,6 +895,12 @@ def find_places(text: str, start: int, end: int,
     # Its readings elsewhere go ("Crete" is also a small town of the United States); a name the
     # gazetteer knows only elsewhere is a place of that country it does not hold.
     for prev, p in zip(ordered, ordered[1:]):
+        if p.level == TOWN and not p.cued and p.chain is None and not prev.role \
+                and text[prev.end:p.start] == ", " and prev.level >= DISTRICT:
+            # "Essa Township, Ontario": the province, not the town of California
+            regions = tuple(e for e in p.candidates if e.level == REGION)
+            if len({e.iso3 for e in regions}) == 1:
+                p.candidates, p.level, p.iso3 = regions, REGION, regions[0].iso3
         if p.iso3 and p.level in (COUNTRY, REGION) and prev.level > p.level \
                 and not prev.role and text[prev.end:p.start] == ", " and prev.iso3 != p.iso3:
             prev.candidates = tuple(e for e in prev.candidates if e.iso3 == p.iso3)

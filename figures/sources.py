@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from .lexicon import first_words, load, where_words, words_in
-from .places import country_of_name
+from .places import country_of_name, is_region_or_town
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,13 +318,18 @@ _APPOSITION_END = re.compile(
     r",\s*(?P<what>(?:a|an|the)\s+[a-z][\w'’\-]*(?:\s+(?:[a-z][\w'’\-]*|[A-Z][\w.'’\-]*)){0,8}|"
     # '..., said Dr X, who heads the MSF clinic in Tawila.'
     r"who\s+(?:heads|leads|runs|directs|manages|chairs)\s+(?:the|a|an)\s+[\w'’\-]+"
-    r"(?:\s+[\w.'’\-]+){0,8})\s*(?:[.;]|$)")
+    r"(?:\s+[\w.'’\-]+){0,8}|"
+    # '..., said Ariane Bauer, ICRC regional director for Europe.'
+    r"(?:[A-Z][\w.&'’\-]*\s+){1,3}[a-z][\w'’\-]*"
+    r"(?:\s+(?:[a-z][\w'’\-]*|[A-Z][\w.'’\-]*)){0,8})"
+    r"\s*(?:[.;]|$)")
 _RELATIVE_AFTER = re.compile(r"\s*,\s*(?:who|whose)\s")     # '..., said Dr X, who runs the clinic'
 _PART_BEFORE = re.compile(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them)\s*,?\s*$",
                           re.I)
 # "according to the ministry's report on Saturday, which counted 21 injured"
 _WHICH_SAYS = re.compile(r"^(?:\s+(?:on|of|from)\s+\w+)?\s*,?\s*(?:which|that)\s", re.I)
-_OPENS_CLAUSE = re.compile(r"(?:^|[,;:\"“”’(—–])\s*$")
+# (or a bullet: "• According to")
+_OPENS_CLAUSE = re.compile(r"(?:^|[,;:\"“”’(—–•·▪►*\-])\s*$")
 
 
 def _governs_right(rest: str) -> bool:
@@ -552,6 +557,16 @@ _TRAILING_PLACE = re.compile(r"\s+in\s+(?:the\s+)?[A-Z][\w\-']*"
 _NAMED_IN = re.compile(r"\b(?:Mission|Office|Delegation|Commission|Representation|Operation|"
                        r"Force|Command|Embassy|Consulate)$")
 _FOR_COUNTRY = re.compile(r"\s+(?:for|in)\s+(?:the\s+)?(?P<place>[A-Z][\w\-']*(?:\s+[A-Z][\w\-']*){0,3})$")
+_WORLD_REGIONS = frozenset({"europe", "asia", "africa", "the americas", "americas", "middle east",
+                            "central asia", "latin america", "the caribbean", "caribbean",
+                            "east africa", "west africa", "southern africa", "north africa",
+                            "central africa", "the sahel", "sahel", "asia pacific",
+                            "asia and the pacific", "the pacific", "pacific", "south asia",
+                            "southeast asia", "the horn of africa", "horn of africa",
+                            "the great lakes", "great lakes", "the balkans", "balkans",
+                            "the arab states", "the lake chad basin"})
+_ROLE_FOR_AREA = re.compile(r"\b(?P<head>[a-z][\w\-]*)(?P<area>\s+for\s+(?:the\s+)?[A-Z][\w\-']*"
+                            r"(?:\s+(?:and\s+)?[A-Z][\w\-']*){0,4})$")
 _BASED = re.compile(r"^(?:(?:the|a|an)\s+)?(?:[A-Z][\w.]*|[a-z]+)-based\s+")
 _MONITOR = re.compile(r"\s+(?:war\s+)?monitor(?:ing\s+group)?$")
 _ACRONYM_IN_BRACKETS = re.compile(r"\s*\([A-Z][A-Za-z.&\-]{1,12}\)")
@@ -631,6 +646,11 @@ def parse_credit(phrase: str) -> Parsed:
     m = _FOR_COUNTRY.search(t)
     if m and country_of_name(m["place"]) and not _NAMED_IN.search(t, 0, m.start()):
         t = t[:m.start()]
+    m = _ROLE_FOR_AREA.search(t)
+    if m and m["head"] in p["title_words"] | p["role_heads"] and all(
+            country_of_name(a) or is_region_or_town(a) or a.lower() in _WORLD_REGIONS
+            for a in re.split(r"\s+and\s+", _strip_det(m["area"].split(None, 1)[1]))):
+        t = t[:m.start("area")].rstrip()    # "regional director for Europe and Central Asia"
     t = _BASED.sub("", t)                   # "the Britain-based Syrian Observatory"
     if re.search(r"[A-Z]\w+\s+\w", t):
         t = _MONITOR.sub("", t)             # "... for Human Rights war monitor"
@@ -640,6 +660,10 @@ def parse_credit(phrase: str) -> Parsed:
         return Parsed(pronoun=t.lower())
     # an aside: "Ahmed Saleh, director of the main hospital", "Farooq Ahmad, who is ..."
     parts = [x.strip() for x in t.split(",") if x.strip()]
+    # "In Taunggyi Township, Shan State, local partners report": where, then who
+    while len(parts) > 1 and is_region_or_town(_strip_det(parts[0])) \
+            and not _is_known_body(parts[0]) and not _DETERMINER.match(parts[1]):
+        parts = parts[1:]
     if len(parts) > 3:
         return _NOTHING
     readings = []
