@@ -858,6 +858,12 @@ class _Context:
                 and not any(a <= p.start < b for a, b in exclude)]
         return found
 
+    def named_by(self, p: gz.PlaceMention, si: int) -> bool:
+        """Is place ``p`` named in the title or in a sentence up to ``si``?"""
+        key = _key(p)
+        return any((i <= si or i == -1 or i == self.title_index) and _key(q) == key
+                   for i, q in self.mentions)
+
     def chain_members(self, chain: tuple[int, int]) -> list[gz.PlaceMention]:
         """The places of the list spanning ``chain`` (an index, built when first asked)."""
         if self._chains is None:
@@ -1390,6 +1396,11 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
             and not (ref and (ref.group("kind") or "").lower() != "country"):
         return around.country_shown, around.country, "country"
     if around.mention is not None:
+        if around.country_shown and _BULLET.match(text, sent.start) \
+                and not ctx.named_by(around.mention, si):
+            # a bullet of highlights, above the first naming of the story's place ("• 433 people
+            # have died" above "• the worst impact in Bago Region"): the country's figure
+            return around.country_shown, around.country, "country"
         return _shown(around.mention, around.country, ctx, text)
     if ctx.dateline is not None:
         return _shown(ctx.dateline, around.country, ctx, text)
