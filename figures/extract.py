@@ -537,7 +537,12 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
     if d is not None and d.category and _WHERE.match(d.term):
         # "12 children in IDP camps died of cholera": where they are, then what befell them
         aux = _AUX.match(text[d.end:hi])
-        d = _predicate_at(text, d.end + (aux.end() if aux else 0), hi) or d
+        then = _predicate_at(text, d.end + (aux.end() if aux else 0), hi)
+        if then is None and _IN_CARE.match(d.term) and _FINITE.match(text, d.end, hi):
+            # "30 patients in hospital were at risk": where they are, and a predicate of
+            # something else (not "12 others in hospital", "17 remain in hospital")
+            return _Decision("", d.term, d.start, d.end)
+        d = then or d
     # the noun itself may say what befell them: "3,000 IDPs", "40,000 refugees"
     own = _triggers_in(text, n.end, np_end, "right", found)
     own = own[-1] if own and own[-1].category else None
@@ -637,6 +642,9 @@ def _forced_out(text: str, n: NumberPhrase, np_end: int, lo: int, hi: int) -> _D
 
 
 _WHERE = re.compile(r"(?:in|at|with|inside)\b", re.I)
+_IN_CARE = re.compile(r"in\s+(?:hospitals?|intensive\s+care)$", re.I)
+_FINITE = re.compile(r"\s+(?:(?:in|at)\s+[A-Z][\w'’\-]*\s+)?(?:were|was|are|is|have|has|had|"
+                     r"could|would|will|may|might)\b", re.I)
 _MORE_AFTER = re.compile(r"[ \t]{1,5}(?:more|others?)\b", re.I)
 
 
