@@ -643,8 +643,8 @@ def _forced_out(text: str, n: NumberPhrase, np_end: int, lo: int, hi: int) -> _D
 
 _WHERE = re.compile(r"(?:in|at|with|inside)\b", re.I)
 _IN_CARE = re.compile(r"in\s+(?:hospitals?|intensive\s+care)$", re.I)
-_FINITE = re.compile(r"\s+(?:(?:in|at)\s+[A-Z][\w'’\-]*\s+)?(?:were|was|are|is|have|has|had|"
-                     r"could|would|will|may|might)\b", re.I)
+_FINITE = re.compile(r"\s+(?:(?:in|at)\s+(?:[A-Z][\w'’\-]*\s+){1,3})?"
+                     r"(?:were|was|are|is|have|has|had|could|would|will|may|might)\b", re.I)
 _MORE_AFTER = re.compile(r"[ \t]{1,5}(?:more|others?)\b", re.I)
 
 
