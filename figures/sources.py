@@ -1128,6 +1128,12 @@ class ArticleSources:
 
     def credit_of(self, parsed: Parsed, pos: int) -> Credit:
         p = _patterns()
+        if parsed.role and not (parsed.body or parsed.descriptor):
+            # "the agency's commissioner-general X": the agency named before, through its officer
+            owner, _, rest = parsed.role.partition(" ")
+            noun = _unpossessed(owner)
+            if rest and noun != owner and noun.lower() in p["descriptors"]:
+                parsed = Parsed(descriptor=noun, role=rest, person=parsed.person)
         if parsed.pronoun:
             return self._pronoun(parsed.pronoun, pos)
         if parsed.descriptor:
