@@ -1311,6 +1311,10 @@ _PEOPLE = re.compile(r"[ \t]+(?:more[ \t]+|other[ \t]+)?([A-Z][a-z]+s|[A-Z][a-z]
                      r"remained|live|living|being|killed|displaced|dead|missing)\b)")
 
 
+# the quantity of a part after a total: "..., 12 of them in Tripoli", "three of whom"
+_LATER_PART = re.compile(r"\w[ \t]+(?:of[ \t]+(?:them|whom|which)|among[ \t]+them)\b")
+
+
 def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
                exclude: list[tuple[int, int]], neighbours: tuple[int | None, int]
                ) -> tuple[str, str, str]:
@@ -1324,6 +1328,14 @@ def _place_for(text: str, ctx: _Context, art: Article, si: int, n: NumberPhrase,
     # the part of the sentence that is this number's own: up to the next number, and before the
     # first number ("In Hunan, 400 people...")
     own_lo = sent.start if before is None else n.start
+    # "killed 40 people, 12 of them in Tripoli, and wounded 80 in Benghazi": a total whose part
+    # lies in a place of its own is at none of the places named from that part on
+    part_at = next((q.start for q in ctx.mentions_in(si) if q.aside == "part" and q.start > n.end
+                    and _LATER_PART.search(text, n.end, q.start)), None)
+    if part_at is not None:
+        here = [p for p in here if p.start < n.end]
+        if not here:    # several places of the story's country, none of them the total's
+            return around.country_shown, around.country, "country" if around.country_shown else ""
     if here:
         # "one person in the Philippines and one in Hong Kong": the place right after the number
         m = _RIGHT_AFTER.match(text, n.end, after)
