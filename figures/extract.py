@@ -590,6 +590,16 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
                    and not _tally_break(text, d.end, verb.start())]
         if subject:
             return subject[-1]
+        # "The toll, which stood at 230 last week, has now reached 310": a toll with an aside,
+        # which may hold the number before (the clause's bound, lo)
+        toll = None
+        for toll in _TOLL.finditer(text, max(0, verb.start() - 300), verb.start()):
+            pass
+        if toll is not None and not any(d.category and d.end > toll.start() for d in left) \
+                and _word_gap(text, toll.end(), verb.start()) <= _TALLY_REACH \
+                and not _SENTENCE_END.search(text, toll.end(), verb.start()) \
+                and not _tally_break(text, toll.end(), verb.start()):
+            return _Decision("killed", toll.group(), toll.start(), toll.end())
     # lives a disaster took: "claimed about 3,000 lives", "cost the lives of"
     if _LIVES.search(text, n.end, np_end) and _TOOK.search(text, max(lo, n.start - 30), n.start):
         m = _TOOK.search(text, max(lo, n.start - 30), n.start)
@@ -733,6 +743,11 @@ _RANGE_TO = re.compile(r"\s(?:to|-|–)\s?", re.I)
 def _changed_to(text: str, n: NumberPhrase, lo: int) -> NumberPhrase:
     """The number a change ends at, where the number phrase read as a range is one ("the toll
     rose from 20 to 45": 45); else the phrase itself."""
+    if n.qualifier == "at_most" and _REVISED_UP.search(text, max(lo, n.start - 30), n.start) \
+            and re.match(r"up\s+to\s", n.text, re.I):
+        # "the toll was revised up to 18": revised upwards, to exactly 18
+        return replace(n, start=n.core_start, text=text[n.core_start:n.end], qualifier="exact",
+                       value_low=n.value, value_high=n.value)
     if n.qualifier != "range" or not _CHANGE_FROM.search(text, max(lo, n.start - 60), n.start):
         return n
     to = _RANGE_TO.search(text, n.start, n.end)
@@ -744,6 +759,7 @@ def _changed_to(text: str, n: NumberPhrase, lo: int) -> NumberPhrase:
     y = found[-1]
     shift = to.end()
     return replace(y, start=y.start + shift, end=y.end + shift, core_start=y.core_start + shift)
+_REVISED_UP = re.compile(r"\b(?:revised|adjusted|raised|pushed|moved)\s{1,5}$", re.I)
 # a tally past a number is more than it: "has surpassed 2 million", "topping 500"
 _BEYOND = re.compile(r"\b(?:passing|passed|passes|exceeded|exceeding|exceeds|topped|topping|tops|"
                      r"surpassed|surpassing|surpasses)\s{1,5}$", re.I)
@@ -751,6 +767,8 @@ _LIVES = re.compile(r"\blives\s{0,3}$", re.I)
 _TOOK = re.compile(r"\b(?:claimed|claiming|claims|claim|cost|costing|costs|took|taken|taking|take|takes)"
                    r"\s{1,5}(?:(?:the|some|about|nearly|almost|over|at\s+least|more\s+than)\s{1,5}){0,2}$",
                    re.I)
+_TOLL = re.compile(r"\b(?:death\s+)?toll\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?;:][\s\"”’)]")
 _TALLY_REACH = 15    # words between a tally's noun and its verb ("toll from the bus bombing in ...")
 # what a tally's subject never holds: a speaker's verb, a clause of its own
 _TALLY_BREAK = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed|who|that|which|"
@@ -763,10 +781,17 @@ def _tally_break(text: str, start: int, end: int) -> bool:
     """Does text[start:end], between a tally's noun and its verb, break the subject? A clause
     that says what the event did does not: "the toll from the earthquakes that struck Herat
     province on Saturday has risen to 2,200"."""
+    aside_end = start
     for m in _TALLY_BREAK.finditer(text, start, end):
+        if m.start() < aside_end:
+            continue
         if m.group().lower() in ("that", "which"):
             before = _WORD_BEFORE.search(text, max(start, m.start() - 30), m.start())
             if before is not None and _events(before.group(1)):
+                continue
+            close = text.find(",", m.end(), end)
+            if close != -1 and text[max(start, m.start() - 2):m.start()].strip() == ",":
+                aside_end = close    # "the toll, which stood at 230 last week, has now reached"
                 continue
         return True
     return False
