@@ -634,13 +634,16 @@ _CAPITALISED_BEFORE = re.compile(r"([A-Z][\w\-]*)[ \t]$")
 
 
 _AND_OR = re.compile(r"\b(?:and|or)\b")
-# "(Soum, Sahel)", "(Swat district, Khyber Pakhtunkhwa)": names in brackets, with commas between
+# an unknown name before one of these names a building, not a place: "at CBCA Ndosho hospital"
+_BUILDING_AFTER = re.compile(r"[ \t]+(?:hospital|clinic|school|university|college|mosque|church|"
+                             r"hotel|stadium|prison|hospitals|schools)\b")
 # "the Zamzam camp near El Fasher", "Kalma, outside Nyala": the second place only says where the
 # first lies (up to two words of the first's kind between: "displacement camp", "village")
 _NEAR = re.compile(r"(?:[ \t]+(?:camp|site|settlement|village|town|neighbourhood|neighborhood|"
                    r"displacement|IDP|refugee|transit)){0,2}[ \t]*,?[ \t]*(?:near|outside|"
                    r"close[ \t]+to|just[ \t]+outside|on[ \t]+the[ \t]+outskirts[ \t]+of)[ \t]+"
                    r"(?:the[ \t]+(?:town|city)[ \t]+of[ \t]+)?")
+# "(Soum, Sahel)", "(Swat district, Khyber Pakhtunkhwa)": names in brackets, with commas between
 _BRACKET_NAME = r"[A-Z][\w'’\-]*(?:[ \t]+[A-Za-z][\w'’\-]*){0,3}"
 _BRACKET = re.compile(rf"[ \t]*\([ \t]*{_BRACKET_NAME}(?:[ \t]*,[ \t]*{_BRACKET_NAME}){{0,3}}[ \t]*\)")
 
@@ -863,6 +866,8 @@ def find_places(text: str, start: int, end: int,
                     r"fighters|forces|militants|rebels|control|custody|hands|militia|gunmen)\b", text[e:e + 20]):
             continue   # "killed in Houthi shelling": a group, not a place
         known = gaz.get(fold(text[s:e]), ())
+        if not known and _BUILDING_AFTER.match(text, e, end):
+            continue   # "at CBCA Ndosho hospital": a building's name, not a place's
         add(s, e, text[s:e], known[0].level if known else TOWN, known, True, guessed=not known)
     ordered = sorted(found.values(), key=lambda p: p.start)
     for p in ordered:
