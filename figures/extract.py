@@ -592,9 +592,8 @@ def _decide(text: str, n: NumberPhrase, np_end: int, inner, lo: int, hi: int, fo
             return subject[-1]
         # "The toll, which stood at 230 last week, has now reached 310": a toll with an aside,
         # which may hold the number before (the clause's bound, lo)
-        toll = None
-        for toll in _TOLL.finditer(text, max(0, verb.start() - 300), verb.start()):
-            pass
+        toll = max(_TOLL.finditer(text, max(0, verb.start() - 300), verb.start()),
+                   key=lambda m: m.start(), default=None)
         if toll is not None and not any(d.category and d.end > toll.start() for d in left) \
                 and _word_gap(text, toll.end(), verb.start()) <= _TALLY_REACH \
                 and not _SENTENCE_END.search(text, toll.end(), verb.start()) \
@@ -759,6 +758,8 @@ def _changed_to(text: str, n: NumberPhrase, lo: int) -> NumberPhrase:
     y = found[-1]
     shift = to.end()
     return replace(y, start=y.start + shift, end=y.end + shift, core_start=y.core_start + shift)
+
+
 _REVISED_UP = re.compile(r"\b(?:revised|adjusted|raised|pushed|moved)\s{1,5}$", re.I)
 # a tally past a number is more than it: "has surpassed 2 million", "topping 500"
 _BEYOND = re.compile(r"\b(?:passing|passed|passes|exceeded|exceeding|exceeds|topped|topping|tops|"
@@ -800,17 +801,16 @@ def _tally_break(text: str, start: int, end: int) -> bool:
 _SPEECH_AFTER_MODAL = re.compile(r"\b(?:said|says|told|tells|reported|added|stated|confirmed)\b")
 
 
-_STOPS = re.compile(r"[.;]")
-
-
 class _Unreal:
     """Where a condition or a simulation holds in text[lo:hi] (a sentence): from its word ("if",
-    "unless", "simulating") to the next full stop or semicolon, over every number after it ("a
+    "unless", "simulating") to the next mark that ends a clause (a full stop, a semicolon, a
+    colon, before a space; not the point of "2.5 million"), over every number after it ("a
     drill simulating an earthquake that kills 2,500 and injures 9,000"). Found once a sentence."""
 
     def __init__(self, text: str, lo: int, hi: int):
         self.words = [m.start() for m in _lexicon()["unreal"].finditer(text, lo, hi)]
-        self.stops = [m.start() for m in _STOPS.finditer(text, lo, hi)] if self.words else []
+        self.stops = [m.start() for m in _SENTENCE_END.finditer(text, lo, hi)] if self.words \
+            else []
 
     def covers(self, pos: int) -> bool:
         i = bisect.bisect_left(self.words, pos)

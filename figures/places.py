@@ -119,7 +119,8 @@ def _lexicon_words() -> set[str]:
             # names of bodies ("SANA" would hide Sanaa), titles ("General Santos") and the words
             # for roles and events are no ordinary vocabulary: places may share them
             data = {k: v for k, v in data.items()
-                    if k not in ("bodies", "titles", "role_heads", "personal_roles", "events")}
+                    if k not in ("bodies", "titles", "role_heads", "personal_roles", "events",
+                                 "body_roles")}
         walk(data)
     return {w for w in words if w.isalpha()}
 
@@ -139,6 +140,7 @@ def _lexicon():
         "prepositions": set(data["prepositions"]),
         "destinations": tuple(sorted(data["destinations"], key=len, reverse=True)),
         "kinds": sorted(data["kinds"], key=len, reverse=True),
+        "building_after": re.compile(rf"[ \t]+(?:{_alt(data['buildings'])})\b"),
         "directions": set(data["directions"]),
         "org_words": set(data["org_words"]),
         "not_places": {fold(x) for x in not_places} | {x.lower() for x in not_places}
@@ -634,9 +636,6 @@ _CAPITALISED_BEFORE = re.compile(r"([A-Z][\w\-]*)[ \t]$")
 
 
 _AND_OR = re.compile(r"\b(?:and|or)\b")
-# an unknown name before one of these names a building, not a place: "at CBCA Ndosho hospital"
-_BUILDING_AFTER = re.compile(r"[ \t]+(?:hospital|clinic|school|university|college|mosque|church|"
-                             r"hotel|stadium|prison|hospitals|schools)\b")
 # "the Zamzam camp near El Fasher", "Kalma, outside Nyala": the second place only says where the
 # first lies (up to two words of the first's kind between: "displacement camp", "village")
 _NEAR = re.compile(r"(?:[ \t]+(?:camp|site|settlement|village|town|neighbourhood|neighborhood|"
@@ -866,7 +865,7 @@ def find_places(text: str, start: int, end: int,
                     r"fighters|forces|militants|rebels|control|custody|hands|militia|gunmen)\b", text[e:e + 20]):
             continue   # "killed in Houthi shelling": a group, not a place
         known = gaz.get(fold(text[s:e]), ())
-        if not known and _BUILDING_AFTER.match(text, e, end):
+        if not known and lex["building_after"].match(text, e, end):
             continue   # "at CBCA Ndosho hospital": a building's name, not a place's
         add(s, e, text[s:e], known[0].level if known else TOWN, known, True, guessed=not known)
     ordered = sorted(found.values(), key=lambda p: p.start)

@@ -125,6 +125,10 @@ def _patterns():
         "role_heads": {r.lower() for r in data["role_heads"]},
         "personal_roles": {r.lower() for r in data["personal_roles"]},
         "body_roles": frozenset(r.lower() for r in data["body_roles"]),
+        "body_kinds": frozenset(w.lower() for w in data["body_kinds"]),
+        "named_bodies": frozenset(w.lower() for w in data["named_bodies"]),
+        "named_in": re.compile(rf"\b(?:{_alt(data['named_in'])})$"),
+        "world_regions": frozenset(w.lower() for w in places["world_regions"]),
         "data_nouns": re.compile(
             rf"^(?:(?:{_alt(data['data_modifiers'])})\s+){{0,3}}(?:{_alt(data['data_nouns'])})"
             rf"(?:\s+(?:from|by|of|(?:{_alt(data['data_participles'])})\s+by))\s+(?P<author>.+)$",
@@ -552,19 +556,7 @@ def _common_noun_first(t: str) -> str:
     return t
 _TRAILING_PLACE = re.compile(r"\s+in\s+(?:the\s+)?[A-Z][\w\-']*"
                              rf"(?:\s+(?:[A-Z]|{_JOINED_ARTICLE}|de\s|la\s)[\w\-']*){{0,3}}$")
-# a body named by where it works: "the United Nations Mission in South Sudan", "the ICRC
-# Delegation in Juba" (capitalised: lower case, "the UN office in Kabul" is an office somewhere)
-_NAMED_IN = re.compile(r"\b(?:Mission|Office|Delegation|Commission|Representation|Operation|"
-                       r"Force|Command|Embassy|Consulate)$")
 _FOR_COUNTRY = re.compile(r"\s+(?:for|in)\s+(?:the\s+)?(?P<place>[A-Z][\w\-']*(?:\s+[A-Z][\w\-']*){0,3})$")
-_WORLD_REGIONS = frozenset({"europe", "asia", "africa", "the americas", "americas", "middle east",
-                            "central asia", "latin america", "the caribbean", "caribbean",
-                            "east africa", "west africa", "southern africa", "north africa",
-                            "central africa", "the sahel", "sahel", "asia pacific",
-                            "asia and the pacific", "the pacific", "pacific", "south asia",
-                            "southeast asia", "the horn of africa", "horn of africa",
-                            "the great lakes", "great lakes", "the balkans", "balkans",
-                            "the arab states", "the lake chad basin"})
 _ROLE_FOR_AREA = re.compile(r"\b(?P<head>[a-z][\w\-]*)(?P<area>\s+for\s+(?:the\s+)?[A-Z][\w\-']*"
                             r"(?:\s+(?:and\s+)?[A-Z][\w\-']*){0,4})$")
 _BASED = re.compile(r"^(?:(?:the|a|an)\s+)?(?:[A-Z][\w.]*|[a-z]+)-based\s+")
@@ -641,14 +633,14 @@ def parse_credit(phrase: str) -> Parsed:
     # "officials in Gaza": the place is the figure's; "humanitarian coordinator for Pakistan"
     # (but "the UN Mission in South Sudan" is a name)
     m = _TRAILING_PLACE.search(t)
-    if m and not _NAMED_IN.search(t, 0, m.start()):
+    if m and not p["named_in"].search(t, 0, m.start()):
         t = t[:m.start()]
     m = _FOR_COUNTRY.search(t)
-    if m and country_of_name(m["place"]) and not _NAMED_IN.search(t, 0, m.start()):
+    if m and country_of_name(m["place"]) and not p["named_in"].search(t, 0, m.start()):
         t = t[:m.start()]
     m = _ROLE_FOR_AREA.search(t)
     if m and m["head"] in p["title_words"] | p["role_heads"] and all(
-            country_of_name(a) or is_region_or_town(a) or a.lower() in _WORLD_REGIONS
+            country_of_name(a) or is_region_or_town(a) or a.lower() in p["world_regions"]
             for a in re.split(r"\s+and\s+", _strip_det(m["area"].split(None, 1)[1]))):
         t = t[:m.start("area")].rstrip()    # "regional director for Europe and Central Asia"
     t = _BASED.sub("", t)                   # "the Britain-based Syrian Observatory"
@@ -821,7 +813,7 @@ def _no_person(tokens: list[str]) -> Parsed:
             return Parsed(person=t)
         return Parsed(body=t)
     # "the Emergency Lawyers group", "Hala Systems monitoring network": a name and what it is
-    if len(tail) <= 2 and tail[-1].lower() in _KINDS_OF_BODY and tail[0].islower() \
+    if len(tail) <= 2 and tail[-1].lower() in p["body_kinds"] and tail[0].islower() \
             and (len(name) > 1 or _is_body_name(name)) and not _titles_only(name) \
             and not all(w in p["demonyms"] or w.lower() in p["directions"]
                         or w.endswith(_PEOPLES_ENDINGS) for w in name):
@@ -829,7 +821,7 @@ def _no_person(tokens: list[str]) -> Parsed:
     # "Sudanese government", "Maidan Wardak provincial council", "Health Ministry officials"
     if len(tail) > 3 or any(w[:1].isupper() for w in tail) or not _is_role(tail):
         return _NOTHING
-    if _office(" ".join(tail)) or tail[-1].lower() in _NAMED_BY_PLACE \
+    if _office(" ".join(tail)) or tail[-1].lower() in p["named_bodies"] \
             or all(w in p["demonyms"] or w.lower() in p["directions"] for w in name):
         return Parsed(body=t)                    # "Al-Shifa hospital", "Kharkiv regional council"
     if _titles_only(name) or not _is_body_name(name):
@@ -839,16 +831,12 @@ def _no_person(tokens: list[str]) -> Parsed:
 
 # how the adjectives of peoples end ("Kurdish", "Syrian", "Sudanese", "Baluchi")
 _PEOPLES_ENDINGS = ("ish", "ian", "ese", "ic", "an", "i")
-# what a body is, after its name: "the Emergency Lawyers group"
-_KINDS_OF_BODY = frozenset({"group", "network", "organisation", "organization", "charity", "ngo",
-                            "coalition", "alliance", "watchdog", "monitor", "collective"})
-# bodies a name in front makes one of a kind: "Al-Shifa hospital" speaks, "the hospital" is a role
-_NAMED_BY_PLACE = frozenset({"hospital", "clinic", "morgue", "hospitals"})
 
 
 def _name_run_end(tokens: list[str]) -> int:
     """How many tokens the capitalised name at the start holds, with its inner links ("Committee
-    of the Red Cross", "Ministry for Foreign Affairs")."""
+    of the Red Cross", "Ministry for Foreign Affairs", "Mission in South Sudan")."""
+    named_in = _patterns()["named_in"]
     i = 0
     while i < len(tokens):
         if tokens[i][:1].isupper():
@@ -857,7 +845,7 @@ def _name_run_end(tokens: list[str]) -> int:
         j = i
         while i > 0 and j < len(tokens) and j - i < 3 and \
                 (tokens[j].lower() in _LINKS or tokens[j].lower() == "the"
-                 or tokens[j] == "in" and _NAMED_IN.search(tokens[i - 1])):
+                 or tokens[j] == "in" and named_in.search(tokens[i - 1])):
             j += 1
         if j > i and j < len(tokens) and tokens[j][:1].isupper():
             i = j
