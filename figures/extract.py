@@ -127,6 +127,7 @@ def _lexicon():
         "movement": re.compile(rf"(?:{_alternation(trig['displaced'].get('movement', []))})",
                                re.I),
         "not_movers": frozenset(w.lower() for w in trig["displaced"].get("not_movers", [])),
+        "needs_people": frozenset(w.lower() for w in trig["killed"].get("needs_people", [])),
         "care": re.compile(rf"\b(?:{_alternation(trig['injured'].get('care', []))})\s+$", re.I),
         # what follows the cared-for: "for gunshot wounds", "with severe burns"
         "care_for": re.compile(rf"\s*(?:for|with)\s+(?:[\w'’\-]+\s+){{0,3}}?"
@@ -2060,6 +2061,11 @@ def _sentence_figures(text: str, sent: Sentence, words: set[str] | None = None):
                 decision = _decide(text, nxt, nxt_end, nxt_inner, nxt.start, right_of(i + 1), found)
         if decision is not None and _not_a_move(text, decision, grp, n.end, np_end):
             decision = None    # "500 peacekeepers arrived in Goma"
+        if decision is not None and grp is None \
+                and decision.term.lower() in _lexicon()["needs_people"] \
+                and not (decision.start >= np_end and _AUX.fullmatch(text[np_end:decision.start])):
+            decision = None    # "lost 3 games", "3-1, and the visitors lost": no people named
+                               # ("another 12 were lost" are the number's own predicate)
         if of_pronoun and total is not None and (decision is None or not decision.category
                                                  or decision.category == total[0].category) \
                 and not _CLAUSE_LEFT.search(text, total[1], n.start):

@@ -136,6 +136,7 @@ def _patterns():
         "possessive_data": re.compile(
             rf"^(?P<author>.+?)(?:['’]s?)?\s+(?:(?:{_alt(data['data_modifiers'])})\s+){{0,3}}"
             rf"(?:{_alt(data['data_nouns'])})$", re.I),
+        "data_participle_end": re.compile(rf"\s+(?:{_alt(data['data_participles'])})$", re.I),
         "bare_data": re.compile(
             rf"^(?:(?:{_alt(data['data_modifiers'])})\s+){{0,3}}(?:{_alt(data['data_nouns'])})$",
             re.I),
@@ -630,6 +631,7 @@ def parse_credit(phrase: str) -> Parsed:
     t = _common_noun_first(t)               # "Doctors at the hospital", "Witnesses in Gaza"
     t = _LEADING_WORDS.sub("", t)
     t = _TRAILING_TIME.sub("", t).strip(" ,")
+    t = p["data_participle_end"].sub("", t)     # "a UNICEF report released (on Monday)"
     # "officials in Gaza": the place is the figure's; "humanitarian coordinator for Pakistan"
     # (but "the UN Mission in South Sudan" is a name)
     m = _TRAILING_PLACE.search(t)
