@@ -29,7 +29,7 @@ from .numbers import NumberPhrase, find_numbers
 from .reading import UnreadableDocument
 from .schema import Figure
 from .sources import (NO_CREDIT, ArticleSources, Attribution, Credit, credit_for,
-                      find_attributions)
+                      find_attributions, parse_credit)
 
 EXTRACTOR_VERSION = "0.8.0"
 
@@ -1670,6 +1670,8 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             else:
                 credit = _inherited_credit(text, art, si, credited, cues, resolved,
                                            _opens_with_number(text, sent))
+                if not credit.source:
+                    credit = _block_credit(text, art, si, credits)
             # the words of a cue are no place of the figure ("the Maidan Wardak provincial
             # council said"), unless the body credited is a country ("the United Kingdom,
             # reporting 37,542 deaths" is the UK's count)
@@ -1867,6 +1869,42 @@ def _credit_before(text: str, art: Article, si: int, credited: dict[int, Credit]
     # killed.": a statement, then a sentence that opens with its figure, in one paragraph
     if same_paragraph and cue.right and figure_first:
         return credit
+    return NO_CREDIT
+
+
+# A line of a list of figures ("Deaths: 94", "- Injured: 3,560"), a line that credits such a list
+# ("Source: INGD, 18 December") and a heading that does ("Casualties as of 10 May (Ministry of
+# Health):")
+_LABEL_LINE = re.compile(r"[ \t]*(?:[-–—•*▪·●◦][ \t]*)?[A-Z][\w'’ ()/\-]{0,40}:[ \t]*"
+                         r"(?:[~≈<>][ \t]*)?(?:[A-Za-z]+[ \t]+){0,2}\d")
+_SOURCE_LINE = re.compile(r"[ \t]*[(\[]?(?:Sources?|Data|Figures)[ \t]*:[ \t]*"
+                          r"(?P<src>[^,;/(\n]{2,120})")
+_HEADING_SOURCE = re.compile(r"\((?:[Ss]ources?:[ \t]*)?(?P<src>[^(),;/\n]{2,80})\)[ \t]*:[ \t]*$")
+_LIST_REACH = 12     # lines of a list of figures read for the line that credits it
+_KEY_FIGURE_LINE = 100   # the longest line of key figures with no label ("1.2M people displaced")
+
+
+def _block_credit(text: str, art: Article, si: int, credits: ArticleSources) -> Credit:
+    """The credit of a line of a list of figures ("Injured: 768", "1.2M people displaced") given
+    by a line of its own after the list ("Source: INGD, 18 December") or by its heading
+    ("Casualties as of 10 May (Ministry of Health):"); lines of the list only between them."""
+    sentences = art.sentences
+    own = sentences[si]
+    line = text[own.start:own.end].rstrip()
+    if not (_LABEL_LINE.match(text, own.start, own.end)
+            or len(line) <= _KEY_FIGURE_LINE and not line.endswith((".", "!", "?", '"', "”"))):
+        return NO_CREDIT    # a sentence of a story, not a line of key figures
+    for step in (1, -1):
+        sj = si + step
+        while 0 <= sj < len(sentences) and abs(sj - si) <= _LIST_REACH:
+            s = sentences[sj]
+            m = _SOURCE_LINE.match(text, s.start, s.end) or (
+                _HEADING_SOURCE.search(text, s.start, s.end) if step < 0 else None)
+            if m:
+                return credits.credit_of(parse_credit(m["src"]), s.start)
+            if not _LABEL_LINE.match(text, s.start, s.end):
+                break
+            sj += step
     return NO_CREDIT
 
 

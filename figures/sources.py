@@ -769,6 +769,8 @@ def _no_person(tokens: list[str]) -> Parsed:
             all(not w[:1].isupper() or _is_acronym(_unpossessed(w)) or w in p["demonyms"]
                 or i == 0 and len(tokens) > 2 and all(x.islower() for x in tokens[1:-1])
                 for i, w in enumerate(tokens[:-1])):
+        if not _is_known_body(last) and any(_is_known_body(_unpossessed(w)) for w in tokens[:-1]):
+            return Parsed(body=t)    # "IOM DTM": a known body's tool or office
         return Parsed(body=last)     # "the news agency AFP", "Syrian state news agency SANA"
     if len(tokens) == 1:
         if _is_acronym(t):
