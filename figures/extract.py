@@ -1664,7 +1664,7 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             seen.add((decision.category, n.start))
             credit = quotes.speaker_at(n.start) if quotes is not None else NO_CREDIT
             if not credit.source:
-                credit = credit_for(cues[si], resolved[si], n.start, n.end)
+                credit = credit_for(cues[si], resolved[si], n.start, n.end, text)
             if credit.source:
                 credited.setdefault(si, credit)     # credited by the sentence's own words
             else:
@@ -1673,10 +1673,11 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
                 if not credit.source:
                     credit = _block_credit(text, art, si, credits)
             # the words of a cue are no place of the figure ("the Maidan Wardak provincial
-            # council said"), unless the body credited is a country ("the United Kingdom,
-            # reporting 37,542 deaths" is the UK's count)
+            # council said"), unless the body credited is a country and the figure's ("the
+            # United Kingdom, reporting 37,542 deaths" is the UK's count; "Israel said ...;
+            # Palestinian officials said 22 civilians were killed" is not Israel's)
             exclude = [(a.start, a.end) for a, c in zip(cues[si], resolved[si])
-                       if not gz.country_of_name(c.body)]
+                       if not gz.country_of_name(c.body) or c != credit]
             if art.dateline:
                 exclude.append((art.dateline.place_start, art.dateline.end))
             last = (si, (who, unit, combatant)) if combatant else None

@@ -1186,8 +1186,9 @@ class ArticleSources:
             parsed = parse_credit(full)
             if parsed.person:
                 return self._person(Credit(parsed.body, parsed.role, parsed.person), pos)
-        if _is_known_body(word) or word in self.names.proper_nouns():
-            return Credit(body=word)
+        if _is_known_body(word) or word in self.names.proper_nouns() \
+                or country_of_name(word) and word not in _patterns()["demonyms"]:
+            return Credit(body=word)     # ("Israel said": a country's government speaks)
         return NO_CREDIT
 
     def _pronoun(self, pronoun: str, pos: int) -> Credit:
@@ -1275,7 +1276,20 @@ class ArticleSources:
         return True
 
 
-def credit_for(attributions: list[Attribution], credits: list[Credit], start: int, end: int) -> Credit:
+# What stands between a cue and a figure after it when the figure is not what the cue says: a
+# clause of its own ("called for an inquiry after police shot dead 12") or reports the speaker
+# only mentions ("said it was concerned by reports that 100 people were killed")
+_NOT_SAID = re.compile(r"\b(?:after|following|amid|when|because|since|before)\b"
+                       r"(?![^\n]{0,300}?\bthat\b)|"
+                       r"\b(?:reports?|claims?|allegations?|rumou?rs?)\s+(?:that|of)\b", re.I)
+_NOT_SAID_REACH = 300    # how far before a figure _NOT_SAID looks
+# a strong break between a figure and a cue after it that says a figure of its own: "Israel
+# said its strikes killed 15; Palestinian officials said 22 were killed"
+_BREAK = re.compile(r"[;:]")
+
+
+def credit_for(attributions: list[Attribution], credits: list[Credit], start: int, end: int,
+               text: str | None = None) -> Credit:
     """The credit of a figure at text[start:end] among its sentence's attributions (with their
     resolved credits): the nearest cue that governs its position, 'X said that <figure>' before
     it or '<figure>, X said' after it; NO_CREDIT when none does."""
@@ -1284,8 +1298,13 @@ def credit_for(attributions: list[Attribution], credits: list[Credit], start: in
         if not c.source:
             continue
         if a.right and a.end <= start:
+            if text is not None and _NOT_SAID.search(text, max(a.end, start - _NOT_SAID_REACH),
+                                                     start):
+                continue
             gap = start - a.end
         elif a.left and a.start >= end:
+            if text is not None and a.right and _BREAK.search(text, end, a.start):
+                continue
             gap = a.start - end
         elif a.start <= start and end <= a.end:
             gap = 0      # the figure is inside the cue: "a report by X on the 20 dead" (rare)
