@@ -1881,6 +1881,9 @@ _LABEL_LINE = re.compile(r"[ \t]*(?:[-–—•*▪·●◦][ \t]*)?[A-Z][\w'’
 _SOURCE_LINE = re.compile(r"[ \t]*[(\[]?(?:Sources?|Data|Figures)[ \t]*:[ \t]*"
                           r"(?P<src>[^,;/(\n]{2,120})")
 _HEADING_SOURCE = re.compile(r"\((?:[Ss]ources?:[ \t]*)?(?P<src>[^(),;/\n]{2,80})\)[ \t]*:[ \t]*$")
+# the body in brackets at the end of a line of key figures: "... (Ministry of Health, 3 March)."
+_LINE_END_SOURCE = re.compile(r"\((?:[Ss]ources?:[ \t]*)?(?P<src>[A-Z][^(),;\n]{1,80})"
+                              r"(?:,[^()\n]{0,40})?\)[ \t]*\.?[ \t]*$")
 _LIST_REACH = 12     # lines of a list of figures read for the line that credits it
 _KEY_FIGURE_LINE = 100   # the longest line of key figures with no label ("1.2M people displaced")
 
@@ -1895,6 +1898,12 @@ def _block_credit(text: str, art: Article, si: int, credits: ArticleSources) -> 
     if not (_LABEL_LINE.match(text, own.start, own.end)
             or len(line) <= _KEY_FIGURE_LINE and not line.endswith((".", "!", "?", '"', "”"))):
         return NO_CREDIT    # a sentence of a story, not a line of key figures
+    m = _LINE_END_SOURCE.search(text, own.start, own.end)
+    if m:   # "Casualty figures: 54 dead, 120 wounded (Ministry of Health, 3 March)."
+        parsed = parse_credit(m["src"])
+        if (parsed.body or parsed.role) and not (gz.country_of_name(m["src"])
+                                                 or gz.is_region_or_town(m["src"])):
+            return credits.credit_of(parsed, m.start())
     for step in (1, -1):
         sj = si + step
         while 0 <= sj < len(sentences) and abs(sj - si) <= _LIST_REACH:
