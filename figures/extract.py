@@ -1664,7 +1664,7 @@ def _article_figures(text: str, art: Article, doc_id: str, date: str | None,
             seen.add((decision.category, n.start))
             credit = quotes.speaker_at(n.start) if quotes is not None else NO_CREDIT
             if not credit.source:
-                credit = credit_for(cues[si], resolved[si], n.start, n.end, text)
+                credit = credit_for(text, cues[si], resolved[si], n.start, n.end)
             if credit.source:
                 credited.setdefault(si, credit)     # credited by the sentence's own words
             else:
@@ -1880,10 +1880,10 @@ _LABEL_LINE = re.compile(r"[ \t]*(?:[-–—•*▪·●◦][ \t]*)?[A-Z][\w'’
                          r"(?:[~≈<>][ \t]*)?(?:[A-Za-z]+[ \t]+){0,2}\d")
 _SOURCE_LINE = re.compile(r"[ \t]*[(\[]?(?:Sources?|Data|Figures)[ \t]*:[ \t]*"
                           r"(?P<src>[^,;/(\n]{2,120})")
-_HEADING_SOURCE = re.compile(r"\((?:[Ss]ources?:[ \t]*)?(?P<src>[^(),;/\n]{2,80})\)[ \t]*:[ \t]*$")
-# the body in brackets at the end of a line of key figures: "... (Ministry of Health, 3 March)."
-_LINE_END_SOURCE = re.compile(r"\((?:[Ss]ources?:[ \t]*)?(?P<src>[A-Z][^(),;\n]{1,80})"
-                              r"(?:,[^()\n]{0,40})?\)[ \t]*\.?[ \t]*$")
+# a body in brackets at the end of a line: of key figures ("... 120 wounded (Ministry of Health,
+# 3 March).") or of their heading, which ends with a colon
+_BRACKETED_SOURCE = re.compile(r"\((?:[Ss]ources?:[ \t]*)?(?P<src>[A-Z][^(),;\n]{1,80})"
+                               r"(?:,[^()\n]{0,40})?\)[ \t]*(?P<end>[.:]?)[ \t]*$")
 _LIST_REACH = 12     # lines of a list of figures read for the line that credits it
 _KEY_FIGURE_LINE = 100   # the longest line of key figures with no label ("1.2M people displaced")
 
@@ -1898,8 +1898,8 @@ def _block_credit(text: str, art: Article, si: int, credits: ArticleSources) -> 
     if not (_LABEL_LINE.match(text, own.start, own.end)
             or len(line) <= _KEY_FIGURE_LINE and not line.endswith((".", "!", "?", '"', "”"))):
         return NO_CREDIT    # a sentence of a story, not a line of key figures
-    m = _LINE_END_SOURCE.search(text, own.start, own.end)
-    if m:   # "Casualty figures: 54 dead, 120 wounded (Ministry of Health, 3 March)."
+    m = _BRACKETED_SOURCE.search(text, own.start, own.end)
+    if m and m["end"] != ":":   # "Casualty figures: 54 dead, 120 wounded (Ministry of Health)."
         parsed = parse_credit(m["src"])
         if (parsed.body or parsed.role) and not (gz.country_of_name(m["src"])
                                                  or gz.is_region_or_town(m["src"])):
@@ -1908,8 +1908,10 @@ def _block_credit(text: str, art: Article, si: int, credits: ArticleSources) -> 
         sj = si + step
         while 0 <= sj < len(sentences) and abs(sj - si) <= _LIST_REACH:
             s = sentences[sj]
-            m = _SOURCE_LINE.match(text, s.start, s.end) or (
-                _HEADING_SOURCE.search(text, s.start, s.end) if step < 0 else None)
+            m = _SOURCE_LINE.match(text, s.start, s.end)
+            if m is None and step < 0:
+                m = _BRACKETED_SOURCE.search(text, s.start, s.end)
+                m = m if m is not None and m["end"] == ":" else None
             if m:
                 return credits.credit_of(parse_credit(m["src"]), s.start)
             if not _LABEL_LINE.match(text, s.start, s.end):

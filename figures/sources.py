@@ -1288,22 +1288,23 @@ _NOT_SAID_REACH = 300    # how far before a figure _NOT_SAID looks
 _BREAK = re.compile(r"[;:]")
 
 
-def credit_for(attributions: list[Attribution], credits: list[Credit], start: int, end: int,
-               text: str | None = None) -> Credit:
+def credit_for(text: str, attributions: list[Attribution], credits: list[Credit], start: int,
+               end: int) -> Credit:
     """The credit of a figure at text[start:end] among its sentence's attributions (with their
     resolved credits): the nearest cue that governs its position, 'X said that <figure>' before
-    it or '<figure>, X said' after it; NO_CREDIT when none does."""
+    it (not past a clause of its own or reports it only mentions: _NOT_SAID) or '<figure>, X
+    said' after it (not past a semicolon when the cue says a figure of its own); NO_CREDIT when
+    none does."""
     best, best_gap = NO_CREDIT, None
     for a, c in zip(attributions, credits):
         if not c.source:
             continue
         if a.right and a.end <= start:
-            if text is not None and _NOT_SAID.search(text, max(a.end, start - _NOT_SAID_REACH),
-                                                     start):
+            if _NOT_SAID.search(text, max(a.end, start - _NOT_SAID_REACH), start):
                 continue
             gap = start - a.end
         elif a.left and a.start >= end:
-            if text is not None and a.right and _BREAK.search(text, end, a.start):
+            if a.right and _BREAK.search(text, end, a.start):
                 continue
             gap = a.start - end
         elif a.start <= start and end <= a.end:
