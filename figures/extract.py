@@ -28,7 +28,7 @@ from .lexicon import (LETTERS, bodies_of_kind, first_words, load, word_forms,
 from .numbers import NumberPhrase, find_numbers
 from .reading import UnreadableDocument
 from .schema import Figure
-from .sources import (NO_CREDIT, ArticleSources, Attribution, Credit, credit_for,
+from .sources import (BULLET_MARKS, NO_CREDIT, ArticleSources, Attribution, Credit, credit_for,
                       find_attributions, parse_credit)
 
 EXTRACTOR_VERSION = "0.8.0"
@@ -1876,7 +1876,7 @@ def _credit_before(text: str, art: Article, si: int, credited: dict[int, Credit]
 # A line of a list of figures ("Deaths: 94", "- Injured: 3,560"), a line that credits such a list
 # ("Source: INGD, 18 December") and a heading that does ("Casualties as of 10 May (Ministry of
 # Health):")
-_LABEL_LINE = re.compile(r"[ \t]*(?:[-–—•*▪·●◦][ \t]*)?[A-Z][\w'’ ()/\-]{0,40}:[ \t]*"
+_LABEL_LINE = re.compile(rf"[ \t]*(?:{BULLET_MARKS}[ \t]*)?[A-Z][\w'’ ()/\-]{{0,40}}:[ \t]*"
                          r"(?:[~≈<>][ \t]*)?(?:[A-Za-z]+[ \t]+){0,2}\d")
 _SOURCE_LINE = re.compile(r"[ \t]*[(\[]?(?:Sources?|Data|Figures)[ \t]*:[ \t]*"
                           r"(?P<src>[^,;/(\n]{2,120})")
@@ -1935,7 +1935,7 @@ _ANOTHER_EVENT = re.compile(r"[\s\"“‘'(]{0,5}(?:(?:in|during)\s{1,3}(?:a|an|
                             r"|in\s{1,3}another\b|separately|elsewhere"
                             r"|in\s{1,3}other\s{1,3}news)\b",
                             re.I)
-_BULLET = re.compile(r"[ \t]{0,8}(?:[-–—•*▪·●◦]|\d{1,2}[.)])[ \t]")
+_BULLET = re.compile(rf"[ \t]{{0,8}}(?:{BULLET_MARKS}|\d{{1,2}}[.)])[ \t]")
 _HEDGE = re.compile(r"\b(?:reportedly|allegedly|purportedly|unconfirmed|it is (?:believed|thought|"
                     r"feared)|(?:are|is|were|was) (?:believed|thought|feared|said) to)\b", re.I)
 

@@ -333,8 +333,11 @@ _PART_BEFORE = re.compile(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|o
                           re.I)
 # "according to the ministry's report on Saturday, which counted 21 injured"
 _WHICH_SAYS = re.compile(r"^(?:\s+(?:on|of|from)\s+\w+)?\s*,?\s*(?:which|that)\s", re.I)
+# The marks that open the items of a list ("• 433 people have died", "- Injured: 3,560"), as a
+# character class; extract.py reads list items with it too.
+BULLET_MARKS = "[" + re.escape("-–—•*▪·●◦►") + "]"
 # (or a bullet: "• According to")
-_OPENS_CLAUSE = re.compile(r"(?:^|[,;:\"“”’(—–•·▪►*\-])\s*$")
+_OPENS_CLAUSE = re.compile(rf"(?:^|[,;:\"“”’(]|{BULLET_MARKS})\s*$")
 
 
 def _governs_right(rest: str) -> bool:
